@@ -1,0 +1,110 @@
+//! Errors the kernels report. No Python here: the binding layer maps these to exceptions.
+
+use std::fmt;
+
+/// Which argument of a two-argument measure an error is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Arg {
+    P,
+    Q,
+}
+
+impl Arg {
+    pub fn name(self) -> &'static str {
+        match self {
+            Arg::P => "p",
+            Arg::Q => "q",
+        }
+    }
+}
+
+/// What went wrong, and where. `distribution` is the flat (C-order) index of the distribution in
+/// the batch; `position` is the flat (C-order) index of the entry along the reduced axes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KernelError {
+    /// An entry below zero.
+    Negative {
+        arg: Arg,
+        distribution: usize,
+        position: usize,
+        value: f64,
+    },
+    /// An entry that is +inf or -inf.
+    Infinite {
+        arg: Arg,
+        distribution: usize,
+        position: usize,
+        value: f64,
+    },
+    /// A NaN entry under `NanPolicy::Raise`.
+    Nan {
+        arg: Arg,
+        distribution: usize,
+        position: usize,
+    },
+    /// A distribution whose entries sum to zero (or that has none) under `normalize`.
+    ZeroMass { arg: Arg, distribution: usize },
+    /// Arguments whose shapes or lengths do not fit together.
+    Layout(String),
+    /// The thread pool could not be built.
+    ThreadPool(String),
+}
+
+impl KernelError {
+    /// The distribution the error is in, if it is about data.
+    pub fn distribution(&self) -> Option<usize> {
+        match *self {
+            KernelError::Negative { distribution, .. }
+            | KernelError::Infinite { distribution, .. }
+            | KernelError::Nan { distribution, .. }
+            | KernelError::ZeroMass { distribution, .. } => Some(distribution),
+            KernelError::Layout(_) | KernelError::ThreadPool(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for KernelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KernelError::Negative {
+                arg,
+                distribution,
+                position,
+                value,
+            } => write!(
+                f,
+                "{} has a negative entry ({value:?}) at position {position} of distribution {distribution}",
+                arg.name()
+            ),
+            KernelError::Infinite {
+                arg,
+                distribution,
+                position,
+                value,
+            } => write!(
+                f,
+                "{} has an infinite entry ({value:?}) at position {position} of distribution {distribution}",
+                arg.name()
+            ),
+            KernelError::Nan {
+                arg,
+                distribution,
+                position,
+            } => write!(
+                f,
+                "{} has a NaN entry at position {position} of distribution {distribution}",
+                arg.name()
+            ),
+            KernelError::ZeroMass { arg, distribution } => write!(
+                f,
+                "{} has zero total mass in distribution {distribution}; it cannot be normalized",
+                arg.name()
+            ),
+            KernelError::Layout(message) | KernelError::ThreadPool(message) => {
+                f.write_str(message)
+            }
+        }
+    }
+}
+
+impl std::error::Error for KernelError {}

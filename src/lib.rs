@@ -1,0 +1,20 @@
+//! entropykit: entropy, cross-entropy and KL divergence over large arrays, with SIMD (run-time
+//! dispatch: AVX-512, AVX2+FMA, NEON, scalar) and threads (a dedicated rayon pool), giving the
+//! same bits for any number of threads.
+//!
+//! The kernels here know nothing of Python; the `python` feature adds the `_core` extension
+//! module (in `python/`) on top of them.
+
+pub mod error;
+pub mod kernels;
+pub mod parallel;
+pub mod simd;
+pub mod strided;
+
+#[cfg(feature = "python")]
+mod python;
+
+pub use error::{Arg, KernelError};
+pub use kernels::{reduce, reduce_slice, Measure, NanPolicy, Options, Partial};
+pub use simd::SimdLevel;
+pub use strided::{Input, Strided};

@@ -1,0 +1,244 @@
+//! AVX2 + FMA vectors: 4 x f64, 8 x f32.
+
+use super::scalar::{SQRT_HALF_BITS_F32, SQRT_HALF_BITS_F64};
+use super::FloatVec;
+use std::arch::x86_64::*;
+
+#[derive(Clone, Copy, Debug)]
+pub struct F64x4(__m256d);
+
+#[derive(Clone, Copy, Debug)]
+pub struct F32x8(__m256);
+
+/// Adds two f64 accumulator lanes sets in a fixed order: ((a0+a1)+(a2+a3)).
+#[inline(always)]
+fn total_f64x4(v: __m256d) -> f64 {
+    let mut lanes = [0.0f64; 4];
+    // SAFETY: `lanes` has room for 4 f64.
+    unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), v) };
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+}
+
+// SAFETY: only instantiated inside `run_avx2`/`run_avx512`, compiled with avx2+fma and reached only
+// when the CPU has them.
+unsafe impl FloatVec for F64x4 {
+    type Elem = f64;
+    type Mask = __m256d;
+    type Acc = __m256d;
+    const LANES: usize = 4;
+
+    #[inline(always)]
+    unsafe fn load(ptr: *const f64) -> Self {
+        Self(unsafe { _mm256_loadu_pd(ptr) })
+    }
+    #[inline(always)]
+    unsafe fn store(self, ptr: *mut f64) {
+        unsafe { _mm256_storeu_pd(ptr, self.0) }
+    }
+    #[inline(always)]
+    fn splat(x: f64) -> Self {
+        Self(unsafe { _mm256_set1_pd(x) })
+    }
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        Self(unsafe { _mm256_add_pd(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        Self(unsafe { _mm256_sub_pd(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        Self(unsafe { _mm256_mul_pd(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn div(self, o: Self) -> Self {
+        Self(unsafe { _mm256_div_pd(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        Self(unsafe { _mm256_fmadd_pd(self.0, b.0, c.0) })
+    }
+    #[inline(always)]
+    fn lt(self, o: Self) -> __m256d {
+        unsafe { _mm256_cmp_pd::<_CMP_LT_OQ>(self.0, o.0) }
+    }
+    #[inline(always)]
+    fn ge(self, o: Self) -> __m256d {
+        unsafe { _mm256_cmp_pd::<_CMP_GE_OQ>(self.0, o.0) }
+    }
+    #[inline(always)]
+    fn gt(self, o: Self) -> __m256d {
+        unsafe { _mm256_cmp_pd::<_CMP_GT_OQ>(self.0, o.0) }
+    }
+    #[inline(always)]
+    fn eq(self, o: Self) -> __m256d {
+        unsafe { _mm256_cmp_pd::<_CMP_EQ_OQ>(self.0, o.0) }
+    }
+    #[inline(always)]
+    fn is_nan(self) -> __m256d {
+        unsafe { _mm256_cmp_pd::<_CMP_UNORD_Q>(self.0, self.0) }
+    }
+    #[inline(always)]
+    fn select(mask: __m256d, a: Self, b: Self) -> Self {
+        Self(unsafe { _mm256_blendv_pd(b.0, a.0, mask) })
+    }
+    #[inline(always)]
+    fn mask_and(a: __m256d, b: __m256d) -> __m256d {
+        unsafe { _mm256_and_pd(a, b) }
+    }
+    #[inline(always)]
+    fn mask_or(a: __m256d, b: __m256d) -> __m256d {
+        unsafe { _mm256_or_pd(a, b) }
+    }
+    #[inline(always)]
+    fn mask_all(m: __m256d) -> bool {
+        unsafe { _mm256_movemask_pd(m) == 0xf }
+    }
+    #[inline(always)]
+    fn mask_true() -> __m256d {
+        unsafe { _mm256_castsi256_pd(_mm256_set1_epi64x(-1)) }
+    }
+    #[inline(always)]
+    fn split_exponent(self) -> (Self, Self) {
+        unsafe {
+            let bits = _mm256_castpd_si256(self.0);
+            // k + 1023 = ((bits - sqrt_half + 1023 << 52) >> 52) is non-negative for positive
+            // normal x, so the logical shift AVX2 has serves (it lacks a 64-bit arithmetic one).
+            let biased = _mm256_srli_epi64::<52>(_mm256_add_epi64(
+                _mm256_sub_epi64(bits, _mm256_set1_epi64x(SQRT_HALF_BITS_F64 as i64)),
+                _mm256_set1_epi64x(1023 << 52),
+            ));
+            let shift = _mm256_slli_epi64::<52>(_mm256_sub_epi64(biased, _mm256_set1_epi64x(1023)));
+            let m = _mm256_castsi256_pd(_mm256_sub_epi64(bits, shift));
+            // Small integer to double: put it in the mantissa of 2^52 and subtract 2^52.
+            let magic = _mm256_set1_epi64x(0x4330_0000_0000_0000);
+            let k = _mm256_sub_pd(
+                _mm256_castsi256_pd(_mm256_or_si256(biased, magic)),
+                _mm256_set1_pd(4_503_599_627_370_496.0 + 1023.0),
+            );
+            (Self(m), Self(k))
+        }
+    }
+    #[inline(always)]
+    fn acc_zero() -> __m256d {
+        unsafe { _mm256_setzero_pd() }
+    }
+    #[inline(always)]
+    fn acc_add(acc: __m256d, v: Self) -> __m256d {
+        unsafe { _mm256_add_pd(acc, v.0) }
+    }
+    #[inline(always)]
+    fn acc_total(acc: __m256d) -> f64 {
+        total_f64x4(acc)
+    }
+}
+
+// SAFETY: as for F64x4.
+unsafe impl FloatVec for F32x8 {
+    type Elem = f32;
+    type Mask = __m256;
+    type Acc = (__m256d, __m256d);
+    const LANES: usize = 8;
+
+    #[inline(always)]
+    unsafe fn load(ptr: *const f32) -> Self {
+        Self(unsafe { _mm256_loadu_ps(ptr) })
+    }
+    #[inline(always)]
+    unsafe fn store(self, ptr: *mut f32) {
+        unsafe { _mm256_storeu_ps(ptr, self.0) }
+    }
+    #[inline(always)]
+    fn splat(x: f32) -> Self {
+        Self(unsafe { _mm256_set1_ps(x) })
+    }
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        Self(unsafe { _mm256_add_ps(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        Self(unsafe { _mm256_sub_ps(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        Self(unsafe { _mm256_mul_ps(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn div(self, o: Self) -> Self {
+        Self(unsafe { _mm256_div_ps(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        Self(unsafe { _mm256_fmadd_ps(self.0, b.0, c.0) })
+    }
+    #[inline(always)]
+    fn lt(self, o: Self) -> __m256 {
+        unsafe { _mm256_cmp_ps::<_CMP_LT_OQ>(self.0, o.0) }
+    }
+    #[inline(always)]
+    fn ge(self, o: Self) -> __m256 {
+        unsafe { _mm256_cmp_ps::<_CMP_GE_OQ>(self.0, o.0) }
+    }
+    #[inline(always)]
+    fn gt(self, o: Self) -> __m256 {
+        unsafe { _mm256_cmp_ps::<_CMP_GT_OQ>(self.0, o.0) }
+    }
+    #[inline(always)]
+    fn eq(self, o: Self) -> __m256 {
+        unsafe { _mm256_cmp_ps::<_CMP_EQ_OQ>(self.0, o.0) }
+    }
+    #[inline(always)]
+    fn is_nan(self) -> __m256 {
+        unsafe { _mm256_cmp_ps::<_CMP_UNORD_Q>(self.0, self.0) }
+    }
+    #[inline(always)]
+    fn select(mask: __m256, a: Self, b: Self) -> Self {
+        Self(unsafe { _mm256_blendv_ps(b.0, a.0, mask) })
+    }
+    #[inline(always)]
+    fn mask_and(a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_and_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mask_or(a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_or_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mask_all(m: __m256) -> bool {
+        unsafe { _mm256_movemask_ps(m) == 0xff }
+    }
+    #[inline(always)]
+    fn mask_true() -> __m256 {
+        unsafe { _mm256_castsi256_ps(_mm256_set1_epi32(-1)) }
+    }
+    #[inline(always)]
+    fn split_exponent(self) -> (Self, Self) {
+        unsafe {
+            let bits = _mm256_castps_si256(self.0);
+            let k = _mm256_srai_epi32::<23>(_mm256_sub_epi32(
+                bits,
+                _mm256_set1_epi32(SQRT_HALF_BITS_F32 as i32),
+            ));
+            let m = _mm256_castsi256_ps(_mm256_sub_epi32(bits, _mm256_slli_epi32::<23>(k)));
+            (Self(m), Self(_mm256_cvtepi32_ps(k)))
+        }
+    }
+    #[inline(always)]
+    fn acc_zero() -> (__m256d, __m256d) {
+        unsafe { (_mm256_setzero_pd(), _mm256_setzero_pd()) }
+    }
+    #[inline(always)]
+    fn acc_add(acc: (__m256d, __m256d), v: Self) -> (__m256d, __m256d) {
+        unsafe {
+            let lo = _mm256_cvtps_pd(_mm256_castps256_ps128(v.0));
+            let hi = _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(v.0));
+            (_mm256_add_pd(acc.0, lo), _mm256_add_pd(acc.1, hi))
+        }
+    }
+    #[inline(always)]
+    fn acc_total(acc: (__m256d, __m256d)) -> f64 {
+        total_f64x4(acc.0) + total_f64x4(acc.1)
+    }
+}

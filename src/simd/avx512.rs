@@ -1,0 +1,237 @@
+//! AVX-512 (F, DQ, VL) vectors: 8 x f64, 16 x f32.
+
+use super::scalar::{SQRT_HALF_BITS_F32, SQRT_HALF_BITS_F64};
+use super::FloatVec;
+use std::arch::x86_64::*;
+
+#[derive(Clone, Copy, Debug)]
+pub struct F64x8(__m512d);
+
+#[derive(Clone, Copy, Debug)]
+pub struct F32x16(__m512);
+
+/// Sums 8 lanes pairwise in a fixed order.
+#[inline(always)]
+fn total_f64x8(v: __m512d) -> f64 {
+    let mut l = [0.0f64; 8];
+    // SAFETY: `l` has room for 8 f64.
+    unsafe { _mm512_storeu_pd(l.as_mut_ptr(), v) };
+    ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
+}
+
+// SAFETY: only instantiated inside `run_avx512`, compiled with AVX-512 F/DQ/VL and reached only when
+// the CPU has them.
+unsafe impl FloatVec for F64x8 {
+    type Elem = f64;
+    type Mask = __mmask8;
+    type Acc = __m512d;
+    const LANES: usize = 8;
+
+    #[inline(always)]
+    unsafe fn load(ptr: *const f64) -> Self {
+        Self(unsafe { _mm512_loadu_pd(ptr) })
+    }
+    #[inline(always)]
+    unsafe fn store(self, ptr: *mut f64) {
+        unsafe { _mm512_storeu_pd(ptr, self.0) }
+    }
+    #[inline(always)]
+    fn splat(x: f64) -> Self {
+        Self(unsafe { _mm512_set1_pd(x) })
+    }
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        Self(unsafe { _mm512_add_pd(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        Self(unsafe { _mm512_sub_pd(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        Self(unsafe { _mm512_mul_pd(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn div(self, o: Self) -> Self {
+        Self(unsafe { _mm512_div_pd(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        Self(unsafe { _mm512_fmadd_pd(self.0, b.0, c.0) })
+    }
+    #[inline(always)]
+    fn lt(self, o: Self) -> __mmask8 {
+        unsafe { _mm512_cmp_pd_mask::<_CMP_LT_OQ>(self.0, o.0) }
+    }
+    #[inline(always)]
+    fn ge(self, o: Self) -> __mmask8 {
+        unsafe { _mm512_cmp_pd_mask::<_CMP_GE_OQ>(self.0, o.0) }
+    }
+    #[inline(always)]
+    fn gt(self, o: Self) -> __mmask8 {
+        unsafe { _mm512_cmp_pd_mask::<_CMP_GT_OQ>(self.0, o.0) }
+    }
+    #[inline(always)]
+    fn eq(self, o: Self) -> __mmask8 {
+        unsafe { _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(self.0, o.0) }
+    }
+    #[inline(always)]
+    fn is_nan(self) -> __mmask8 {
+        unsafe { _mm512_cmp_pd_mask::<_CMP_UNORD_Q>(self.0, self.0) }
+    }
+    #[inline(always)]
+    fn select(mask: __mmask8, a: Self, b: Self) -> Self {
+        Self(unsafe { _mm512_mask_blend_pd(mask, b.0, a.0) })
+    }
+    #[inline(always)]
+    fn mask_and(a: __mmask8, b: __mmask8) -> __mmask8 {
+        a & b
+    }
+    #[inline(always)]
+    fn mask_or(a: __mmask8, b: __mmask8) -> __mmask8 {
+        a | b
+    }
+    #[inline(always)]
+    fn mask_all(m: __mmask8) -> bool {
+        m == 0xff
+    }
+    #[inline(always)]
+    fn mask_true() -> __mmask8 {
+        0xff
+    }
+    #[inline(always)]
+    fn split_exponent(self) -> (Self, Self) {
+        unsafe {
+            let bits = _mm512_castpd_si512(self.0);
+            let k = _mm512_srai_epi64::<52>(_mm512_sub_epi64(
+                bits,
+                _mm512_set1_epi64(SQRT_HALF_BITS_F64 as i64),
+            ));
+            let m = _mm512_castsi512_pd(_mm512_sub_epi64(bits, _mm512_slli_epi64::<52>(k)));
+            (Self(m), Self(_mm512_cvtepi64_pd(k)))
+        }
+    }
+    #[inline(always)]
+    fn acc_zero() -> __m512d {
+        unsafe { _mm512_setzero_pd() }
+    }
+    #[inline(always)]
+    fn acc_add(acc: __m512d, v: Self) -> __m512d {
+        unsafe { _mm512_add_pd(acc, v.0) }
+    }
+    #[inline(always)]
+    fn acc_total(acc: __m512d) -> f64 {
+        total_f64x8(acc)
+    }
+}
+
+// SAFETY: as for F64x8.
+unsafe impl FloatVec for F32x16 {
+    type Elem = f32;
+    type Mask = __mmask16;
+    type Acc = (__m512d, __m512d);
+    const LANES: usize = 16;
+
+    #[inline(always)]
+    unsafe fn load(ptr: *const f32) -> Self {
+        Self(unsafe { _mm512_loadu_ps(ptr) })
+    }
+    #[inline(always)]
+    unsafe fn store(self, ptr: *mut f32) {
+        unsafe { _mm512_storeu_ps(ptr, self.0) }
+    }
+    #[inline(always)]
+    fn splat(x: f32) -> Self {
+        Self(unsafe { _mm512_set1_ps(x) })
+    }
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        Self(unsafe { _mm512_add_ps(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        Self(unsafe { _mm512_sub_ps(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        Self(unsafe { _mm512_mul_ps(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn div(self, o: Self) -> Self {
+        Self(unsafe { _mm512_div_ps(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        Self(unsafe { _mm512_fmadd_ps(self.0, b.0, c.0) })
+    }
+    #[inline(always)]
+    fn lt(self, o: Self) -> __mmask16 {
+        unsafe { _mm512_cmp_ps_mask::<_CMP_LT_OQ>(self.0, o.0) }
+    }
+    #[inline(always)]
+    fn ge(self, o: Self) -> __mmask16 {
+        unsafe { _mm512_cmp_ps_mask::<_CMP_GE_OQ>(self.0, o.0) }
+    }
+    #[inline(always)]
+    fn gt(self, o: Self) -> __mmask16 {
+        unsafe { _mm512_cmp_ps_mask::<_CMP_GT_OQ>(self.0, o.0) }
+    }
+    #[inline(always)]
+    fn eq(self, o: Self) -> __mmask16 {
+        unsafe { _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(self.0, o.0) }
+    }
+    #[inline(always)]
+    fn is_nan(self) -> __mmask16 {
+        unsafe { _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(self.0, self.0) }
+    }
+    #[inline(always)]
+    fn select(mask: __mmask16, a: Self, b: Self) -> Self {
+        Self(unsafe { _mm512_mask_blend_ps(mask, b.0, a.0) })
+    }
+    #[inline(always)]
+    fn mask_and(a: __mmask16, b: __mmask16) -> __mmask16 {
+        a & b
+    }
+    #[inline(always)]
+    fn mask_or(a: __mmask16, b: __mmask16) -> __mmask16 {
+        a | b
+    }
+    #[inline(always)]
+    fn mask_all(m: __mmask16) -> bool {
+        m == 0xffff
+    }
+    #[inline(always)]
+    fn mask_true() -> __mmask16 {
+        0xffff
+    }
+    #[inline(always)]
+    fn split_exponent(self) -> (Self, Self) {
+        unsafe {
+            let bits = _mm512_castps_si512(self.0);
+            let k = _mm512_srai_epi32::<23>(_mm512_sub_epi32(
+                bits,
+                _mm512_set1_epi32(SQRT_HALF_BITS_F32 as i32),
+            ));
+            let m = _mm512_castsi512_ps(_mm512_sub_epi32(bits, _mm512_slli_epi32::<23>(k)));
+            (Self(m), Self(_mm512_cvtepi32_ps(k)))
+        }
+    }
+    #[inline(always)]
+    fn acc_zero() -> (__m512d, __m512d) {
+        unsafe { (_mm512_setzero_pd(), _mm512_setzero_pd()) }
+    }
+    #[inline(always)]
+    fn acc_add(acc: (__m512d, __m512d), v: Self) -> (__m512d, __m512d) {
+        unsafe {
+            let lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v.0));
+            let hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(
+                _mm512_castps_pd(v.0),
+            )));
+            (_mm512_add_pd(acc.0, lo), _mm512_add_pd(acc.1, hi))
+        }
+    }
+    #[inline(always)]
+    fn acc_total(acc: (__m512d, __m512d)) -> f64 {
+        total_f64x8(acc.0) + total_f64x8(acc.1)
+    }
+}

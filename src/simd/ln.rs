@@ -1,0 +1,159 @@
+//! Vector natural logarithm for f64 and f32, in the fdlibm style (`e_log.c`, `e_logf.c`).
+//!
+//! x = 2^k * m with m in [sqrt(1/2), sqrt(2)); f = m - 1 (exact); s = f / (2 + f);
+//! ln(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2)) with fdlibm's minimax R; and k ln 2 is added with ln 2
+//! split into a high part (exact times any k) and a low part, which is what keeps the result within
+//! an ulp for large |k|. Subnormal inputs are scaled into the normal range first; 0 gives -inf,
+//! +inf gives +inf, negatives and NaN give NaN, as the platform `ln` does.
+
+use super::{FloatVec, Real, SimdLevel, SimdTask};
+
+/// Natural log of each lane of an f64 vector.
+#[inline(always)]
+pub fn ln_f64<V: FloatVec<Elem = f64>>(x: V) -> V {
+    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01;
+    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    const LG1: f64 = 6.666_666_666_666_735_130e-01;
+    const LG2: f64 = 3.999_999_999_940_941_908e-01;
+    const LG3: f64 = 2.857_142_874_366_239_149e-01;
+    const LG4: f64 = 2.222_219_843_214_978_396e-01;
+    const LG5: f64 = 1.818_357_216_161_805_012e-01;
+    const LG6: f64 = 1.531_383_769_920_937_332e-01;
+    const LG7: f64 = 1.479_819_860_511_658_591e-01;
+    const TWO54: f64 = 18_014_398_509_481_984.0;
+
+    let subnormal = x.lt(V::splat(f64::MIN_POSITIVE));
+    let scaled = V::select(subnormal, x.mul(V::splat(TWO54)), x);
+    let (m, k) = scaled.split_exponent();
+    let k = V::select(subnormal, k.sub(V::splat(54.0)), k);
+    let y = ln_reduced(
+        m,
+        k,
+        [LN2_HI, LN2_LO],
+        |z, w| {
+            let t1 = w.mul(V::splat(LG6).mul_add(w, V::splat(LG4)).mul_add(w, V::splat(LG2)));
+            let t2 = z.mul(
+                V::splat(LG7)
+                    .mul_add(w, V::splat(LG5))
+                    .mul_add(w, V::splat(LG3))
+                    .mul_add(w, V::splat(LG1)),
+            );
+            t2.add(t1)
+        },
+    );
+    fix_special(x, y)
+}
+
+/// Natural log of each lane of an f32 vector (computed in f32 lanes).
+#[inline(always)]
+pub fn ln_f32<V: FloatVec<Elem = f32>>(x: V) -> V {
+    const LN2_HI: f32 = f32::from_bits(0x3f31_7180);
+    const LN2_LO: f32 = f32::from_bits(0x3717_f7d1);
+    const LG1: f32 = f32::from_bits(0x3f2a_aaaa);
+    const LG2: f32 = f32::from_bits(0x3ecc_ce13);
+    const LG3: f32 = f32::from_bits(0x3e91_e9ee);
+    const LG4: f32 = f32::from_bits(0x3e78_9e26);
+    const TWO25: f32 = 33_554_432.0;
+
+    let subnormal = x.lt(V::splat(f32::MIN_POSITIVE));
+    let scaled = V::select(subnormal, x.mul(V::splat(TWO25)), x);
+    let (m, k) = scaled.split_exponent();
+    let k = V::select(subnormal, k.sub(V::splat(25.0)), k);
+    let y = ln_reduced(m, k, [LN2_HI, LN2_LO], |z, w| {
+        let t1 = w.mul(V::splat(LG4).mul_add(w, V::splat(LG2)));
+        let t2 = z.mul(V::splat(LG3).mul_add(w, V::splat(LG1)));
+        t2.add(t1)
+    });
+    fix_special(x, y)
+}
+
+/// k ln2 + ln(m), given the reduced mantissa `m`, the exponent `k` and the polynomial R(z, w) with
+/// z = s^2, w = s^4.
+#[inline(always)]
+fn ln_reduced<V: FloatVec>(
+    m: V,
+    k: V,
+    [ln2_hi, ln2_lo]: [V::Elem; 2],
+    poly: impl Fn(V, V) -> V,
+) -> V {
+    let one = V::splat(V::Elem::ONE);
+    let f = m.sub(one);
+    let s = f.div(one.add(one).add(f));
+    let z = s.mul(s);
+    let w = z.mul(z);
+    let r = poly(z, w);
+    let half_f2 = f.mul(f).mul(V::splat(V::Elem::from_f64(0.5)));
+    // fdlibm: k*ln2_hi - ((hfsq - (s*(hfsq+R) + k*ln2_lo)) - f)
+    let inner = s.mul_add(half_f2.add(r), k.mul(V::splat(ln2_lo)));
+    k.mul(V::splat(ln2_hi)).sub(half_f2.sub(inner).sub(f))
+}
+
+/// Lanes where `x` is 0, +inf, negative or NaN get the IEEE answers.
+#[inline(always)]
+fn fix_special<V: FloatVec>(x: V, y: V) -> V {
+    let zero = V::splat(V::Elem::ZERO);
+    let inf = V::splat(V::Elem::from_f64(f64::INFINITY));
+    let y = V::select(x.eq(inf), inf, y);
+    let y = V::select(x.eq(zero), V::splat(V::Elem::from_f64(f64::NEG_INFINITY)), y);
+    // !(x >= 0) is true for negatives and NaN.
+    let valid = x.ge(zero);
+    V::select(valid, y, V::splat(V::Elem::from_f64(f64::NAN)))
+}
+
+/// The element types that have a vector log.
+pub trait VectorLn: super::VectorOf {
+    fn ln_vec<V: FloatVec<Elem = Self>>(x: V) -> V;
+}
+
+impl VectorLn for f64 {
+    #[inline(always)]
+    fn ln_vec<V: FloatVec<Elem = f64>>(x: V) -> V {
+        ln_f64(x)
+    }
+}
+
+impl VectorLn for f32 {
+    #[inline(always)]
+    fn ln_vec<V: FloatVec<Elem = f32>>(x: V) -> V {
+        ln_f32(x)
+    }
+}
+
+struct LnSlice<'a, E> {
+    input: &'a [E],
+    output: &'a mut [E],
+}
+
+impl<E: VectorLn> SimdTask for LnSlice<'_, E> {
+    type Elem = E;
+    type Output = ();
+    #[inline(always)]
+    fn run<V: FloatVec<Elem = E>>(self) {
+        let lanes = V::LANES;
+        let n = self.input.len();
+        let whole = n - n % lanes;
+        for i in (0..whole).step_by(lanes) {
+            // SAFETY: i + lanes <= n for both slices (equal lengths checked by the caller).
+            unsafe {
+                let x = V::load(self.input.as_ptr().add(i));
+                E::ln_vec(x).store(self.output.as_mut_ptr().add(i));
+            }
+        }
+        if whole < n {
+            let mut buf = [E::ONE; 64];
+            buf[..n - whole].copy_from_slice(&self.input[whole..]);
+            // SAFETY: `buf` holds at least `lanes` (<= 64) elements.
+            unsafe { E::ln_vec(V::load(buf.as_ptr())).store(buf.as_mut_ptr()) };
+            self.output[whole..].copy_from_slice(&buf[..n - whole]);
+        }
+    }
+}
+
+/// Writes `ln(input[i])` to `output[i]` using the vector log of `level`.
+///
+/// # Panics
+/// If the slices differ in length.
+pub fn ln_slice<E: VectorLn>(level: SimdLevel, input: &[E], output: &mut [E]) {
+    assert_eq!(input.len(), output.len(), "ln_slice: lengths differ");
+    super::dispatch(level, LnSlice { input, output });
+}

@@ -1,0 +1,283 @@
+//! Vector math behind the kernels: one small trait over the instruction sets, a vector natural
+//! log written once on top of it, and run-time selection of the instruction set.
+//!
+//! The algorithms in [`ln`] and the reductions in `kernels` are generic over [`FloatVec`]; every
+//! method of an implementation is `#[inline(always)]`, so a generic function instantiated inside a
+//! `#[target_feature]` entry point compiles to that instruction set only. One wheel therefore runs
+//! on any x86-64 or aarch64 CPU and still uses AVX-512 where it exists.
+
+pub mod ln;
+pub(crate) mod scalar;
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512;
+#[cfg(target_arch = "aarch64")]
+pub(crate) mod neon;
+
+use std::fmt;
+use std::sync::OnceLock;
+
+/// A floating-point scalar that kernels compute in: `f32` or `f64`.
+pub trait Real: Copy + Send + Sync + PartialOrd + fmt::Debug + 'static {
+    const ZERO: Self;
+    const ONE: Self;
+    fn from_f64(x: f64) -> Self;
+    fn to_f64(self) -> f64;
+}
+
+impl Real for f64 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+    #[inline(always)]
+    fn from_f64(x: f64) -> Self {
+        x
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self
+    }
+}
+
+impl Real for f32 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+    #[inline(always)]
+    fn from_f64(x: f64) -> Self {
+        x as f32
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+}
+
+/// A vector of `LANES` floats of type `Elem` on one instruction set, with the few operations the
+/// log and the reductions need. Accumulation always happens in `f64` (`Acc`), whatever `Elem` is.
+///
+/// # Safety
+/// Implementations use intrinsics of their instruction set; callers must only use a vector type
+/// inside code compiled for (and running on) a CPU that has it. `SimdLevel` guarantees that.
+pub unsafe trait FloatVec: Copy {
+    type Elem: Real;
+    type Mask: Copy;
+    /// `f64` accumulators able to absorb one `Self` per `acc_add`.
+    type Acc: Copy;
+    const LANES: usize;
+
+    /// Loads `LANES` elements from `ptr` (no alignment needed).
+    ///
+    /// # Safety
+    /// `ptr` must be valid for reading `LANES` elements.
+    unsafe fn load(ptr: *const Self::Elem) -> Self;
+    /// Stores `LANES` elements to `ptr` (no alignment needed).
+    ///
+    /// # Safety
+    /// `ptr` must be valid for writing `LANES` elements.
+    unsafe fn store(self, ptr: *mut Self::Elem);
+    fn splat(x: Self::Elem) -> Self;
+    fn add(self, other: Self) -> Self;
+    fn sub(self, other: Self) -> Self;
+    fn mul(self, other: Self) -> Self;
+    fn div(self, other: Self) -> Self;
+    /// `self * b + c`, fused where the instruction set has FMA.
+    fn mul_add(self, b: Self, c: Self) -> Self;
+    fn lt(self, other: Self) -> Self::Mask;
+    fn ge(self, other: Self) -> Self::Mask;
+    fn gt(self, other: Self) -> Self::Mask;
+    fn eq(self, other: Self) -> Self::Mask;
+    /// Lanes that are NaN.
+    fn is_nan(self) -> Self::Mask;
+    /// `mask ? a : b`, lane by lane.
+    fn select(mask: Self::Mask, a: Self, b: Self) -> Self;
+    fn mask_and(a: Self::Mask, b: Self::Mask) -> Self::Mask;
+    fn mask_or(a: Self::Mask, b: Self::Mask) -> Self::Mask;
+    fn mask_all(m: Self::Mask) -> bool;
+    fn mask_true() -> Self::Mask;
+    /// For positive normal `x`, returns `(m, k)` with `x = m * 2^k` and `m` in `[sqrt(1/2), sqrt(2))`,
+    /// `k` an integer held as a float. Other inputs give unspecified lanes, fixed up by the caller.
+    fn split_exponent(self) -> (Self, Self);
+
+    fn acc_zero() -> Self::Acc;
+    fn acc_add(acc: Self::Acc, v: Self) -> Self::Acc;
+    /// Sum of all accumulator lanes, in a fixed order.
+    fn acc_total(acc: Self::Acc) -> f64;
+}
+
+/// Instruction-set levels, from the most portable to the widest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SimdLevel {
+    Scalar,
+    Neon,
+    Avx2,
+    Avx512,
+}
+
+impl SimdLevel {
+    pub fn name(self) -> &'static str {
+        match self {
+            SimdLevel::Scalar => "scalar",
+            SimdLevel::Neon => "neon",
+            SimdLevel::Avx2 => "avx2",
+            SimdLevel::Avx512 => "avx512",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<SimdLevel> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "scalar" => Some(SimdLevel::Scalar),
+            "neon" => Some(SimdLevel::Neon),
+            "avx2" => Some(SimdLevel::Avx2),
+            "avx512" => Some(SimdLevel::Avx512),
+            _ => None,
+        }
+    }
+
+    /// Whether this CPU can run code of this level.
+    pub fn is_supported(self) -> bool {
+        match self {
+            SimdLevel::Scalar => true,
+            #[cfg(target_arch = "x86_64")]
+            SimdLevel::Avx2 => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
+            #[cfg(target_arch = "x86_64")]
+            SimdLevel::Avx512 => {
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
+            }
+            #[cfg(target_arch = "aarch64")]
+            SimdLevel::Neon => std::arch::is_aarch64_feature_detected!("neon"),
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
+    /// The widest level this CPU supports.
+    pub fn best() -> SimdLevel {
+        [SimdLevel::Avx512, SimdLevel::Avx2, SimdLevel::Neon]
+            .into_iter()
+            .find(|level| level.is_supported())
+            .unwrap_or(SimdLevel::Scalar)
+    }
+
+    /// Every level this CPU supports, narrowest first (for tests and benches).
+    pub fn available() -> Vec<SimdLevel> {
+        [
+            SimdLevel::Scalar,
+            SimdLevel::Neon,
+            SimdLevel::Avx2,
+            SimdLevel::Avx512,
+        ]
+        .into_iter()
+        .filter(|level| level.is_supported())
+        .collect()
+    }
+
+    /// `is_supported`, cached: run-time detection costs a few loads, done once per level.
+    fn checked(self) -> bool {
+        static SUPPORT: OnceLock<[bool; 4]> = OnceLock::new();
+        SUPPORT.get_or_init(|| {
+            [
+                SimdLevel::Scalar,
+                SimdLevel::Neon,
+                SimdLevel::Avx2,
+                SimdLevel::Avx512,
+            ]
+            .map(SimdLevel::is_supported)
+        })[self as usize]
+    }
+
+    /// The level kernels use by default: `ENTROPYKIT_SIMD` if it names a supported level, else the
+    /// best one. Read once per process.
+    pub fn current() -> SimdLevel {
+        static CURRENT: OnceLock<SimdLevel> = OnceLock::new();
+        *CURRENT.get_or_init(|| {
+            std::env::var("ENTROPYKIT_SIMD")
+                .ok()
+                .and_then(|name| SimdLevel::parse(&name))
+                .filter(|level| level.is_supported())
+                .unwrap_or_else(SimdLevel::best)
+        })
+    }
+}
+
+impl fmt::Display for SimdLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A piece of work written once, generic over the vector type, run at a chosen [`SimdLevel`].
+///
+/// `run` must be `#[inline(always)]` (and so must everything it calls that touches vectors) so that
+/// it is compiled inside the `#[target_feature]` trampoline of its level. Recursion and rayon
+/// closures stay outside tasks: they would be compiled without the features.
+pub trait SimdTask {
+    type Elem: VectorOf;
+    type Output;
+    fn run<V: FloatVec<Elem = Self::Elem>>(self) -> Self::Output;
+}
+
+/// Runs `task` with the vector type of `level`.
+#[inline]
+pub fn dispatch<T: SimdTask>(level: SimdLevel, task: T) -> T::Output {
+    match level {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a SimdLevel other than Scalar is only handed out after `is_supported`, and
+        // `checked` re-asserts it (a cheap cached load) so a bad level cannot reach the intrinsics.
+        SimdLevel::Avx512 if level.checked() => unsafe { run_avx512(task) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        SimdLevel::Avx2 if level.checked() => unsafe { run_avx2(task) },
+        #[cfg(target_arch = "aarch64")]
+        SimdLevel::Neon if level.checked() => task.run::<<T::Elem as VectorOf>::Neon>(),
+        _ => task.run::<<T::Elem as VectorOf>::Scalar>(),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+unsafe fn run_avx512<T: SimdTask>(task: T) -> T::Output {
+    task.run::<<T::Elem as VectorOf>::Avx512>()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn run_avx2<T: SimdTask>(task: T) -> T::Output {
+    task.run::<<T::Elem as VectorOf>::Avx2>()
+}
+
+/// Maps an element type to its vector type on each instruction set.
+pub trait VectorOf: Real {
+    type Scalar: FloatVec<Elem = Self>;
+    #[cfg(target_arch = "x86_64")]
+    type Avx2: FloatVec<Elem = Self>;
+    #[cfg(target_arch = "x86_64")]
+    type Avx512: FloatVec<Elem = Self>;
+    #[cfg(target_arch = "aarch64")]
+    type Neon: FloatVec<Elem = Self>;
+}
+
+impl VectorOf for f64 {
+    type Scalar = scalar::F64x1;
+    #[cfg(target_arch = "x86_64")]
+    type Avx2 = avx2::F64x4;
+    #[cfg(target_arch = "x86_64")]
+    type Avx512 = avx512::F64x8;
+    #[cfg(target_arch = "aarch64")]
+    type Neon = neon::F64x2;
+}
+
+impl VectorOf for f32 {
+    type Scalar = scalar::F32x1;
+    #[cfg(target_arch = "x86_64")]
+    type Avx2 = avx2::F32x8;
+    #[cfg(target_arch = "x86_64")]
+    type Avx512 = avx512::F32x16;
+    #[cfg(target_arch = "aarch64")]
+    type Neon = neon::F32x4;
+}

@@ -1,0 +1,168 @@
+//! The vector log against the platform `ln`, in ulps, at every SIMD level this CPU has.
+
+use _core::simd::ln::{ln_slice, VectorLn};
+use _core::SimdLevel;
+
+/// Distance in units in the last place between two finite floats of the same sign.
+fn ulps_f64(a: f64, b: f64) -> u64 {
+    if a == b || (a.is_nan() && b.is_nan()) {
+        return 0;
+    }
+    if !a.is_finite() || !b.is_finite() {
+        return u64::MAX;
+    }
+    let key = |x: f64| {
+        let bits = x.to_bits() as i64;
+        if bits < 0 {
+            i64::MIN - bits
+        } else {
+            bits
+        }
+    };
+    key(a).abs_diff(key(b))
+}
+
+fn ulps_f32(a: f32, b: f32) -> u64 {
+    if a == b || (a.is_nan() && b.is_nan()) {
+        return 0;
+    }
+    if !a.is_finite() || !b.is_finite() {
+        return u64::MAX;
+    }
+    let key = |x: f32| {
+        let bits = x.to_bits() as i32 as i64;
+        if bits < 0 {
+            i32::MIN as i64 - bits
+        } else {
+            bits
+        }
+    };
+    key(a).abs_diff(key(b))
+}
+
+/// A deterministic xorshift generator, so the sweep is the same on every run.
+struct XorShift(u64);
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+fn sweep_f64() -> Vec<f64> {
+    let mut xs = vec![
+        f64::MIN_POSITIVE,
+        f64::from_bits(1),
+        f64::from_bits(0x000f_ffff_ffff_ffff),
+        f64::MIN_POSITIVE * 1.5,
+        1.0,
+        1.0 - f64::EPSILON / 2.0,
+        1.0 + f64::EPSILON,
+        0.5,
+        2.0,
+        std::f64::consts::SQRT_2,
+        std::f64::consts::FRAC_1_SQRT_2,
+        std::f64::consts::E,
+        f64::MAX,
+        1e-300,
+        1e300,
+    ];
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    // Random bit patterns cover every exponent, subnormals included.
+    for _ in 0..200_000 {
+        let x = f64::from_bits(rng.next() >> 1);
+        if x.is_finite() {
+            xs.push(x);
+        }
+    }
+    // Dense near 1, where ln is small and relative accuracy is hardest.
+    for i in 0..20_000 {
+        xs.push(1.0 + (i as f64 - 10_000.0) * 1e-6);
+        xs.push(f64::from_bits(1.0f64.to_bits() - 10_000 + i));
+    }
+    xs
+}
+
+#[test]
+fn ln_f64_within_2_ulp_at_every_level() {
+    let xs = sweep_f64();
+    for level in SimdLevel::available() {
+        let mut out = vec![0.0; xs.len()];
+        ln_slice(level, &xs, &mut out);
+        let mut worst = (0, 0.0);
+        for (&x, &y) in xs.iter().zip(&out) {
+            let u = ulps_f64(y, x.ln());
+            if u > worst.0 {
+                worst = (u, x);
+            }
+        }
+        assert!(worst.0 <= 2, "{level}: {} ulp at x = {:e}", worst.0, worst.1);
+    }
+}
+
+#[test]
+fn ln_f32_within_2_ulp_at_every_level() {
+    let mut xs: Vec<f32> = Vec::new();
+    // Every 61st f32 bit pattern of positive finite values: subnormals, 1 and f32::MAX included.
+    let mut bits = 1u32;
+    while bits < 0x7f80_0000 {
+        xs.push(f32::from_bits(bits));
+        bits += 61;
+    }
+    xs.extend([1.0, f32::MAX, f32::MIN_POSITIVE, f32::from_bits(1), 0.5, 2.0]);
+    for level in SimdLevel::available() {
+        let mut out = vec![0.0f32; xs.len()];
+        ln_slice(level, &xs, &mut out);
+        let mut worst = (0, 0.0f32);
+        for (&x, &y) in xs.iter().zip(&out) {
+            let u = ulps_f32(y, x.ln());
+            if u > worst.0 {
+                worst = (u, x);
+            }
+        }
+        assert!(worst.0 <= 2, "{level}: {} ulp at x = {:e}", worst.0, worst.1);
+    }
+}
+
+fn check_specials<E: VectorLn + Into<f64>>(values: &[E], expect: &[f64]) {
+    for level in SimdLevel::available() {
+        let mut out = values.to_vec();
+        ln_slice(level, values, &mut out);
+        for ((&y, &want), x) in out.iter().zip(expect).zip(values) {
+            let y: f64 = y.into();
+            assert!(
+                y == want || (y.is_nan() && want.is_nan()),
+                "{level}: ln({x:?}) = {y}, want {want}"
+            );
+        }
+    }
+}
+
+#[test]
+fn ln_special_values() {
+    let inf = f64::INFINITY;
+    check_specials(
+        &[0.0f64, -0.0, inf, -1.0, f64::NAN, -inf, 1.0],
+        &[-inf, -inf, inf, f64::NAN, f64::NAN, f64::NAN, 0.0],
+    );
+    check_specials(
+        &[0.0f32, -0.0, f32::INFINITY, -1.0, f32::NAN, 1.0],
+        &[-inf, -inf, inf, f64::NAN, f64::NAN, 0.0],
+    );
+}
+
+#[test]
+fn ln_handles_every_tail_length() {
+    for level in SimdLevel::available() {
+        for n in 0..40 {
+            let xs: Vec<f64> = (1..=n).map(|i| i as f64 * 0.37).collect();
+            let mut out = vec![0.0; n];
+            ln_slice(level, &xs, &mut out);
+            for (x, y) in xs.iter().zip(&out) {
+                assert!(ulps_f64(*y, x.ln()) <= 2, "{level}, n = {n}");
+            }
+        }
+    }
+}
