@@ -186,7 +186,10 @@ mod tests {
             for serial_leaves in [1, 2, 3, 7, 64] {
                 let run = |first: usize, n: usize| counter_tree_sum(n, |i| leaf(first + i));
                 let parallel = parallel_tree_sum(0, count, serial_leaves, &run);
-                assert_eq!(serial.0, parallel.0, "count {count}, serial {serial_leaves}");
+                assert_eq!(
+                    serial.0, parallel.0,
+                    "count {count}, serial {serial_leaves}"
+                );
                 assert_eq!(parallel.1, count as u64);
             }
         }

@@ -268,7 +268,13 @@ impl Input<'_> {
         len: usize,
         buf: &'b mut [f64],
     ) -> &'b [f64] {
-        each_input!(self, |view| view.fetch(base, start, len, buf, Element::to_f64))
+        each_input!(self, |view| view.fetch(
+            base,
+            start,
+            len,
+            buf,
+            Element::to_f64
+        ))
     }
 
     /// Entries as f32; only float32 inputs are computed in f32 (the kernels promote the rest).

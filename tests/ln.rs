@@ -98,7 +98,12 @@ fn ln_f64_within_2_ulp_at_every_level() {
                 worst = (u, x);
             }
         }
-        assert!(worst.0 <= 2, "{level}: {} ulp at x = {:e}", worst.0, worst.1);
+        assert!(
+            worst.0 <= 2,
+            "{level}: {} ulp at x = {:e}",
+            worst.0,
+            worst.1
+        );
     }
 }
 
@@ -111,7 +116,14 @@ fn ln_f32_within_2_ulp_at_every_level() {
         xs.push(f32::from_bits(bits));
         bits += 61;
     }
-    xs.extend([1.0, f32::MAX, f32::MIN_POSITIVE, f32::from_bits(1), 0.5, 2.0]);
+    xs.extend([
+        1.0,
+        f32::MAX,
+        f32::MIN_POSITIVE,
+        f32::from_bits(1),
+        0.5,
+        2.0,
+    ]);
     for level in SimdLevel::available() {
         let mut out = vec![0.0f32; xs.len()];
         ln_slice(level, &xs, &mut out);
@@ -122,7 +134,12 @@ fn ln_f32_within_2_ulp_at_every_level() {
                 worst = (u, x);
             }
         }
-        assert!(worst.0 <= 2, "{level}: {} ulp at x = {:e}", worst.0, worst.1);
+        assert!(
+            worst.0 <= 2,
+            "{level}: {} ulp at x = {:e}",
+            worst.0,
+            worst.1
+        );
     }
 }
 

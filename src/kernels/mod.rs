@@ -469,7 +469,10 @@ impl Job<'_> {
             let probe = self.sums::<E>(
                 d,
                 split,
-                [E::power_of_two(shrink(exps[0])), E::power_of_two(shrink(exps[1]))],
+                [
+                    E::power_of_two(shrink(exps[0])),
+                    E::power_of_two(shrink(exps[1])),
+                ],
             );
             let masses = [probe.sums.mass_p, probe.sums.mass_q];
             for (e, mass) in exps.iter_mut().zip(masses) {

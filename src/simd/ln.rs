@@ -11,36 +11,36 @@ use super::{FloatVec, Real, SimdLevel, SimdTask};
 /// Natural log of each lane of an f64 vector.
 #[inline(always)]
 pub fn ln_f64<V: FloatVec<Elem = f64>>(x: V) -> V {
-    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01;
-    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
-    const LG1: f64 = 6.666_666_666_666_735_130e-01;
-    const LG2: f64 = 3.999_999_999_940_941_908e-01;
-    const LG3: f64 = 2.857_142_874_366_239_149e-01;
-    const LG4: f64 = 2.222_219_843_214_978_396e-01;
-    const LG5: f64 = 1.818_357_216_161_805_012e-01;
-    const LG6: f64 = 1.531_383_769_920_937_332e-01;
-    const LG7: f64 = 1.479_819_860_511_658_591e-01;
+    // fdlibm's constants, by bit pattern.
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+    const LG1: f64 = f64::from_bits(0x3fe5_5555_5555_5593);
+    const LG2: f64 = f64::from_bits(0x3fd9_9999_9997_fa04);
+    const LG3: f64 = f64::from_bits(0x3fd2_4924_9422_9359);
+    const LG4: f64 = f64::from_bits(0x3fcc_71c5_1d8e_78af);
+    const LG5: f64 = f64::from_bits(0x3fc7_4664_96cb_03de);
+    const LG6: f64 = f64::from_bits(0x3fc3_9a09_d078_c69f);
+    const LG7: f64 = f64::from_bits(0x3fc2_f112_df3e_5244);
     const TWO54: f64 = 18_014_398_509_481_984.0;
 
     let subnormal = x.lt(V::splat(f64::MIN_POSITIVE));
     let scaled = V::select(subnormal, x.mul(V::splat(TWO54)), x);
     let (m, k) = scaled.split_exponent();
     let k = V::select(subnormal, k.sub(V::splat(54.0)), k);
-    let y = ln_reduced(
-        m,
-        k,
-        [LN2_HI, LN2_LO],
-        |z, w| {
-            let t1 = w.mul(V::splat(LG6).mul_add(w, V::splat(LG4)).mul_add(w, V::splat(LG2)));
-            let t2 = z.mul(
-                V::splat(LG7)
-                    .mul_add(w, V::splat(LG5))
-                    .mul_add(w, V::splat(LG3))
-                    .mul_add(w, V::splat(LG1)),
-            );
-            t2.add(t1)
-        },
-    );
+    let y = ln_reduced(m, k, [LN2_HI, LN2_LO], |z, w| {
+        let t1 = w.mul(
+            V::splat(LG6)
+                .mul_add(w, V::splat(LG4))
+                .mul_add(w, V::splat(LG2)),
+        );
+        let t2 = z.mul(
+            V::splat(LG7)
+                .mul_add(w, V::splat(LG5))
+                .mul_add(w, V::splat(LG3))
+                .mul_add(w, V::splat(LG1)),
+        );
+        t2.add(t1)
+    });
     fix_special(x, y)
 }
 
@@ -94,7 +94,11 @@ fn fix_special<V: FloatVec>(x: V, y: V) -> V {
     let zero = V::splat(V::Elem::ZERO);
     let inf = V::splat(V::Elem::from_f64(f64::INFINITY));
     let y = V::select(x.eq(inf), inf, y);
-    let y = V::select(x.eq(zero), V::splat(V::Elem::from_f64(f64::NEG_INFINITY)), y);
+    let y = V::select(
+        x.eq(zero),
+        V::splat(V::Elem::from_f64(f64::NEG_INFINITY)),
+        y,
+    );
     // !(x >= 0) is true for negatives and NaN.
     let valid = x.ge(zero);
     V::select(valid, y, V::splat(V::Elem::from_f64(f64::NAN)))

@@ -17,6 +17,7 @@ pub(crate) mod avx512;
 pub(crate) mod neon;
 
 use std::fmt;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
 
 /// A floating-point scalar that kernels compute in: `f32` or `f64`.
@@ -166,44 +167,57 @@ impl SimdLevel {
 
     /// Every level this CPU supports, narrowest first (for tests and benches).
     pub fn available() -> Vec<SimdLevel> {
-        [
-            SimdLevel::Scalar,
-            SimdLevel::Neon,
-            SimdLevel::Avx2,
-            SimdLevel::Avx512,
-        ]
-        .into_iter()
-        .filter(|level| level.is_supported())
-        .collect()
+        SimdLevel::ALL
+            .into_iter()
+            .filter(|level| level.is_supported())
+            .collect()
     }
 
     /// `is_supported`, cached: run-time detection costs a few loads, done once per level.
     fn checked(self) -> bool {
         static SUPPORT: OnceLock<[bool; 4]> = OnceLock::new();
-        SUPPORT.get_or_init(|| {
-            [
-                SimdLevel::Scalar,
-                SimdLevel::Neon,
-                SimdLevel::Avx2,
-                SimdLevel::Avx512,
-            ]
-            .map(SimdLevel::is_supported)
-        })[self as usize]
+        SUPPORT.get_or_init(|| SimdLevel::ALL.map(SimdLevel::is_supported))[self as usize]
     }
 
-    /// The level kernels use by default: `ENTROPYKIT_SIMD` if it names a supported level, else the
-    /// best one. Read once per process.
+    /// The level kernels use by default: the one set by [`SimdLevel::set_current`], else
+    /// `ENTROPYKIT_SIMD` if it names a supported level, else the best one.
     pub fn current() -> SimdLevel {
-        static CURRENT: OnceLock<SimdLevel> = OnceLock::new();
-        *CURRENT.get_or_init(|| {
-            std::env::var("ENTROPYKIT_SIMD")
-                .ok()
-                .and_then(|name| SimdLevel::parse(&name))
-                .filter(|level| level.is_supported())
-                .unwrap_or_else(SimdLevel::best)
-        })
+        match CURRENT.load(Ordering::Relaxed) {
+            UNSET => {
+                let level = std::env::var("ENTROPYKIT_SIMD")
+                    .ok()
+                    .and_then(|name| SimdLevel::parse(&name))
+                    .filter(|level| level.is_supported())
+                    .unwrap_or_else(SimdLevel::best);
+                CURRENT.store(level as u8, Ordering::Relaxed);
+                level
+            }
+            stored => SimdLevel::ALL[stored as usize],
+        }
     }
+
+    /// Makes `self` the default level for later calls (tests and benchmarks use this to compare
+    /// levels in one process). Fails, changing nothing, if this CPU lacks the level.
+    pub fn set_current(self) -> Result<(), crate::KernelError> {
+        if !self.is_supported() {
+            return Err(crate::KernelError::Layout(format!(
+                "this CPU does not support the {self} SIMD level"
+            )));
+        }
+        CURRENT.store(self as u8, Ordering::Relaxed);
+        Ok(())
+    }
+
+    const ALL: [SimdLevel; 4] = [
+        SimdLevel::Scalar,
+        SimdLevel::Neon,
+        SimdLevel::Avx2,
+        SimdLevel::Avx512,
+    ];
 }
+
+const UNSET: u8 = u8::MAX;
+static CURRENT: AtomicU8 = AtomicU8::new(UNSET);
 
 impl fmt::Display for SimdLevel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

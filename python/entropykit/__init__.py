@@ -1,0 +1,69 @@
+"""entropykit: entropy, cross-entropy and KL divergence over NumPy arrays, computed by SIMD and
+multithreaded Rust kernels with the semantics of the pure-NumPy twins in
+:mod:`entropykit.reference`.
+
+Examples
+--------
+>>> import entropykit as ek
+>>> float(ek.entropy([0.25, 0.25, 0.25, 0.25], base=2))
+2.0
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+from . import reference
+from ._api import cross_entropy, entropy, kl_divergence
+from ._args import InvalidDistributionError
+from ._core import available_simd_levels, get_num_threads, simd_level
+from ._core import set_num_threads as _set_num_threads
+
+__all__ = [
+    "InvalidDistributionError",
+    "available_simd_levels",
+    "cross_entropy",
+    "entropy",
+    "get_num_threads",
+    "kl_divergence",
+    "reference",
+    "set_num_threads",
+    "simd_level",
+]
+
+__version__ = "0.1.0"
+
+
+def set_num_threads(n: int) -> None:
+    """Set the number of threads entropykit's kernels use (an int >= 1).
+
+    The default is ``ENTROPYKIT_NUM_THREADS`` if set, else the number of CPUs. Results do not
+    depend on it: the same inputs give the same bits on any number of threads.
+
+    Examples
+    --------
+    >>> import entropykit as ek
+    >>> before = ek.get_num_threads()
+    >>> ek.set_num_threads(2)
+    >>> ek.get_num_threads()
+    2
+    >>> ek.set_num_threads(before)
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_num_threads: n must be an int >= 1, not {n!r}")
+    _set_num_threads(n)
+
+
+def _warn_on_unusable_simd_request() -> None:
+    requested = os.environ.get("ENTROPYKIT_SIMD", "").strip().lower()
+    if requested and requested != simd_level():
+        warnings.warn(
+            f"ENTROPYKIT_SIMD={requested!r} is not a level this CPU supports "
+            f"({', '.join(available_simd_levels())}); using {simd_level()!r}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+
+
+_warn_on_unusable_simd_request()

@@ -1,0 +1,229 @@
+"""Argument rules shared by the Rust path and the NumPy reference, so both accept, reject and
+describe inputs in exactly the same words.
+
+Distributions lie along the reduced axes; the other axes index a batch of distributions. A
+distribution's entries are ordered in C order over the reduced axes taken in ascending order, and
+distributions in C order over the remaining axes: "the first offending entry" means the first in
+that order, in the first offending distribution.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "InvalidDistributionError",
+    "Prepared",
+    "check_base",
+    "check_nan_policy",
+    "data_error",
+    "prepare",
+]
+
+NAN_POLICIES = ("propagate", "raise", "omit")
+
+
+class InvalidDistributionError(ValueError):
+    """A distribution that breaks the input rules: a negative, infinite or (with
+    ``nan_policy="raise"``) NaN entry, or zero total mass under ``normalize=True``.
+
+    Attributes
+    ----------
+    kind : str
+        ``"negative"``, ``"infinite"``, ``"nan"`` or ``"zero_mass"``.
+    arg : str
+        The argument at fault, ``"p"`` or ``"q"``.
+    index : tuple of int
+        For an entry, its index in the argument as passed; for zero mass, the index of the
+        distribution in the result.
+    """
+
+    def __init__(self, message: str, kind: str, arg: str, index: tuple[int, ...]) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.arg = arg
+        self.index = index
+
+
+def as_input_array(x: Any, name: str, func: str) -> np.ndarray:
+    """``x`` as an ndarray without copying, if its dtype is one entropykit accepts."""
+    arr = np.asarray(x)
+    kind = arr.dtype.kind
+    if (kind == "f" and arr.dtype.itemsize in (2, 4, 8)) or kind in "iu":
+        return arr
+    raise TypeError(
+        f"{func}: {name} has dtype {arr.dtype}; expected float16, float32, float64 "
+        "or an integer dtype (counts)"
+    )
+
+
+def check_base(base: Any, func: str) -> float | None:
+    """``None`` (nats) or a finite positive float other than 1."""
+    if base is None:
+        return None
+    try:
+        value = float(base)
+    except (TypeError, ValueError):
+        raise ValueError(f"{func}: base must be a number, not {base!r}") from None
+    if not (math.isfinite(value) and value > 0.0 and value != 1.0):
+        raise ValueError(
+            f"{func}: base must be a finite positive number other than 1, not {base!r}"
+        )
+    return value
+
+
+def check_nan_policy(nan_policy: Any, func: str) -> str:
+    if not isinstance(nan_policy, str) or nan_policy not in NAN_POLICIES:
+        raise ValueError(
+            f"{func}: nan_policy must be 'propagate', 'raise' or 'omit', not {nan_policy!r}"
+        )
+    return nan_policy
+
+
+def _normalize_axes(axis: Any, ndim: int, func: str) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    items: Sequence[Any] = axis if isinstance(axis, (tuple, list)) else (axis,)
+    axes = []
+    for item in items:
+        if isinstance(item, (bool, np.bool_)):
+            raise TypeError(f"{func}: axis must be an int, a tuple of ints or None, not {axis!r}")
+        try:
+            a = operator.index(item)
+        except TypeError:
+            raise TypeError(
+                f"{func}: axis must be an int, a tuple of ints or None, not {axis!r}"
+            ) from None
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(a, ndim, f"{func}")
+        axes.append(a % ndim)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{func}: axis {axis!r} repeats an axis")
+    return tuple(sorted(axes))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Validated arguments and the geometry of the reduction."""
+
+    func: str
+    arrays: tuple[np.ndarray, ...]
+    shape: tuple[int, ...]
+    reduced_axes: tuple[int, ...]
+    batch_axes: tuple[int, ...]
+    keepdims: bool
+    nan_policy: str
+    base: float | None
+    normalize: bool
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        return tuple(self.shape[a] for a in self.batch_axes)
+
+    @property
+    def reduced_shape(self) -> tuple[int, ...]:
+        return tuple(self.shape[a] for a in self.reduced_axes)
+
+    @property
+    def result_shape(self) -> tuple[int, ...]:
+        if self.keepdims:
+            return tuple(1 if a in self.reduced_axes else n for a, n in enumerate(self.shape))
+        return self.batch_shape
+
+    def canonical(self, arr: np.ndarray) -> np.ndarray:
+        """A view of ``arr`` broadcast to the common shape, batch axes first, reduced axes last."""
+        return np.broadcast_to(arr, self.shape).transpose(self.batch_axes + self.reduced_axes)
+
+    def shape_result(self, values: npt.NDArray[np.float64]) -> np.ndarray | np.float64:
+        """Per-distribution values (C order over the batch) in the result's shape."""
+        out = np.asarray(values, dtype=np.float64).reshape(self.result_shape)
+        if out.ndim == 0:
+            return np.float64(out[()])
+        return out
+
+
+def prepare(
+    func: str,
+    args: Sequence[tuple[str, Any]],
+    *,
+    axis: Any,
+    keepdims: bool,
+    normalize: bool,
+    nan_policy: Any,
+    base: Any,
+) -> Prepared:
+    """Validates everything that does not depend on the data's values."""
+    arrays = tuple(as_input_array(value, name, func) for name, value in args)
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = " and ".join(f"{name} {a.shape}" for (name, _), a in zip(args, arrays))
+        raise ValueError(f"{func}: shapes do not broadcast: {shapes}") from None
+    reduced = _normalize_axes(axis, len(shape), func)
+    batch = tuple(a for a in range(len(shape)) if a not in reduced)
+    return Prepared(
+        func=func,
+        arrays=arrays,
+        shape=tuple(shape),
+        reduced_axes=reduced,
+        batch_axes=batch,
+        keepdims=bool(keepdims),
+        nan_policy=check_nan_policy(nan_policy, func),
+        base=check_base(base, func),
+        normalize=bool(normalize),
+    )
+
+
+def _entry_index(prep: Prepared, arg_shape: tuple[int, ...], distribution: int, position: int):
+    full = [0] * len(prep.shape)
+    for axes, dims, flat in (
+        (prep.batch_axes, prep.batch_shape, distribution),
+        (prep.reduced_axes, prep.reduced_shape, position),
+    ):
+        if dims:
+            for a, i in zip(axes, np.unravel_index(flat, dims)):
+                full[a] = int(i)
+    own = full[len(full) - len(arg_shape) :]
+    # A broadcast (size-1) dimension of the argument is index 0 in the argument itself.
+    return tuple(0 if size == 1 else i for i, size in zip(own, arg_shape))
+
+
+def data_error(
+    prep: Prepared,
+    kind: str,
+    arg: str,
+    distribution: int,
+    position: int,
+    value: float,
+) -> InvalidDistributionError:
+    """The exception for bad data, located in the caller's own coordinates."""
+    func = prep.func
+    if kind == "zero_mass":
+        index = (
+            tuple(int(i) for i in np.unravel_index(distribution, prep.batch_shape))
+            if prep.batch_shape
+            else ()
+        )
+        where = f"the distribution at index {index}" if index else "the distribution"
+        message = (
+            f"{func}: {arg} has zero total mass in {where}; "
+            "it cannot be normalized (normalize=True)"
+        )
+        return InvalidDistributionError(message, kind, arg, index)
+    arg_array = prep.arrays[0 if arg == "p" else 1]
+    index = _entry_index(prep, arg_array.shape, distribution, position)
+    at = f"{arg}[{', '.join(map(str, index))}]" if index else arg
+    if kind == "nan":
+        message = f"{func}: {at} is NaN (nan_policy='raise')"
+    elif kind == "infinite":
+        message = f"{func}: {at} = {float(value)!r} is not finite; entries must be finite"
+    else:
+        message = f"{func}: {at} = {float(value)!r} is negative; entries must be >= 0"
+    return InvalidDistributionError(message, kind, arg, index)

@@ -1,0 +1,225 @@
+//! The `entropykit._core` extension module: the only place that touches Python.
+//!
+//! Each call converts its arguments, borrows the arrays read-only (no copy, any strides), runs the
+//! kernel with the GIL released, and maps kernel errors to exceptions. Argument normalisation
+//! (axes, broadcasting, dtype rules) happens once, in `entropykit._api`.
+
+use crate::error::KernelError;
+use crate::kernels::{self, Measure, NanPolicy, Options};
+use crate::strided::{Element, Input, Strided};
+use crate::{parallel, SimdLevel};
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+
+pyo3::create_exception!(
+    _core,
+    KernelInputError,
+    PyValueError,
+    "Bad data found by a kernel: args are (message, kind, arg, distribution, position, value)."
+);
+
+/// A read-only borrow of an array in one of the supported dtypes.
+#[derive(FromPyObject)]
+enum Borrowed<'py> {
+    F64(PyReadonlyArrayDyn<'py, f64>),
+    F32(PyReadonlyArrayDyn<'py, f32>),
+    I64(PyReadonlyArrayDyn<'py, i64>),
+    I32(PyReadonlyArrayDyn<'py, i32>),
+    I16(PyReadonlyArrayDyn<'py, i16>),
+    I8(PyReadonlyArrayDyn<'py, i8>),
+    U64(PyReadonlyArrayDyn<'py, u64>),
+    U32(PyReadonlyArrayDyn<'py, u32>),
+    U16(PyReadonlyArrayDyn<'py, u16>),
+    U8(PyReadonlyArrayDyn<'py, u8>),
+}
+
+fn view<'a, T: Element + numpy::Element>(
+    array: &'a PyReadonlyArrayDyn<'_, T>,
+    batch_dims: usize,
+) -> PyResult<Strided<'a, T>> {
+    let size = std::mem::size_of::<T>() as isize;
+    let strides = array
+        .strides()
+        .iter()
+        .map(|&bytes| {
+            (bytes % size == 0).then_some(bytes / size).ok_or_else(|| {
+                PyValueError::new_err("array strides are not a multiple of the item size")
+            })
+        })
+        .collect::<PyResult<Vec<isize>>>()?;
+    // SAFETY: the read-only borrow keeps the array alive and unchanged while the view lives, and
+    // NumPy's shape and strides describe exactly the memory it owns.
+    unsafe { Strided::from_raw(array.data(), array.shape(), &strides, batch_dims) }
+        .map_err(to_pyerr)
+}
+
+impl Borrowed<'_> {
+    fn input(&self, batch_dims: usize) -> PyResult<Input<'_>> {
+        Ok(match self {
+            Borrowed::F64(a) => Input::F64(view(a, batch_dims)?),
+            Borrowed::F32(a) => Input::F32(view(a, batch_dims)?),
+            Borrowed::I64(a) => Input::I64(view(a, batch_dims)?),
+            Borrowed::I32(a) => Input::I32(view(a, batch_dims)?),
+            Borrowed::I16(a) => Input::I16(view(a, batch_dims)?),
+            Borrowed::I8(a) => Input::I8(view(a, batch_dims)?),
+            Borrowed::U64(a) => Input::U64(view(a, batch_dims)?),
+            Borrowed::U32(a) => Input::U32(view(a, batch_dims)?),
+            Borrowed::U16(a) => Input::U16(view(a, batch_dims)?),
+            Borrowed::U8(a) => Input::U8(view(a, batch_dims)?),
+        })
+    }
+}
+
+fn to_pyerr(error: KernelError) -> PyErr {
+    let message = error.to_string();
+    match error {
+        KernelError::Negative {
+            arg,
+            distribution,
+            position,
+            value,
+        } => KernelInputError::new_err((
+            message,
+            "negative",
+            arg.name(),
+            distribution,
+            position,
+            value,
+        )),
+        KernelError::Infinite {
+            arg,
+            distribution,
+            position,
+            value,
+        } => KernelInputError::new_err((
+            message,
+            "infinite",
+            arg.name(),
+            distribution,
+            position,
+            value,
+        )),
+        KernelError::Nan {
+            arg,
+            distribution,
+            position,
+        } => KernelInputError::new_err((
+            message,
+            "nan",
+            arg.name(),
+            distribution,
+            position,
+            f64::NAN,
+        )),
+        KernelError::ZeroMass { arg, distribution } => {
+            KernelInputError::new_err((message, "zero_mass", arg.name(), distribution, 0usize, 0.0))
+        }
+        KernelError::Layout(_) => PyValueError::new_err(message),
+        KernelError::ThreadPool(_) => PyRuntimeError::new_err(message),
+    }
+}
+
+fn parse_measure(name: &str) -> PyResult<Measure> {
+    match name {
+        "entropy" => Ok(Measure::Entropy),
+        "cross_entropy" => Ok(Measure::CrossEntropy),
+        "kl_divergence" => Ok(Measure::KlDivergence),
+        _ => Err(PyValueError::new_err(format!("unknown measure {name:?}"))),
+    }
+}
+
+fn parse_nan_policy(name: &str) -> PyResult<NanPolicy> {
+    match name {
+        "propagate" => Ok(NanPolicy::Propagate),
+        "raise" => Ok(NanPolicy::Raise),
+        "omit" => Ok(NanPolicy::Omit),
+        _ => Err(PyValueError::new_err(format!(
+            "nan_policy must be 'propagate', 'raise' or 'omit', not {name:?}"
+        ))),
+    }
+}
+
+/// Reduces each distribution of `p` (and `q`) to one float64.
+///
+/// `p` and `q` are arrays of equal shape (broadcast views are fine) whose first `batch_dims`
+/// dimensions index distributions and whose remaining dimensions are reduced.
+#[pyfunction]
+#[pyo3(signature = (measure, p, q, batch_dims, normalize, nan_policy, base))]
+#[allow(clippy::too_many_arguments)]
+fn reduce<'py>(
+    py: Python<'py>,
+    measure: &str,
+    p: Borrowed<'py>,
+    q: Option<Borrowed<'py>>,
+    batch_dims: usize,
+    normalize: bool,
+    nan_policy: &str,
+    base: Option<f64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let measure = parse_measure(measure)?;
+    let options = Options {
+        normalize,
+        nan_policy: parse_nan_policy(nan_policy)?,
+        base,
+        level: SimdLevel::current(),
+        parallel: true,
+    };
+    let p = p.input(batch_dims)?;
+    let q = q.as_ref().map(|q| q.input(batch_dims)).transpose()?;
+    let distributions: usize = p.batch_shape().iter().product();
+    let out = py
+        .detach(|| {
+            let mut out = vec![0.0; distributions];
+            kernels::reduce(measure, &p, q.as_ref(), &options, &mut out).map(|()| out)
+        })
+        .map_err(to_pyerr)?;
+    Ok(PyArray1::from_vec(py, out))
+}
+
+/// Sets the number of threads kernels use (at least 1).
+#[pyfunction]
+fn set_num_threads(n: usize) -> PyResult<()> {
+    parallel::set_num_threads(n).map_err(to_pyerr)
+}
+
+/// The number of threads kernels use.
+#[pyfunction]
+fn get_num_threads() -> usize {
+    parallel::num_threads()
+}
+
+/// The SIMD level kernels use: "avx512", "avx2", "neon" or "scalar".
+#[pyfunction]
+fn simd_level() -> &'static str {
+    SimdLevel::current().name()
+}
+
+/// The SIMD levels this CPU supports, narrowest first.
+#[pyfunction]
+fn available_simd_levels() -> Vec<&'static str> {
+    SimdLevel::available()
+        .into_iter()
+        .map(|l| l.name())
+        .collect()
+}
+
+/// Switches the SIMD level for later calls (for tests and benchmarks).
+#[pyfunction]
+fn set_simd_level(name: &str) -> PyResult<()> {
+    let level = SimdLevel::parse(name).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "unknown SIMD level {name:?}; expected scalar, neon, avx2 or avx512"
+        ))
+    })?;
+    level.set_current().map_err(to_pyerr)
+}
+
+#[pymodule]
+mod _core {
+    #[pymodule_export]
+    use super::{
+        available_simd_levels, get_num_threads, reduce, set_num_threads, set_simd_level,
+        simd_level, KernelInputError,
+    };
+}
