@@ -164,7 +164,8 @@ def prepare(
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
-        shapes = " and ".join(f"{name} {a.shape}" for (name, _), a in zip(args, arrays))
+        pairs = zip(args, arrays, strict=True)
+        shapes = " and ".join(f"{name} {a.shape}" for (name, _), a in pairs)
         raise ValueError(f"{func}: shapes do not broadcast: {shapes}") from None
     reduced = _normalize_axes(axis, len(shape), func)
     batch = tuple(a for a in range(len(shape)) if a not in reduced)
@@ -188,11 +189,11 @@ def _entry_index(prep: Prepared, arg_shape: tuple[int, ...], distribution: int, 
         (prep.reduced_axes, prep.reduced_shape, position),
     ):
         if dims:
-            for a, i in zip(axes, np.unravel_index(flat, dims)):
+            for a, i in zip(axes, np.unravel_index(flat, dims), strict=True):
                 full[a] = int(i)
     own = full[len(full) - len(arg_shape) :]
     # A broadcast (size-1) dimension of the argument is index 0 in the argument itself.
-    return tuple(0 if size == 1 else i for i, size in zip(own, arg_shape))
+    return tuple(0 if size == 1 else i for i, size in zip(own, arg_shape, strict=True))
 
 
 def data_error(
