@@ -177,6 +177,27 @@ fn reduce<'py>(
     Ok(PyArray1::from_vec(py, out))
 }
 
+/// A plain multithreaded sum of a 1-D contiguous float array: the benchmark's bandwidth yardstick.
+#[pyfunction]
+fn stream_sum(py: Python<'_>, data: Borrowed<'_>) -> PyResult<f64> {
+    let result = match &data {
+        Borrowed::F64(a) => {
+            let slice = a.as_slice()?;
+            py.detach(|| kernels::stream_sum(slice, true))
+        }
+        Borrowed::F32(a) => {
+            let slice = a.as_slice()?;
+            py.detach(|| kernels::stream_sum(slice, true))
+        }
+        _ => {
+            return Err(PyValueError::new_err(
+                "stream_sum takes a float32 or float64 array",
+            ))
+        }
+    };
+    result.map_err(to_pyerr)
+}
+
 /// Sets the number of threads kernels use (at least 1).
 #[pyfunction]
 fn set_num_threads(n: usize) -> PyResult<()> {
@@ -220,6 +241,6 @@ mod _core {
     #[pymodule_export]
     use super::{
         available_simd_levels, get_num_threads, reduce, set_num_threads, set_simd_level,
-        simd_level, KernelInputError,
+        simd_level, stream_sum, KernelInputError,
     };
 }
