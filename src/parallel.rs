@@ -109,32 +109,42 @@ pub trait TreeSum: Copy {
     fn combine(left: Self, right: Self) -> Self;
 }
 
+/// A source of leaf values. A trait rather than a closure: closure bodies are compiled as
+/// functions of their own, outside the `#[target_feature]` context of a SIMD task, which would
+/// turn every intrinsic into a call.
+pub trait Leaves {
+    type Sum: TreeSum;
+    fn leaf(&mut self, index: usize) -> Self::Sum;
+}
+
 /// Sequential tree sum over leaves `0..count`, built by a binary counter: gives the same tree as
 /// `tree_split` recursion without recursing (so it can live inside a `#[target_feature]` task).
 #[inline(always)]
-pub fn counter_tree_sum<S: TreeSum>(count: usize, mut leaf: impl FnMut(usize) -> S) -> S {
+pub fn counter_tree_sum<T: Leaves>(count: usize, leaves: &mut T) -> T::Sum {
+    type S<T> = <T as Leaves>::Sum;
     // (value, leaves in it); at most one entry per bit of `count`.
-    let mut stack: [(S, usize); usize::BITS as usize] = [(S::zero(), 0); usize::BITS as usize];
+    let mut stack: [(S<T>, usize); usize::BITS as usize] =
+        [(S::<T>::zero(), 0); usize::BITS as usize];
     let mut depth = 0;
     for i in 0..count {
-        let mut value = leaf(i);
+        let mut value = leaves.leaf(i);
         let mut size = 1;
         while depth > 0 && stack[depth - 1].1 == size {
             depth -= 1;
-            value = S::combine(stack[depth].0, value);
+            value = S::<T>::combine(stack[depth].0, value);
             size *= 2;
         }
         stack[depth] = (value, size);
         depth += 1;
     }
     if depth == 0 {
-        return S::zero();
+        return S::<T>::zero();
     }
     depth -= 1;
     let mut total = stack[depth].0;
     while depth > 0 {
         depth -= 1;
-        total = S::combine(stack[depth].0, total);
+        total = S::<T>::combine(stack[depth].0, total);
     }
     total
 }
@@ -178,13 +188,20 @@ mod tests {
         }
     }
 
+    struct From(usize);
+    impl Leaves for From {
+        type Sum = Shape;
+        fn leaf(&mut self, i: usize) -> Shape {
+            Shape((self.0 + i) as u64 + 1, 1)
+        }
+    }
+
     #[test]
     fn counter_and_parallel_trees_agree() {
         for count in 1..300 {
-            let leaf = |i: usize| Shape(i as u64 + 1, 1);
-            let serial = counter_tree_sum(count, leaf);
+            let serial = counter_tree_sum(count, &mut From(0));
             for serial_leaves in [1, 2, 3, 7, 64] {
-                let run = |first: usize, n: usize| counter_tree_sum(n, |i| leaf(first + i));
+                let run = |first: usize, n: usize| counter_tree_sum(n, &mut From(first));
                 let parallel = parallel_tree_sum(0, count, serial_leaves, &run);
                 assert_eq!(
                     serial.0, parallel.0,

@@ -15,11 +15,13 @@
 //! reductions build on.
 
 use crate::error::{Arg, KernelError};
-use crate::parallel::{self, counter_tree_sum, TreeSum};
-use crate::simd::ln::VectorLn;
-use crate::simd::{dispatch, FloatVec, Real, SimdLevel, SimdTask};
+use crate::parallel::{self, counter_tree_sum, Leaves, TreeSum};
+use crate::simd::ln::{ln_f64_positive, ln_parts_f32, VectorLn};
+use crate::simd::{dispatch, FloatVec, Level, Real, SimdLevel, SimdTask};
 use crate::strided::Input;
 use rayon::prelude::*;
+use std::marker::PhantomData;
+use std::mem::MaybeUninit;
 
 /// The measures the generic driver computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -113,7 +115,7 @@ impl Partial {
 
 /// A leaf's sums plus whether it saw an entry that is not finite and non-negative.
 #[derive(Clone, Copy, Debug, Default)]
-struct LeafSums {
+pub(crate) struct LeafSums {
     sums: Partial,
     suspicious: bool,
 }
@@ -131,150 +133,128 @@ impl TreeSum for LeafSums {
     }
 }
 
-/// Accumulators of one in-flight leaf.
-struct Accumulators<V: FloatVec> {
-    mass_p: V::Acc,
-    mass_q: V::Acc,
-    core: V::Acc,
-    valid: V::Mask,
+/// f64 accumulators of one in-flight leaf.
+#[derive(Clone, Copy)]
+struct Accumulators<W: FloatVec<Elem = f64>> {
+    mass_p: W,
+    mass_q: W,
+    core: W,
 }
 
-impl<V: FloatVec> Accumulators<V> {
+impl<W: FloatVec<Elem = f64>> Accumulators<W> {
     #[inline(always)]
     fn new() -> Self {
+        let zero = W::splat(0.0);
         Accumulators {
-            mass_p: V::acc_zero(),
-            mass_q: V::acc_zero(),
-            core: V::acc_zero(),
-            valid: V::mask_true(),
+            mass_p: zero,
+            mass_q: zero,
+            core: zero,
+        }
+    }
+
+    #[inline(always)]
+    fn add(&mut self, binary: bool, p: W, q: W, term: W) {
+        self.mass_p = self.mass_p.add(p);
+        if binary {
+            self.mass_q = self.mass_q.add(q);
+        }
+        self.core = self.core.add(term);
+    }
+
+    /// Both accumulators' lanes, summed in a fixed order.
+    #[inline(always)]
+    fn total([a, b]: [Self; 2]) -> Partial {
+        Partial {
+            mass_p: a.mass_p.horizontal_sum() + b.mass_p.horizontal_sum(),
+            mass_q: a.mass_q.horizontal_sum() + b.mass_q.horizontal_sum(),
+            core: a.core.horizontal_sum() + b.core.horizontal_sum(),
         }
     }
 }
 
-/// The per-element term of each measure on one vector (only lanes with p > 0 count).
+/// The measure's term from p and the logs it needs (only lanes with p > 0 count; there the log
+/// of q = 0 is -inf, which makes cross-entropy and KL +inf as they should be).
 #[inline(always)]
-fn term<V: FloatVec>(measure: Measure, p: V, q: V) -> V
-where
-    V::Elem: VectorLn,
-{
-    let zero = V::splat(V::Elem::ZERO);
+fn term<W: FloatVec<Elem = f64>>(measure: Measure, p: W, ln_p: W, ln_q: W) -> W {
+    let zero = W::splat(0.0);
     let value = match measure {
-        Measure::Entropy => p.mul(V::Elem::ln_vec(p)),
-        Measure::CrossEntropy => p.mul(V::Elem::ln_vec(q)),
-        Measure::KlDivergence => p.mul(V::Elem::ln_vec(p).sub(V::Elem::ln_vec(q))),
+        Measure::Entropy => p.mul(ln_p),
+        Measure::CrossEntropy => p.mul(ln_q),
+        Measure::KlDivergence => p.mul(ln_p.sub(ln_q)),
     };
-    V::select(p.gt(zero), value, zero)
+    W::select(p.gt(zero), value, zero)
 }
 
-/// Folds one vector of p (and q) into the accumulators.
+/// ln q, with ln 0 = -inf (a plain function, not a closure: see `parallel::Leaves`).
 #[inline(always)]
-fn accumulate<V: FloatVec>(
-    acc: &mut Accumulators<V>,
-    measure: Measure,
+fn ln_of_q<W: FloatVec<Elem = f64>>(q: W) -> W {
+    let zero = W::splat(0.0);
+    W::select(q.gt(zero), ln_f64_positive(q), W::splat(f64::NEG_INFINITY))
+}
+
+/// Whether each lane is finite and non-negative (NaN fails both comparisons).
+#[inline(always)]
+fn finite_nonnegative<V: FloatVec>(x: V) -> V::Mask {
+    let zero = V::splat(V::Elem::ZERO);
+    let inf = V::splat(V::Elem::from_f64(f64::INFINITY));
+    V::mask_and(x.ge(zero), x.lt(inf))
+}
+
+/// NaN pairs become (0, 0) under "omit" (zeros add nothing), then the scale applies; returns the
+/// entries and whether all lanes are finite and non-negative.
+#[inline(always)]
+fn prepare_lanes<V: FloatVec>(
+    binary: bool,
     omit_nan: bool,
     scale: [V; 2],
     p: V,
     q: V,
-) where
-    V::Elem: VectorLn,
-{
+) -> (V, V, V::Mask) {
     let zero = V::splat(V::Elem::ZERO);
     let (mut p, mut q) = (p, q);
     if omit_nan {
-        // Dropping a position is the same as making both entries zero: zeros add nothing.
         let drop = V::mask_or(p.is_nan(), q.is_nan());
         p = V::select(drop, zero, p);
         q = V::select(drop, zero, q);
     }
     p = p.mul(scale[0]);
-    let inf = V::splat(V::Elem::from_f64(f64::INFINITY));
-    // NaN fails both comparisons, so one check catches negatives, infinities and NaN.
-    let finite_nonnegative = |x: V| V::mask_and(x.ge(zero), x.lt(inf));
-    acc.valid = V::mask_and(acc.valid, finite_nonnegative(p));
-    acc.mass_p = V::acc_add(acc.mass_p, p);
-    if measure.is_binary() {
-        q = q.mul(scale[1]);
-        acc.valid = V::mask_and(acc.valid, finite_nonnegative(q));
-        acc.mass_q = V::acc_add(acc.mass_q, q);
-    }
-    acc.core = V::acc_add(acc.core, term(measure, p, q));
+    q = q.mul(scale[1]);
+    let valid = if binary {
+        V::mask_and(finite_nonnegative(p), finite_nonnegative(q))
+    } else {
+        finite_nonnegative(p)
+    };
+    (p, q, valid)
 }
 
-/// Elements per leaf for vectors of `lanes` lanes: 2 accumulators per sum, each adding 16
-/// vectors sequentially, as NumPy's pairwise sum does within its 128-element blocks.
+/// Elements per leaf: 2 accumulators per sum, each adding 16 f64 vectors sequentially, as
+/// NumPy's pairwise sum does within its 128-element blocks.
 const UNROLL: usize = 2;
 const VECTORS_PER_ACCUMULATOR: usize = 16;
+/// The largest leaf (8 f64 lanes, AVX-512).
+const MAX_LEAF: usize = 8 * UNROLL * VECTORS_PER_ACCUMULATOR;
 
-fn leaf_len(lanes: usize) -> usize {
-    lanes * UNROLL * VECTORS_PER_ACCUMULATOR
+fn leaf_len(f64_lanes: usize) -> usize {
+    f64_lanes * UNROLL * VECTORS_PER_ACCUMULATOR
 }
 
-/// Sums one leaf of already-fetched entries.
+/// Loads vector `at` of `data`, or a zero-padded copy of the part that exists.
 #[inline(always)]
-fn leaf_sums<V: FloatVec>(
-    measure: Measure,
-    omit_nan: bool,
-    scale: [V::Elem; 2],
-    p: &[V::Elem],
-    q: &[V::Elem],
-) -> LeafSums
-where
-    V::Elem: VectorLn,
-{
-    let lanes = V::LANES;
-    let binary = measure.is_binary();
-    let scale = [V::splat(scale[0]), V::splat(scale[1])];
-    let mut accs = [Accumulators::<V>::new(), Accumulators::<V>::new()];
-    let n = p.len();
-    let step = lanes * UNROLL;
-    let whole = n - n % step;
-    let mut i = 0;
-    while i < whole {
-        for (u, acc) in accs.iter_mut().enumerate() {
-            let at = i + u * lanes;
-            // SAFETY: at + lanes <= whole <= n, and q is as long as p when the measure is binary.
-            let (pv, qv) = unsafe {
-                let pv = V::load(p.as_ptr().add(at));
-                let qv = if binary {
-                    V::load(q.as_ptr().add(at))
-                } else {
-                    pv
-                };
-                (pv, qv)
-            };
-            accumulate(acc, measure, omit_nan, scale, pv, qv);
-        }
-        i += step;
-    }
-    // The tail, one vector at a time, the last one padded with zeros (which add nothing).
-    let mut u = 0;
-    while i < n {
-        let take = lanes.min(n - i);
-        let mut pad_p = [V::Elem::ZERO; 64];
-        let mut pad_q = [V::Elem::ZERO; 64];
-        pad_p[..take].copy_from_slice(&p[i..i + take]);
-        if binary {
-            pad_q[..take].copy_from_slice(&q[i..i + take]);
-        }
-        // SAFETY: the pads hold 64 >= lanes elements.
-        let (pv, qv) = unsafe { (V::load(pad_p.as_ptr()), V::load(pad_q.as_ptr())) };
-        accumulate(&mut accs[u], measure, omit_nan, scale, pv, qv);
-        u = (u + 1) % UNROLL;
-        i += take;
-    }
-    let [a, b] = accs;
-    LeafSums {
-        sums: Partial {
-            mass_p: V::acc_total(a.mass_p) + V::acc_total(b.mass_p),
-            mass_q: V::acc_total(a.mass_q) + V::acc_total(b.mass_q),
-            core: V::acc_total(a.core) + V::acc_total(b.core),
-        },
-        suspicious: !(V::mask_all(a.valid) && V::mask_all(b.valid)),
+fn load_padded<V: FloatVec>(data: &[V::Elem], at: usize) -> V {
+    if at + V::LANES <= data.len() {
+        // SAFETY: at + LANES <= len.
+        unsafe { V::load(data.as_ptr().add(at)) }
+    } else {
+        let mut pad = [V::Elem::ZERO; 64];
+        let from = at.min(data.len());
+        pad[..data.len() - from].copy_from_slice(&data[from..]);
+        // SAFETY: the pad holds 64 >= LANES elements.
+        unsafe { V::load(pad.as_ptr()) }
     }
 }
 
-/// The element type a kernel computes in, and how it fetches entries of an input.
-pub trait Compute: VectorLn {
+/// The element type a kernel computes in: how it fetches entries and sums one leaf.
+pub(crate) trait Compute: VectorLn {
     fn fetch<'b>(
         input: &'b Input,
         base: isize,
@@ -288,6 +268,15 @@ pub trait Compute: VectorLn {
     const HUGE_MASS: f64;
     /// A mass below which terms may be subnormal.
     const TINY_MASS: f64;
+
+    /// Sums one leaf (`p` and `q` of equal length, `q` empty for entropy).
+    fn leaf_sums<L: Level>(
+        measure: Measure,
+        omit_nan: bool,
+        scale: [Self; 2],
+        p: &[Self],
+        q: &[Self],
+    ) -> LeafSums;
 }
 
 impl Compute for f64 {
@@ -306,6 +295,51 @@ impl Compute for f64 {
     }
     const HUGE_MASS: f64 = f64::MAX / 1024.0;
     const TINY_MASS: f64 = f64::MIN_POSITIVE * 4_503_599_627_370_496.0;
+
+    #[inline(always)]
+    fn leaf_sums<L: Level>(
+        measure: Measure,
+        omit_nan: bool,
+        scale: [f64; 2],
+        p: &[f64],
+        q: &[f64],
+    ) -> LeafSums {
+        type W<L> = <L as Level>::F64;
+        let binary = measure.is_binary();
+        let lanes = W::<L>::LANES;
+        let scale = [W::<L>::splat(scale[0]), W::<L>::splat(scale[1])];
+        let mut accs = [Accumulators::<W<L>>::new(); UNROLL];
+        let mut valid = W::<L>::mask_true();
+        let mut at = 0;
+        while at < p.len() {
+            for acc in accs.iter_mut() {
+                if at >= p.len() {
+                    break;
+                }
+                let pv = load_padded::<W<L>>(p, at);
+                let qv = if binary {
+                    load_padded::<W<L>>(q, at)
+                } else {
+                    pv
+                };
+                let (pv, qv, ok) = prepare_lanes(binary, omit_nan, scale, pv, qv);
+                valid = W::<L>::mask_and(valid, ok);
+                // Only the logs the measure uses are computed. Lanes with p = 0 are masked by
+                // `term`, and bad lanes make the leaf suspicious, so only q = 0 needs care.
+                let t = match measure {
+                    Measure::Entropy => term(measure, pv, ln_f64_positive(pv), pv),
+                    Measure::CrossEntropy => term(measure, pv, pv, ln_of_q(qv)),
+                    Measure::KlDivergence => term(measure, pv, ln_f64_positive(pv), ln_of_q(qv)),
+                };
+                acc.add(binary, pv, qv, t);
+                at += lanes;
+            }
+        }
+        LeafSums {
+            sums: Accumulators::total(accs),
+            suspicious: !W::<L>::mask_all(valid),
+        }
+    }
 }
 
 impl Compute for f32 {
@@ -324,6 +358,92 @@ impl Compute for f32 {
     }
     const HUGE_MASS: f64 = f32::MAX as f64 / 1024.0;
     const TINY_MASS: f64 = f32::MIN_POSITIVE as f64 * 8_388_608.0;
+
+    /// float32 lanes do the costly part (the log's reduction and polynomial, as (k, ln m)); the
+    /// terms are then formed in f64 as p (k ln 2 + ln m), so float32 input loses nothing to the
+    /// ulp of ln p in f32.
+    #[inline(always)]
+    fn leaf_sums<L: Level>(
+        measure: Measure,
+        omit_nan: bool,
+        scale: [f32; 2],
+        p: &[f32],
+        q: &[f32],
+    ) -> LeafSums {
+        type V<L> = <L as Level>::F32;
+        type W<L> = <L as Level>::F64;
+        const LN2: f64 = std::f64::consts::LN_2;
+        let binary = measure.is_binary();
+        let scale = [V::<L>::splat(scale[0]), V::<L>::splat(scale[1])];
+        let n = p.len();
+        let padded = n.div_ceil(V::<L>::LANES) * V::<L>::LANES;
+        // Stage 1 writes [0, padded) of each buffer and stage 2 reads only that range, so the
+        // buffers need no initialisation (which would cost more than the leaf itself).
+        let mut stage = [[MaybeUninit::<f32>::uninit(); MAX_LEAF]; 6];
+        let [sp, skp, slp, sq, skq, slq] = stage.each_mut().map(|b| b.as_mut_ptr().cast::<f32>());
+        let mut valid = V::<L>::mask_true();
+        let mut at = 0;
+        while at < n {
+            let pv = load_padded::<V<L>>(p, at);
+            let qv = if binary {
+                load_padded::<V<L>>(q, at)
+            } else {
+                pv
+            };
+            let (pv, qv, ok) = prepare_lanes(binary, omit_nan, scale, pv, qv);
+            valid = V::<L>::mask_and(valid, ok);
+            let (kp, lp) = ln_parts_f32(pv);
+            // SAFETY: at + LANES <= padded <= MAX_LEAF for every buffer.
+            unsafe {
+                pv.store(sp.add(at));
+                kp.store(skp.add(at));
+                lp.store(slp.add(at));
+                if binary {
+                    let (kq, lq) = ln_parts_f32(qv);
+                    qv.store(sq.add(at));
+                    kq.store(skq.add(at));
+                    lq.store(slq.add(at));
+                }
+            }
+            at += V::<L>::LANES;
+        }
+        let ln2 = W::<L>::splat(LN2);
+        let zero = W::<L>::splat(0.0);
+        let minus_inf = W::<L>::splat(f64::NEG_INFINITY);
+        let mut accs = [Accumulators::<W<L>>::new(); UNROLL];
+        let mut at = 0;
+        while at < padded {
+            for acc in accs.iter_mut() {
+                if at >= padded {
+                    break;
+                }
+                // SAFETY: at + LANES(f64) <= padded: initialised by stage 1 (q's buffers only
+                // when binary, and only then are they read).
+                let (pv, ln_p, qv, ln_q) = unsafe {
+                    let pv = W::<L>::load_widened(sp.add(at));
+                    let ln_p = match measure {
+                        Measure::CrossEntropy => zero,
+                        _ => W::<L>::load_widened(skp.add(at))
+                            .mul_add(ln2, W::<L>::load_widened(slp.add(at))),
+                    };
+                    if binary {
+                        let qv = W::<L>::load_widened(sq.add(at));
+                        let ln_q = W::<L>::load_widened(skq.add(at))
+                            .mul_add(ln2, W::<L>::load_widened(slq.add(at)));
+                        (pv, ln_p, qv, W::<L>::select(qv.gt(zero), ln_q, minus_inf))
+                    } else {
+                        (pv, ln_p, zero, zero)
+                    }
+                };
+                acc.add(binary, pv, qv, term(measure, pv, ln_p, ln_q));
+                at += W::<L>::LANES;
+            }
+        }
+        LeafSums {
+            sums: Accumulators::total(accs),
+            suspicious: !V::<L>::mask_all(valid),
+        }
+    }
 }
 
 /// Everything a reduction needs to know, shared by all threads.
@@ -345,31 +465,53 @@ struct LeafRange<'a, E> {
     scale: [E; 2],
 }
 
+/// The leaves of one distribution, fetched and summed inside a SIMD task.
+struct LeafWalker<'a, 'b, E, L> {
+    task: &'b LeafRange<'a, E>,
+    omit: bool,
+    buf_p: &'b mut [E],
+    buf_q: &'b mut [E],
+    level: PhantomData<L>,
+}
+
+impl<E: Compute, L: Level> Leaves for LeafWalker<'_, '_, E, L> {
+    type Sum = LeafSums;
+
+    #[inline(always)]
+    fn leaf(&mut self, i: usize) -> LeafSums {
+        let job = self.task.job;
+        let start = (self.task.first + i) * job.leaf_len;
+        let len = job.leaf_len.min(job.reduce_len - start);
+        let p = E::fetch(job.p, self.task.bases[0], start, len, self.buf_p);
+        let q: &[E] = if job.measure.is_binary() {
+            E::fetch(job.q, self.task.bases[1], start, len, self.buf_q)
+        } else {
+            &[]
+        };
+        E::leaf_sums::<L>(job.measure, self.omit, self.task.scale, p, q)
+    }
+}
+
 impl<E: Compute> SimdTask for LeafRange<'_, E> {
-    type Elem = E;
     type Output = LeafSums;
 
     #[inline(always)]
-    fn run<V: FloatVec<Elem = E>>(self) -> LeafSums {
+    fn run<L: Level>(self) -> LeafSums {
         let job = self.job;
         let binary = job.measure.is_binary();
-        let omit = job.options.nan_policy == NanPolicy::Omit;
         // Scratch for gathering strided or integer entries; contiguous floats are read in place.
         let direct = job.p.is_direct::<E>() && (!binary || job.q.is_direct::<E>());
         let mut scratch = vec![E::ZERO; if direct { 0 } else { 2 * job.leaf_len }];
         let half = scratch.len() / 2;
         let (buf_p, buf_q) = scratch.split_at_mut(half);
-        counter_tree_sum(self.count, |i| {
-            let start = (self.first + i) * job.leaf_len;
-            let len = job.leaf_len.min(job.reduce_len - start);
-            let p = E::fetch(job.p, self.bases[0], start, len, buf_p);
-            let q: &[E] = if binary {
-                E::fetch(job.q, self.bases[1], start, len, buf_q)
-            } else {
-                &[]
-            };
-            leaf_sums::<V>(job.measure, omit, self.scale, p, q)
-        })
+        let mut walker = LeafWalker::<E, L> {
+            task: &self,
+            omit: job.options.nan_policy == NanPolicy::Omit,
+            buf_p,
+            buf_q,
+            level: PhantomData,
+        };
+        counter_tree_sum(self.count, &mut walker)
     }
 }
 
@@ -638,18 +780,13 @@ pub fn reduce(
         }
     }
     let in_f32 = p.is_f32() && q.is_f32();
-    let lanes = if in_f32 {
-        lanes_of::<f32>(options.level)
-    } else {
-        lanes_of::<f64>(options.level)
-    };
     let job = Job {
         measure,
         p,
         q,
         options: *options,
         reduce_len: p.reduce_len(),
-        leaf_len: leaf_len(lanes),
+        leaf_len: leaf_len(f64_lanes(options.level)),
     };
     if in_f32 {
         job.run::<f32>(out)
@@ -658,17 +795,16 @@ pub fn reduce(
     }
 }
 
-fn lanes_of<E: VectorLn>(level: SimdLevel) -> usize {
-    struct Lanes<E>(std::marker::PhantomData<E>);
-    impl<E: VectorLn> SimdTask for Lanes<E> {
-        type Elem = E;
+fn f64_lanes(level: SimdLevel) -> usize {
+    struct Lanes;
+    impl SimdTask for Lanes {
         type Output = usize;
         #[inline(always)]
-        fn run<V: FloatVec<Elem = E>>(self) -> usize {
-            V::LANES
+        fn run<L: Level>(self) -> usize {
+            <L::F64 as FloatVec>::LANES
         }
     }
-    dispatch(level, Lanes::<E>(std::marker::PhantomData))
+    dispatch(level, Lanes)
 }
 
 /// Convenience for one contiguous distribution: the measure of `p` (and `q`) as one value.

@@ -24,7 +24,6 @@ fn total_f64x4(v: __m256d) -> f64 {
 unsafe impl FloatVec for F64x4 {
     type Elem = f64;
     type Mask = __m256d;
-    type Acc = __m256d;
     const LANES: usize = 4;
 
     #[inline(always)]
@@ -121,16 +120,12 @@ unsafe impl FloatVec for F64x4 {
         }
     }
     #[inline(always)]
-    fn acc_zero() -> __m256d {
-        unsafe { _mm256_setzero_pd() }
+    unsafe fn load_widened(ptr: *const f32) -> Self {
+        Self(unsafe { _mm256_cvtps_pd(_mm_loadu_ps(ptr)) })
     }
     #[inline(always)]
-    fn acc_add(acc: __m256d, v: Self) -> __m256d {
-        unsafe { _mm256_add_pd(acc, v.0) }
-    }
-    #[inline(always)]
-    fn acc_total(acc: __m256d) -> f64 {
-        total_f64x4(acc)
+    fn horizontal_sum(self) -> f64 {
+        total_f64x4(self.0)
     }
 }
 
@@ -138,7 +133,6 @@ unsafe impl FloatVec for F64x4 {
 unsafe impl FloatVec for F32x8 {
     type Elem = f32;
     type Mask = __m256;
-    type Acc = (__m256d, __m256d);
     const LANES: usize = 8;
 
     #[inline(always)]
@@ -226,19 +220,15 @@ unsafe impl FloatVec for F32x8 {
         }
     }
     #[inline(always)]
-    fn acc_zero() -> (__m256d, __m256d) {
-        unsafe { (_mm256_setzero_pd(), _mm256_setzero_pd()) }
+    unsafe fn load_widened(ptr: *const f32) -> Self {
+        unsafe { Self::load(ptr) }
     }
     #[inline(always)]
-    fn acc_add(acc: (__m256d, __m256d), v: Self) -> (__m256d, __m256d) {
+    fn horizontal_sum(self) -> f64 {
         unsafe {
-            let lo = _mm256_cvtps_pd(_mm256_castps256_ps128(v.0));
-            let hi = _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(v.0));
-            (_mm256_add_pd(acc.0, lo), _mm256_add_pd(acc.1, hi))
+            let lo = _mm256_cvtps_pd(_mm256_castps256_ps128(self.0));
+            let hi = _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(self.0));
+            total_f64x4(lo) + total_f64x4(hi)
         }
-    }
-    #[inline(always)]
-    fn acc_total(acc: (__m256d, __m256d)) -> f64 {
-        total_f64x4(acc.0) + total_f64x4(acc.1)
     }
 }

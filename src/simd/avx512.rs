@@ -24,7 +24,6 @@ fn total_f64x8(v: __m512d) -> f64 {
 unsafe impl FloatVec for F64x8 {
     type Elem = f64;
     type Mask = __mmask8;
-    type Acc = __m512d;
     const LANES: usize = 8;
 
     #[inline(always)]
@@ -112,16 +111,12 @@ unsafe impl FloatVec for F64x8 {
         }
     }
     #[inline(always)]
-    fn acc_zero() -> __m512d {
-        unsafe { _mm512_setzero_pd() }
+    unsafe fn load_widened(ptr: *const f32) -> Self {
+        Self(unsafe { _mm512_cvtps_pd(_mm256_loadu_ps(ptr)) })
     }
     #[inline(always)]
-    fn acc_add(acc: __m512d, v: Self) -> __m512d {
-        unsafe { _mm512_add_pd(acc, v.0) }
-    }
-    #[inline(always)]
-    fn acc_total(acc: __m512d) -> f64 {
-        total_f64x8(acc)
+    fn horizontal_sum(self) -> f64 {
+        total_f64x8(self.0)
     }
 }
 
@@ -129,7 +124,6 @@ unsafe impl FloatVec for F64x8 {
 unsafe impl FloatVec for F32x16 {
     type Elem = f32;
     type Mask = __mmask16;
-    type Acc = (__m512d, __m512d);
     const LANES: usize = 16;
 
     #[inline(always)]
@@ -217,21 +211,17 @@ unsafe impl FloatVec for F32x16 {
         }
     }
     #[inline(always)]
-    fn acc_zero() -> (__m512d, __m512d) {
-        unsafe { (_mm512_setzero_pd(), _mm512_setzero_pd()) }
+    unsafe fn load_widened(ptr: *const f32) -> Self {
+        unsafe { Self::load(ptr) }
     }
     #[inline(always)]
-    fn acc_add(acc: (__m512d, __m512d), v: Self) -> (__m512d, __m512d) {
+    fn horizontal_sum(self) -> f64 {
         unsafe {
-            let lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v.0));
+            let lo = _mm512_cvtps_pd(_mm512_castps512_ps256(self.0));
             let hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(
-                _mm512_castps_pd(v.0),
+                _mm512_castps_pd(self.0),
             )));
-            (_mm512_add_pd(acc.0, lo), _mm512_add_pd(acc.1, hi))
+            total_f64x8(lo) + total_f64x8(hi)
         }
-    }
-    #[inline(always)]
-    fn acc_total(acc: (__m512d, __m512d)) -> f64 {
-        total_f64x8(acc.0) + total_f64x8(acc.1)
     }
 }

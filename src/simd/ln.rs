@@ -6,14 +6,11 @@
 //! an ulp for large |k|. Subnormal inputs are scaled into the normal range first; 0 gives -inf,
 //! +inf gives +inf, negatives and NaN give NaN, as the platform `ln` does.
 
-use super::{FloatVec, Real, SimdLevel, SimdTask};
+use super::{FloatVec, Level, Real, SimdLevel, SimdTask};
 
-/// Natural log of each lane of an f64 vector.
+/// fdlibm's `e_log.c` minimax R(z, w) with z = s^2, w = s^4 (constants by bit pattern).
 #[inline(always)]
-pub fn ln_f64<V: FloatVec<Elem = f64>>(x: V) -> V {
-    // fdlibm's constants, by bit pattern.
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+fn poly_f64<V: FloatVec<Elem = f64>>(z: V, w: V) -> V {
     const LG1: f64 = f64::from_bits(0x3fe5_5555_5555_5593);
     const LG2: f64 = f64::from_bits(0x3fd9_9999_9997_fa04);
     const LG3: f64 = f64::from_bits(0x3fd2_4924_9422_9359);
@@ -21,67 +18,99 @@ pub fn ln_f64<V: FloatVec<Elem = f64>>(x: V) -> V {
     const LG5: f64 = f64::from_bits(0x3fc7_4664_96cb_03de);
     const LG6: f64 = f64::from_bits(0x3fc3_9a09_d078_c69f);
     const LG7: f64 = f64::from_bits(0x3fc2_f112_df3e_5244);
+    let t1 = w.mul(
+        V::splat(LG6)
+            .mul_add(w, V::splat(LG4))
+            .mul_add(w, V::splat(LG2)),
+    );
+    let t2 = z.mul(
+        V::splat(LG7)
+            .mul_add(w, V::splat(LG5))
+            .mul_add(w, V::splat(LG3))
+            .mul_add(w, V::splat(LG1)),
+    );
+    t2.add(t1)
+}
+
+/// Natural log of each lane of an f64 vector.
+#[inline(always)]
+pub fn ln_f64<V: FloatVec<Elem = f64>>(x: V) -> V {
+    fix_special(x, ln_f64_positive(x))
+}
+
+/// Natural log of positive finite f64 lanes (subnormals included); other lanes are unspecified.
+/// The kernels mask those lanes themselves, so they skip `fix_special`.
+#[inline(always)]
+pub fn ln_f64_positive<V: FloatVec<Elem = f64>>(x: V) -> V {
+    // fdlibm's split of ln 2, by bit pattern.
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
     const TWO54: f64 = 18_014_398_509_481_984.0;
 
     let subnormal = x.lt(V::splat(f64::MIN_POSITIVE));
     let scaled = V::select(subnormal, x.mul(V::splat(TWO54)), x);
     let (m, k) = scaled.split_exponent();
     let k = V::select(subnormal, k.sub(V::splat(54.0)), k);
-    let y = ln_reduced(m, k, [LN2_HI, LN2_LO], |z, w| {
-        let t1 = w.mul(
-            V::splat(LG6)
-                .mul_add(w, V::splat(LG4))
-                .mul_add(w, V::splat(LG2)),
-        );
-        let t2 = z.mul(
-            V::splat(LG7)
-                .mul_add(w, V::splat(LG5))
-                .mul_add(w, V::splat(LG3))
-                .mul_add(w, V::splat(LG1)),
-        );
-        t2.add(t1)
-    });
-    fix_special(x, y)
+    ln_reduced(m, k, [LN2_HI, LN2_LO])
+}
+
+const LN2_HI_F32: f32 = f32::from_bits(0x3f31_7180);
+const LN2_LO_F32: f32 = f32::from_bits(0x3717_f7d1);
+
+/// `(m, k)` with x = 2^k m, m in [sqrt(1/2), sqrt(2)), for positive finite f32 lanes (subnormals
+/// included).
+#[inline(always)]
+fn reduce_f32<V: FloatVec<Elem = f32>>(x: V) -> (V, V) {
+    const TWO25: f32 = 33_554_432.0;
+    let subnormal = x.lt(V::splat(f32::MIN_POSITIVE));
+    let scaled = V::select(subnormal, x.mul(V::splat(TWO25)), x);
+    let (m, k) = scaled.split_exponent();
+    (m, V::select(subnormal, k.sub(V::splat(25.0)), k))
+}
+
+/// FreeBSD's `e_logf.c` minimax R(z, w) with z = s^2, w = s^4.
+#[inline(always)]
+fn poly_f32<V: FloatVec<Elem = f32>>(z: V, w: V) -> V {
+    const LG1: f32 = f32::from_bits(0x3f2a_aaaa);
+    const LG2: f32 = f32::from_bits(0x3ecc_ce13);
+    const LG3: f32 = f32::from_bits(0x3e91_e9ee);
+    const LG4: f32 = f32::from_bits(0x3e78_9e26);
+    let t1 = w.mul(V::splat(LG4).mul_add(w, V::splat(LG2)));
+    let t2 = z.mul(V::splat(LG3).mul_add(w, V::splat(LG1)));
+    t2.add(t1)
 }
 
 /// Natural log of each lane of an f32 vector (computed in f32 lanes).
 #[inline(always)]
 pub fn ln_f32<V: FloatVec<Elem = f32>>(x: V) -> V {
-    const LN2_HI: f32 = f32::from_bits(0x3f31_7180);
-    const LN2_LO: f32 = f32::from_bits(0x3717_f7d1);
-    const LG1: f32 = f32::from_bits(0x3f2a_aaaa);
-    const LG2: f32 = f32::from_bits(0x3ecc_ce13);
-    const LG3: f32 = f32::from_bits(0x3e91_e9ee);
-    const LG4: f32 = f32::from_bits(0x3e78_9e26);
-    const TWO25: f32 = 33_554_432.0;
+    let (m, k) = reduce_f32(x);
+    fix_special(x, ln_reduced(m, k, [LN2_HI_F32, LN2_LO_F32]))
+}
 
-    let subnormal = x.lt(V::splat(f32::MIN_POSITIVE));
-    let scaled = V::select(subnormal, x.mul(V::splat(TWO25)), x);
-    let (m, k) = scaled.split_exponent();
-    let k = V::select(subnormal, k.sub(V::splat(25.0)), k);
-    let y = ln_reduced(m, k, [LN2_HI, LN2_LO], |z, w| {
-        let t1 = w.mul(V::splat(LG4).mul_add(w, V::splat(LG2)));
-        let t2 = z.mul(V::splat(LG3).mul_add(w, V::splat(LG1)));
-        t2.add(t1)
-    });
-    fix_special(x, y)
+/// `(k, ln m)` with ln x = k ln 2 + ln m, for positive finite f32 lanes; other lanes are
+/// unspecified. |ln m| < 0.35, so ln m carries an absolute error near 1e-8, and adding k ln 2 in
+/// f64 gives ln x to that absolute accuracy: far better than the ulp of ln x in f32 (up to 8e-6),
+/// which is what keeps float32 input within 1e-6 of a float64 computation.
+#[inline(always)]
+pub fn ln_parts_f32<V: FloatVec<Elem = f32>>(x: V) -> (V, V) {
+    let (m, k) = reduce_f32(x);
+    let zero = V::splat(0.0);
+    (k, ln_reduced(m, zero, [LN2_HI_F32, LN2_LO_F32]))
 }
 
 /// k ln2 + ln(m), given the reduced mantissa `m`, the exponent `k` and the polynomial R(z, w) with
 /// z = s^2, w = s^4.
 #[inline(always)]
-fn ln_reduced<V: FloatVec>(
-    m: V,
-    k: V,
-    [ln2_hi, ln2_lo]: [V::Elem; 2],
-    poly: impl Fn(V, V) -> V,
-) -> V {
+fn ln_reduced<V: FloatVec>(m: V, k: V, [ln2_hi, ln2_lo]: [V::Elem; 2]) -> V
+where
+    V::Elem: VectorLn,
+{
     let one = V::splat(V::Elem::ONE);
     let f = m.sub(one);
     let s = f.div(one.add(one).add(f));
     let z = s.mul(s);
     let w = z.mul(z);
-    let r = poly(z, w);
+    let r = V::Elem::poly(z, w);
     let half_f2 = f.mul(f).mul(V::splat(V::Elem::from_f64(0.5)));
     // fdlibm: k*ln2_hi - ((hfsq - (s*(hfsq+R) + k*ln2_lo)) - f)
     let inner = s.mul_add(half_f2.add(r), k.mul(V::splat(ln2_lo)));
@@ -105,8 +134,10 @@ fn fix_special<V: FloatVec>(x: V, y: V) -> V {
 }
 
 /// The element types that have a vector log.
-pub trait VectorLn: super::VectorOf {
+pub trait VectorLn: Real {
     fn ln_vec<V: FloatVec<Elem = Self>>(x: V) -> V;
+    /// The minimax polynomial R(z, w) of this precision.
+    fn poly<V: FloatVec<Elem = Self>>(z: V, w: V) -> V;
 }
 
 impl VectorLn for f64 {
@@ -114,12 +145,20 @@ impl VectorLn for f64 {
     fn ln_vec<V: FloatVec<Elem = f64>>(x: V) -> V {
         ln_f64(x)
     }
+    #[inline(always)]
+    fn poly<V: FloatVec<Elem = f64>>(z: V, w: V) -> V {
+        poly_f64(z, w)
+    }
 }
 
 impl VectorLn for f32 {
     #[inline(always)]
     fn ln_vec<V: FloatVec<Elem = f32>>(x: V) -> V {
         ln_f32(x)
+    }
+    #[inline(always)]
+    fn poly<V: FloatVec<Elem = f32>>(z: V, w: V) -> V {
+        poly_f32(z, w)
     }
 }
 
@@ -129,17 +168,17 @@ struct LnSlice<'a, E> {
 }
 
 impl<E: VectorLn> SimdTask for LnSlice<'_, E> {
-    type Elem = E;
     type Output = ();
     #[inline(always)]
-    fn run<V: FloatVec<Elem = E>>(self) {
-        let lanes = V::LANES;
+    fn run<L: Level>(self) {
+        type V<E, L> = <E as Real>::Vector<L>;
+        let lanes = V::<E, L>::LANES;
         let n = self.input.len();
         let whole = n - n % lanes;
         for i in (0..whole).step_by(lanes) {
             // SAFETY: i + lanes <= n for both slices (equal lengths checked by the caller).
             unsafe {
-                let x = V::load(self.input.as_ptr().add(i));
+                let x = V::<E, L>::load(self.input.as_ptr().add(i));
                 E::ln_vec(x).store(self.output.as_mut_ptr().add(i));
             }
         }
@@ -147,7 +186,7 @@ impl<E: VectorLn> SimdTask for LnSlice<'_, E> {
             let mut buf = [E::ONE; 64];
             buf[..n - whole].copy_from_slice(&self.input[whole..]);
             // SAFETY: `buf` holds at least `lanes` (<= 64) elements.
-            unsafe { E::ln_vec(V::load(buf.as_ptr())).store(buf.as_mut_ptr()) };
+            unsafe { E::ln_vec(V::<E, L>::load(buf.as_ptr())).store(buf.as_mut_ptr()) };
             self.output[whole..].copy_from_slice(&buf[..n - whole]);
         }
     }

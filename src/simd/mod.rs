@@ -22,6 +22,8 @@ use std::sync::OnceLock;
 
 /// A floating-point scalar that kernels compute in: `f32` or `f64`.
 pub trait Real: Copy + Send + Sync + PartialOrd + fmt::Debug + 'static {
+    /// The vector of this element type at level `L`.
+    type Vector<L: Level>: FloatVec<Elem = Self>;
     const ZERO: Self;
     const ONE: Self;
     fn from_f64(x: f64) -> Self;
@@ -29,6 +31,7 @@ pub trait Real: Copy + Send + Sync + PartialOrd + fmt::Debug + 'static {
 }
 
 impl Real for f64 {
+    type Vector<L: Level> = L::F64;
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     #[inline(always)]
@@ -42,6 +45,7 @@ impl Real for f64 {
 }
 
 impl Real for f32 {
+    type Vector<L: Level> = L::F32;
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     #[inline(always)]
@@ -55,7 +59,7 @@ impl Real for f32 {
 }
 
 /// A vector of `LANES` floats of type `Elem` on one instruction set, with the few operations the
-/// log and the reductions need. Accumulation always happens in `f64` (`Acc`), whatever `Elem` is.
+/// log and the reductions need.
 ///
 /// # Safety
 /// Implementations use intrinsics of their instruction set; callers must only use a vector type
@@ -63,8 +67,6 @@ impl Real for f32 {
 pub unsafe trait FloatVec: Copy {
     type Elem: Real;
     type Mask: Copy;
-    /// `f64` accumulators able to absorb one `Self` per `acc_add`.
-    type Acc: Copy;
     const LANES: usize;
 
     /// Loads `LANES` elements from `ptr` (no alignment needed).
@@ -72,6 +74,11 @@ pub unsafe trait FloatVec: Copy {
     /// # Safety
     /// `ptr` must be valid for reading `LANES` elements.
     unsafe fn load(ptr: *const Self::Elem) -> Self;
+    /// Loads `LANES` f32 values from `ptr`, converted (exactly) to `Elem`.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for reading `LANES` f32 values.
+    unsafe fn load_widened(ptr: *const f32) -> Self;
     /// Stores `LANES` elements to `ptr` (no alignment needed).
     ///
     /// # Safety
@@ -99,11 +106,44 @@ pub unsafe trait FloatVec: Copy {
     /// For positive normal `x`, returns `(m, k)` with `x = m * 2^k` and `m` in `[sqrt(1/2), sqrt(2))`,
     /// `k` an integer held as a float. Other inputs give unspecified lanes, fixed up by the caller.
     fn split_exponent(self) -> (Self, Self);
+    /// Sum of all lanes as f64, in a fixed (pairwise) order.
+    fn horizontal_sum(self) -> f64;
+}
 
-    fn acc_zero() -> Self::Acc;
-    fn acc_add(acc: Self::Acc, v: Self) -> Self::Acc;
-    /// Sum of all accumulator lanes, in a fixed order.
-    fn acc_total(acc: Self::Acc) -> f64;
+/// The vector types of one instruction set.
+pub trait Level {
+    type F32: FloatVec<Elem = f32>;
+    type F64: FloatVec<Elem = f64>;
+}
+
+pub struct ScalarLevel;
+impl Level for ScalarLevel {
+    type F32 = scalar::F32x1;
+    type F64 = scalar::F64x1;
+}
+
+#[cfg(target_arch = "x86_64")]
+pub struct Avx2Level;
+#[cfg(target_arch = "x86_64")]
+impl Level for Avx2Level {
+    type F32 = avx2::F32x8;
+    type F64 = avx2::F64x4;
+}
+
+#[cfg(target_arch = "x86_64")]
+pub struct Avx512Level;
+#[cfg(target_arch = "x86_64")]
+impl Level for Avx512Level {
+    type F32 = avx512::F32x16;
+    type F64 = avx512::F64x8;
+}
+
+#[cfg(target_arch = "aarch64")]
+pub struct NeonLevel;
+#[cfg(target_arch = "aarch64")]
+impl Level for NeonLevel {
+    type F32 = neon::F32x4;
+    type F64 = neon::F64x2;
 }
 
 /// Instruction-set levels, from the most portable to the widest.
@@ -231,9 +271,8 @@ impl fmt::Display for SimdLevel {
 /// it is compiled inside the `#[target_feature]` trampoline of its level. Recursion and rayon
 /// closures stay outside tasks: they would be compiled without the features.
 pub trait SimdTask {
-    type Elem: VectorOf;
     type Output;
-    fn run<V: FloatVec<Elem = Self::Elem>>(self) -> Self::Output;
+    fn run<L: Level>(self) -> Self::Output;
 }
 
 /// Runs `task` with the vector type of `level`.
@@ -248,50 +287,19 @@ pub fn dispatch<T: SimdTask>(level: SimdLevel, task: T) -> T::Output {
         // SAFETY: as above.
         SimdLevel::Avx2 if level.checked() => unsafe { run_avx2(task) },
         #[cfg(target_arch = "aarch64")]
-        SimdLevel::Neon if level.checked() => task.run::<<T::Elem as VectorOf>::Neon>(),
-        _ => task.run::<<T::Elem as VectorOf>::Scalar>(),
+        SimdLevel::Neon if level.checked() => task.run::<NeonLevel>(),
+        _ => task.run::<ScalarLevel>(),
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
 unsafe fn run_avx512<T: SimdTask>(task: T) -> T::Output {
-    task.run::<<T::Elem as VectorOf>::Avx512>()
+    task.run::<Avx512Level>()
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn run_avx2<T: SimdTask>(task: T) -> T::Output {
-    task.run::<<T::Elem as VectorOf>::Avx2>()
-}
-
-/// Maps an element type to its vector type on each instruction set.
-pub trait VectorOf: Real {
-    type Scalar: FloatVec<Elem = Self>;
-    #[cfg(target_arch = "x86_64")]
-    type Avx2: FloatVec<Elem = Self>;
-    #[cfg(target_arch = "x86_64")]
-    type Avx512: FloatVec<Elem = Self>;
-    #[cfg(target_arch = "aarch64")]
-    type Neon: FloatVec<Elem = Self>;
-}
-
-impl VectorOf for f64 {
-    type Scalar = scalar::F64x1;
-    #[cfg(target_arch = "x86_64")]
-    type Avx2 = avx2::F64x4;
-    #[cfg(target_arch = "x86_64")]
-    type Avx512 = avx512::F64x8;
-    #[cfg(target_arch = "aarch64")]
-    type Neon = neon::F64x2;
-}
-
-impl VectorOf for f32 {
-    type Scalar = scalar::F32x1;
-    #[cfg(target_arch = "x86_64")]
-    type Avx2 = avx2::F32x8;
-    #[cfg(target_arch = "x86_64")]
-    type Avx512 = avx512::F32x16;
-    #[cfg(target_arch = "aarch64")]
-    type Neon = neon::F32x4;
+    task.run::<Avx2Level>()
 }

@@ -20,7 +20,6 @@ fn total_f64x2(v: float64x2_t) -> f64 {
 unsafe impl FloatVec for F64x2 {
     type Elem = f64;
     type Mask = uint64x2_t;
-    type Acc = float64x2_t;
     const LANES: usize = 2;
 
     #[inline(always)]
@@ -105,16 +104,12 @@ unsafe impl FloatVec for F64x2 {
         }
     }
     #[inline(always)]
-    fn acc_zero() -> float64x2_t {
-        unsafe { vdupq_n_f64(0.0) }
+    unsafe fn load_widened(ptr: *const f32) -> Self {
+        Self(unsafe { vcvt_f64_f32(vld1_f32(ptr)) })
     }
     #[inline(always)]
-    fn acc_add(acc: float64x2_t, v: Self) -> float64x2_t {
-        unsafe { vaddq_f64(acc, v.0) }
-    }
-    #[inline(always)]
-    fn acc_total(acc: float64x2_t) -> f64 {
-        total_f64x2(acc)
+    fn horizontal_sum(self) -> f64 {
+        total_f64x2(self.0)
     }
 }
 
@@ -122,7 +117,6 @@ unsafe impl FloatVec for F64x2 {
 unsafe impl FloatVec for F32x4 {
     type Elem = f32;
     type Mask = uint32x4_t;
-    type Acc = (float64x2_t, float64x2_t);
     const LANES: usize = 4;
 
     #[inline(always)]
@@ -207,19 +201,13 @@ unsafe impl FloatVec for F32x4 {
         }
     }
     #[inline(always)]
-    fn acc_zero() -> (float64x2_t, float64x2_t) {
-        unsafe { (vdupq_n_f64(0.0), vdupq_n_f64(0.0)) }
+    unsafe fn load_widened(ptr: *const f32) -> Self {
+        unsafe { Self::load(ptr) }
     }
     #[inline(always)]
-    fn acc_add(acc: (float64x2_t, float64x2_t), v: Self) -> (float64x2_t, float64x2_t) {
+    fn horizontal_sum(self) -> f64 {
         unsafe {
-            let lo = vcvt_f64_f32(vget_low_f32(v.0));
-            let hi = vcvt_high_f64_f32(v.0);
-            (vaddq_f64(acc.0, lo), vaddq_f64(acc.1, hi))
+            total_f64x2(vcvt_f64_f32(vget_low_f32(self.0))) + total_f64x2(vcvt_high_f64_f32(self.0))
         }
-    }
-    #[inline(always)]
-    fn acc_total(acc: (float64x2_t, float64x2_t)) -> f64 {
-        total_f64x2(acc.0) + total_f64x2(acc.1)
     }
 }

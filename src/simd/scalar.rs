@@ -94,16 +94,13 @@ macro_rules! scalar_common {
             true
         }
         #[inline(always)]
-        fn acc_zero() -> f64 {
-            0.0
+        unsafe fn load_widened(ptr: *const f32) -> Self {
+            // SAFETY: the caller guarantees one readable f32.
+            Self(unsafe { ptr.read_unaligned() } as $t)
         }
         #[inline(always)]
-        fn acc_add(acc: f64, v: Self) -> f64 {
-            acc + v.0 as f64
-        }
-        #[inline(always)]
-        fn acc_total(acc: f64) -> f64 {
-            acc
+        fn horizontal_sum(self) -> f64 {
+            self.0 as f64
         }
     };
 }
@@ -112,7 +109,6 @@ macro_rules! scalar_common {
 unsafe impl FloatVec for F64x1 {
     type Elem = f64;
     type Mask = bool;
-    type Acc = f64;
     const LANES: usize = 1;
     scalar_common!(f64);
 
@@ -130,7 +126,6 @@ unsafe impl FloatVec for F64x1 {
 unsafe impl FloatVec for F32x1 {
     type Elem = f32;
     type Mask = bool;
-    type Acc = f64;
     const LANES: usize = 1;
     scalar_common!(f32);
 
