@@ -10,6 +10,7 @@ that order, in the first offending distribution.
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,10 +69,9 @@ def check_base(base: Any, func: str) -> float | None:
     """``None`` (nats) or a finite positive float other than 1."""
     if base is None:
         return None
-    try:
-        value = float(base)
-    except (TypeError, ValueError):
-        raise ValueError(f"{func}: base must be a number, not {base!r}") from None
+    if isinstance(base, (bool, np.bool_)) or not isinstance(base, (numbers.Real, np.number)):
+        raise ValueError(f"{func}: base must be a real number or None, not {base!r}")
+    value = float(base)
     if not (math.isfinite(value) and value > 0.0 and value != 1.0):
         raise ValueError(
             f"{func}: base must be a finite positive number other than 1, not {base!r}"

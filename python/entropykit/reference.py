@@ -14,6 +14,8 @@ True
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -26,8 +28,8 @@ Result = np.ndarray | np.float64
 
 def _rows(prep: Prepared, arr: np.ndarray) -> np.ndarray:
     """(distributions, entries) float64 copy of ``arr`` in the canonical order."""
-    n = int(np.prod(prep.reduced_shape, dtype=np.int64))
-    return prep.canonical(arr).astype(np.float64).reshape(-1, n)
+    rows = math.prod(prep.batch_shape)
+    return prep.canonical(arr).astype(np.float64).reshape(rows, math.prod(prep.reduced_shape))
 
 
 def _first_true(mask: np.ndarray) -> int:
