@@ -55,6 +55,17 @@ unsafe impl FloatVec for F64x8 {
         Self(unsafe { _mm512_div_pd(self.0, o.0) })
     }
     #[inline(always)]
+    fn div_approx(self, o: Self) -> Self {
+        unsafe {
+            // 14-bit estimate, then two Newton steps: 28, then 56 bits.
+            let one = _mm512_set1_pd(1.0);
+            let r = _mm512_rcp14_pd(o.0);
+            let r = _mm512_fmadd_pd(r, _mm512_fnmadd_pd(o.0, r, one), r);
+            let r = _mm512_fmadd_pd(r, _mm512_fnmadd_pd(o.0, r, one), r);
+            Self(_mm512_mul_pd(self.0, r))
+        }
+    }
+    #[inline(always)]
     fn mul_add(self, b: Self, c: Self) -> Self {
         Self(unsafe { _mm512_fmadd_pd(self.0, b.0, c.0) })
     }
@@ -153,6 +164,16 @@ unsafe impl FloatVec for F32x16 {
     #[inline(always)]
     fn div(self, o: Self) -> Self {
         Self(unsafe { _mm512_div_ps(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn div_approx(self, o: Self) -> Self {
+        unsafe {
+            // 14-bit estimate and one Newton step: 28 bits, more than f32 holds.
+            let one = _mm512_set1_ps(1.0);
+            let r = _mm512_rcp14_ps(o.0);
+            let r = _mm512_fmadd_ps(r, _mm512_fnmadd_ps(o.0, r, one), r);
+            Self(_mm512_mul_ps(self.0, r))
+        }
     }
     #[inline(always)]
     fn mul_add(self, b: Self, c: Self) -> Self {

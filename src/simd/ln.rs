@@ -107,7 +107,7 @@ where
 {
     let one = V::splat(V::Elem::ONE);
     let f = m.sub(one);
-    let s = f.div(one.add(one).add(f));
+    let s = f.div_approx(one.add(one).add(f));
     let z = s.mul(s);
     let w = z.mul(z);
     let r = V::Elem::poly(z, w);
