@@ -55,7 +55,7 @@ class InvalidDistributionError(ValueError):
 
 def as_input_array(x: Any, name: str, func: str) -> np.ndarray:
     """``x`` as an ndarray without copying, if its dtype is one entropykit accepts."""
-    arr = np.asarray(x)
+    arr = x if type(x) is np.ndarray else np.asarray(x)
     kind = arr.dtype.kind
     if (kind == "f" and arr.dtype.itemsize in (2, 4, 8)) or kind in "iu":
         return arr
@@ -90,6 +90,8 @@ def check_nan_policy(nan_policy: Any, func: str) -> str:
 def _normalize_axes(axis: Any, ndim: int, func: str) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
+    if axis == -1 and type(axis) is int and ndim:  # the default, on the hot path of small calls
+        return (ndim - 1,)
     items: Sequence[Any] = axis if isinstance(axis, (tuple, list)) else (axis,)
     axes = []
     for item in items:
@@ -139,14 +141,19 @@ class Prepared:
 
     def canonical(self, arr: np.ndarray) -> np.ndarray:
         """A view of ``arr`` broadcast to the common shape, batch axes first, reduced axes last."""
-        return np.broadcast_to(arr, self.shape).transpose(self.batch_axes + self.reduced_axes)
+        order = self.batch_axes + self.reduced_axes
+        if arr.shape != self.shape:
+            arr = np.broadcast_to(arr, self.shape)
+        if order != tuple(range(len(order))):
+            arr = arr.transpose(order)
+        return arr
 
     def shape_result(self, values: npt.NDArray[np.float64]) -> np.ndarray | np.float64:
         """Per-distribution values (C order over the batch) in the result's shape."""
-        out = np.asarray(values, dtype=np.float64).reshape(self.result_shape)
-        if out.ndim == 0:
-            return np.float64(out[()])
-        return out
+        out = np.asarray(values, dtype=np.float64)
+        if not self.batch_axes and not self.keepdims:
+            return out[0]  # a full reduction: a NumPy float64 scalar
+        return out.reshape(self.result_shape)
 
 
 def prepare(
@@ -162,7 +169,10 @@ def prepare(
     """Validates everything that does not depend on the data's values."""
     arrays = tuple(as_input_array(value, name, func) for name, value in args)
     try:
-        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        shapes = {a.shape for a in arrays}
+        shape = (
+            shapes.pop() if len(shapes) == 1 else np.broadcast_shapes(*(a.shape for a in arrays))
+        )
     except ValueError:
         pairs = zip(args, arrays, strict=True)
         shapes = " and ".join(f"{name} {a.shape}" for (name, _), a in pairs)

@@ -89,20 +89,27 @@ def _reduce(measure: str, prep: Prepared) -> Result:
         if prep.normalize:
             p, mass_p = _fix_scale(p, mass_p)
             q, mass_q = _fix_scale(q, mass_q)
-            p = p / mass_p[:, None]
-            q = q / mass_q[:, None]
+        # p > 0 is judged on the entries themselves: a p/S_p that underflows is still positive.
         positive = p > 0
+        # Logs of normalised entries as differences, so that a subnormal q/S_q is not rounded to 0.
         log_p = np.log(p)
+        log_q = np.log(q)
+        weight = p
+        if prep.normalize:
+            log_p = log_p - np.log(mass_p)[:, None]
+            log_q = log_q - np.log(mass_q)[:, None]
+            weight = p / mass_p[:, None]
         if measure == "entropy":
-            terms = p * log_p
-        elif measure == "cross_entropy":
-            terms = p * np.log(q)
+            terms = np.where(positive, weight * log_p, 0.0)
         else:
-            terms = p * (log_p - np.log(q))
-        # 0 log 0 = 0, and a term with p = 0 is 0 whatever q is; NaN stays NaN.
-        terms = np.where(positive | np.isnan(p), terms, 0.0)
+            both = positive & (q > 0)
+            log_ratio = log_q if measure == "cross_entropy" else log_p - log_q
+            terms = np.where(both, weight * log_ratio, 0.0)
         total = terms.sum(axis=1)
-        value = 0.0 - total if measure != "kl_divergence" else total
+        value = total if measure == "kl_divergence" else 0.0 - total
+        if measure != "entropy":
+            # p > 0 where q = 0: the term, and so the measure, is +inf.
+            value = np.where((positive & (q == 0)).any(axis=1), np.inf, value)
         if prep.normalize:
             value = np.where(value < 0, 0.0, value)
         # "propagate": any NaN in the distribution (p or q) makes its result NaN.
