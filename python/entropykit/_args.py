@@ -13,7 +13,6 @@ import math
 import numbers
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -111,19 +110,46 @@ def _normalize_axes(axis: Any, ndim: int, func: str) -> tuple[int, ...]:
     return tuple(sorted(axes))
 
 
-@dataclass(frozen=True)
 class Prepared:
-    """Validated arguments and the geometry of the reduction."""
+    """Validated arguments and the geometry of the reduction.
 
-    func: str
-    arrays: tuple[np.ndarray, ...]
-    shape: tuple[int, ...]
-    reduced_axes: tuple[int, ...]
-    batch_axes: tuple[int, ...]
-    keepdims: bool
-    nan_policy: str
-    base: float | None
-    normalize: bool
+    A plain slotted class rather than a frozen dataclass: it is built on every call, and a frozen
+    dataclass's ``__init__`` costs microseconds that small inputs notice.
+    """
+
+    __slots__ = (
+        "arrays",
+        "base",
+        "batch_axes",
+        "func",
+        "keepdims",
+        "nan_policy",
+        "normalize",
+        "reduced_axes",
+        "shape",
+    )
+
+    def __init__(
+        self,
+        func: str,
+        arrays: tuple[np.ndarray, ...],
+        shape: tuple[int, ...],
+        reduced_axes: tuple[int, ...],
+        batch_axes: tuple[int, ...],
+        keepdims: bool,
+        nan_policy: str,
+        base: float | None,
+        normalize: bool,
+    ) -> None:
+        self.func = func
+        self.arrays = arrays
+        self.shape = shape
+        self.reduced_axes = reduced_axes
+        self.batch_axes = batch_axes
+        self.keepdims = keepdims
+        self.nan_policy = nan_policy
+        self.base = base
+        self.normalize = normalize
 
     @property
     def batch_shape(self) -> tuple[int, ...]:
@@ -178,17 +204,21 @@ def prepare(
         shapes = " and ".join(f"{name} {a.shape}" for (name, _), a in pairs)
         raise ValueError(f"{func}: shapes do not broadcast: {shapes}") from None
     reduced = _normalize_axes(axis, len(shape), func)
-    batch = tuple(a for a in range(len(shape)) if a not in reduced)
+    batch = (
+        tuple(range(len(shape) - 1))
+        if reduced == (len(shape) - 1,)
+        else tuple(a for a in range(len(shape)) if a not in reduced)
+    )
     return Prepared(
-        func=func,
-        arrays=arrays,
-        shape=tuple(shape),
-        reduced_axes=reduced,
-        batch_axes=batch,
-        keepdims=bool(keepdims),
-        nan_policy=check_nan_policy(nan_policy, func),
-        base=check_base(base, func),
-        normalize=bool(normalize),
+        func,
+        arrays,
+        tuple(shape),
+        reduced,
+        batch,
+        bool(keepdims),
+        check_nan_policy(nan_policy, func),
+        check_base(base, func),
+        bool(normalize),
     )
 
 
