@@ -304,41 +304,9 @@ impl Compute for f64 {
         p: &[f64],
         q: &[f64],
     ) -> LeafSums {
-        type W<L> = <L as Level>::F64;
-        let binary = measure.is_binary();
-        let lanes = W::<L>::LANES;
-        let scale = [W::<L>::splat(scale[0]), W::<L>::splat(scale[1])];
-        let mut accs = [Accumulators::<W<L>>::new(); UNROLL];
-        let mut valid = W::<L>::mask_true();
-        let mut at = 0;
-        while at < p.len() {
-            for acc in accs.iter_mut() {
-                if at >= p.len() {
-                    break;
-                }
-                let pv = load_padded::<W<L>>(p, at);
-                let qv = if binary {
-                    load_padded::<W<L>>(q, at)
-                } else {
-                    pv
-                };
-                let (pv, qv, ok) = prepare_lanes(binary, omit_nan, scale, pv, qv);
-                valid = W::<L>::mask_and(valid, ok);
-                // Only the logs the measure uses are computed. Lanes with p = 0 are masked by
-                // `term`, and bad lanes make the leaf suspicious, so only q = 0 needs care.
-                let t = match measure {
-                    Measure::Entropy => term(measure, pv, ln_f64_positive(pv), pv),
-                    Measure::CrossEntropy => term(measure, pv, pv, ln_of_q(qv)),
-                    Measure::KlDivergence => term(measure, pv, ln_f64_positive(pv), ln_of_q(qv)),
-                };
-                acc.add(binary, pv, qv, t);
-                at += lanes;
-            }
-        }
-        LeafSums {
-            sums: Accumulators::total(accs),
-            suspicious: !W::<L>::mask_all(valid),
-        }
+        by_measure!(measure, omit_nan, |M, OMIT| leaf_f64::<L, M, OMIT>(
+            scale, p, q
+        ))
     }
 }
 
@@ -359,9 +327,6 @@ impl Compute for f32 {
     const HUGE_MASS: f64 = f32::MAX as f64 / 1024.0;
     const TINY_MASS: f64 = f32::MIN_POSITIVE as f64 * 8_388_608.0;
 
-    /// float32 lanes do the costly part (the log's reduction and polynomial, as (k, ln m)); the
-    /// terms are then formed in f64 as p (k ln 2 + ln m), so float32 input loses nothing to the
-    /// ulp of ln p in f32.
     #[inline(always)]
     fn leaf_sums<L: Level>(
         measure: Measure,
@@ -370,79 +335,262 @@ impl Compute for f32 {
         p: &[f32],
         q: &[f32],
     ) -> LeafSums {
-        type V<L> = <L as Level>::F32;
-        type W<L> = <L as Level>::F64;
-        const LN2: f64 = std::f64::consts::LN_2;
-        let binary = measure.is_binary();
-        let scale = [V::<L>::splat(scale[0]), V::<L>::splat(scale[1])];
-        let n = p.len();
-        let padded = n.div_ceil(V::<L>::LANES) * V::<L>::LANES;
-        // Stage 1 writes [0, padded) of each buffer and stage 2 reads only that range, so the
-        // buffers need no initialisation (which would cost more than the leaf itself).
-        let mut stage = [[MaybeUninit::<f32>::uninit(); MAX_LEAF]; 6];
-        let [sp, skp, slp, sq, skq, slq] = stage.each_mut().map(|b| b.as_mut_ptr().cast::<f32>());
-        let mut valid = V::<L>::mask_true();
-        let mut at = 0;
-        while at < n {
-            let pv = load_padded::<V<L>>(p, at);
-            let qv = if binary {
-                load_padded::<V<L>>(q, at)
+        by_measure!(measure, omit_nan, |M, OMIT| leaf_f32::<L, M, OMIT>(
+            scale, p, q
+        ))
+    }
+}
+
+/// Measures as const generic codes, so that each (measure, NaN policy) pair gets a loop of its
+/// own with no per-vector branches and only the constants it needs.
+const ENTROPY: u8 = 0;
+const CROSS_ENTROPY: u8 = 1;
+const KL_DIVERGENCE: u8 = 2;
+
+macro_rules! by_measure {
+    ($measure:expr, $omit:expr, |$m:ident, $o:ident| $call:expr) => {
+        match ($measure, $omit) {
+            (Measure::Entropy, false) => {
+                const $m: u8 = ENTROPY;
+                const $o: bool = false;
+                $call
+            }
+            (Measure::Entropy, true) => {
+                const $m: u8 = ENTROPY;
+                const $o: bool = true;
+                $call
+            }
+            (Measure::CrossEntropy, false) => {
+                const $m: u8 = CROSS_ENTROPY;
+                const $o: bool = false;
+                $call
+            }
+            (Measure::CrossEntropy, true) => {
+                const $m: u8 = CROSS_ENTROPY;
+                const $o: bool = true;
+                $call
+            }
+            (Measure::KlDivergence, false) => {
+                const $m: u8 = KL_DIVERGENCE;
+                const $o: bool = false;
+                $call
+            }
+            (Measure::KlDivergence, true) => {
+                const $m: u8 = KL_DIVERGENCE;
+                const $o: bool = true;
+                $call
+            }
+        }
+    };
+}
+use by_measure;
+
+/// One f64 vector of p (and q) into `acc`; returns the lanes' validity.
+#[inline(always)]
+fn step_f64<W: FloatVec<Elem = f64>, const M: u8, const OMIT: bool>(
+    acc: &mut Accumulators<W>,
+    scale: [W; 2],
+    p: W,
+    q: W,
+) -> W::Mask {
+    let binary = M != ENTROPY;
+    let (p, q, valid) = prepare_lanes(binary, OMIT, scale, p, q);
+    // Only the logs the measure uses are computed. Lanes with p = 0 are masked by `term`, and bad
+    // lanes make the leaf suspicious, so only q = 0 needs care.
+    let t = match M {
+        ENTROPY => term(Measure::Entropy, p, ln_f64_positive(p), p),
+        CROSS_ENTROPY => term(Measure::CrossEntropy, p, p, ln_of_q(q)),
+        _ => term(Measure::KlDivergence, p, ln_f64_positive(p), ln_of_q(q)),
+    };
+    acc.add(binary, p, q, t);
+    valid
+}
+
+/// Sums one leaf of f64 entries: two accumulator sets in locals (so they stay in registers), full
+/// pairs of vectors first, then a zero-padded tail.
+#[inline(always)]
+fn leaf_f64<L: Level, const M: u8, const OMIT: bool>(
+    scale: [f64; 2],
+    p: &[f64],
+    q: &[f64],
+) -> LeafSums {
+    type W<L> = <L as Level>::F64;
+    let binary = M != ENTROPY;
+    let lanes = W::<L>::LANES;
+    let scale = [W::<L>::splat(scale[0]), W::<L>::splat(scale[1])];
+    let (mut a, mut b) = (Accumulators::<W<L>>::new(), Accumulators::<W<L>>::new());
+    let mut valid = W::<L>::mask_true();
+    let n = p.len();
+    let whole = n - n % (2 * lanes);
+    let mut at = 0;
+    while at < whole {
+        // SAFETY: at + 2 lanes <= whole <= n, and q is as long as p when the measure is binary.
+        let [p0, p1, q0, q1] = unsafe {
+            let p0 = W::<L>::load(p.as_ptr().add(at));
+            let p1 = W::<L>::load(p.as_ptr().add(at + lanes));
+            if binary {
+                [
+                    p0,
+                    p1,
+                    W::<L>::load(q.as_ptr().add(at)),
+                    W::<L>::load(q.as_ptr().add(at + lanes)),
+                ]
             } else {
-                pv
-            };
-            let (pv, qv, ok) = prepare_lanes(binary, omit_nan, scale, pv, qv);
-            valid = V::<L>::mask_and(valid, ok);
-            let (kp, lp) = ln_parts_f32(pv);
-            // SAFETY: at + LANES <= padded <= MAX_LEAF for every buffer.
-            unsafe {
-                pv.store(sp.add(at));
-                kp.store(skp.add(at));
-                lp.store(slp.add(at));
+                [p0, p1, p0, p1]
+            }
+        };
+        let v0 = step_f64::<W<L>, M, OMIT>(&mut a, scale, p0, q0);
+        let v1 = step_f64::<W<L>, M, OMIT>(&mut b, scale, p1, q1);
+        valid = W::<L>::mask_and(valid, W::<L>::mask_and(v0, v1));
+        at += 2 * lanes;
+    }
+    if at < n {
+        let (p0, q0) = padded_pair::<W<L>>(binary, p, q, at);
+        valid = W::<L>::mask_and(valid, step_f64::<W<L>, M, OMIT>(&mut a, scale, p0, q0));
+        at += lanes;
+    }
+    if at < n {
+        let (p1, q1) = padded_pair::<W<L>>(binary, p, q, at);
+        valid = W::<L>::mask_and(valid, step_f64::<W<L>, M, OMIT>(&mut b, scale, p1, q1));
+    }
+    LeafSums {
+        sums: Accumulators::total([a, b]),
+        suspicious: !W::<L>::mask_all(valid),
+    }
+}
+
+/// Vector `at` of p and q, zero-padded past their end.
+#[inline(always)]
+fn padded_pair<V: FloatVec>(binary: bool, p: &[V::Elem], q: &[V::Elem], at: usize) -> (V, V) {
+    let pv = load_padded::<V>(p, at);
+    (pv, if binary { load_padded::<V>(q, at) } else { pv })
+}
+
+/// Stage 1 of a float32 leaf, one f32 vector: prepared entries and their log parts, stored.
+#[inline(always)]
+fn stage_f32<V: FloatVec<Elem = f32>, const M: u8, const OMIT: bool>(
+    stage: [*mut f32; 6],
+    at: usize,
+    scale: [V; 2],
+    p: V,
+    q: V,
+) -> V::Mask {
+    let binary = M != ENTROPY;
+    let (p, q, valid) = prepare_lanes(binary, OMIT, scale, p, q);
+    let [sp, skp, slp, sq, skq, slq] = stage;
+    // SAFETY: the caller guarantees at + LANES <= MAX_LEAF for every buffer.
+    unsafe {
+        p.store(sp.add(at));
+        if M != CROSS_ENTROPY {
+            let (kp, lp) = ln_parts_f32(p);
+            kp.store(skp.add(at));
+            lp.store(slp.add(at));
+        }
+        if binary {
+            let (kq, lq) = ln_parts_f32(q);
+            q.store(sq.add(at));
+            kq.store(skq.add(at));
+            lq.store(slq.add(at));
+        }
+    }
+    valid
+}
+
+/// Stage 2 of a float32 leaf, one f64 vector: terms formed in f64 from the stored parts.
+#[inline(always)]
+fn finish_f32<W: FloatVec<Elem = f64>, const M: u8>(
+    acc: &mut Accumulators<W>,
+    stage: [*mut f32; 6],
+    at: usize,
+) {
+    let binary = M != ENTROPY;
+    let [sp, skp, slp, sq, skq, slq] = stage;
+    let ln2 = W::splat(std::f64::consts::LN_2);
+    let zero = W::splat(0.0);
+    // SAFETY: [at, at + LANES) was written by stage 1 (q's buffers only when binary, and only
+    // then are they read; p's log parts only when the measure uses them).
+    unsafe {
+        let p = W::load_widened(sp.add(at));
+        let ln_p = if M != CROSS_ENTROPY {
+            W::load_widened(skp.add(at)).mul_add(ln2, W::load_widened(slp.add(at)))
+        } else {
+            zero
+        };
+        let (q, ln_q) = if binary {
+            let q = W::load_widened(sq.add(at));
+            let ln_q = W::load_widened(skq.add(at)).mul_add(ln2, W::load_widened(slq.add(at)));
+            (q, W::select(q.gt(zero), ln_q, W::splat(f64::NEG_INFINITY)))
+        } else {
+            (zero, zero)
+        };
+        let t = match M {
+            ENTROPY => term(Measure::Entropy, p, ln_p, ln_q),
+            CROSS_ENTROPY => term(Measure::CrossEntropy, p, ln_p, ln_q),
+            _ => term(Measure::KlDivergence, p, ln_p, ln_q),
+        };
+        acc.add(binary, p, q, t);
+    }
+}
+
+/// Sums one leaf of f32 entries. float32 lanes do the costly part (the log's reduction and
+/// polynomial, as (k, ln m)); the terms are then formed in f64 as p (k ln 2 + ln m), so float32
+/// input loses nothing to the ulp of ln p in f32.
+#[inline(always)]
+fn leaf_f32<L: Level, const M: u8, const OMIT: bool>(
+    scale: [f32; 2],
+    p: &[f32],
+    q: &[f32],
+) -> LeafSums {
+    type V<L> = <L as Level>::F32;
+    type W<L> = <L as Level>::F64;
+    let binary = M != ENTROPY;
+    let scale = [V::<L>::splat(scale[0]), V::<L>::splat(scale[1])];
+    let n = p.len();
+    let padded = n.div_ceil(V::<L>::LANES) * V::<L>::LANES;
+    // Stage 1 writes [0, padded) of the buffers it needs and stage 2 reads only those, so the
+    // buffers need no initialisation (which would cost more than the leaf itself).
+    let mut buffers = [[MaybeUninit::<f32>::uninit(); MAX_LEAF]; 6];
+    let [b0, b1, b2, b3, b4, b5] = &mut buffers;
+    let stage = [b0, b1, b2, b3, b4, b5].map(|b| b.as_mut_ptr().cast::<f32>());
+    let mut valid = V::<L>::mask_true();
+    let whole = n - n % V::<L>::LANES;
+    let mut at = 0;
+    while at < whole {
+        // SAFETY: at + LANES <= whole <= n; q is as long as p when binary.
+        let (pv, qv) = unsafe {
+            let pv = V::<L>::load(p.as_ptr().add(at));
+            (
+                pv,
                 if binary {
-                    let (kq, lq) = ln_parts_f32(qv);
-                    qv.store(sq.add(at));
-                    kq.store(skq.add(at));
-                    lq.store(slq.add(at));
-                }
-            }
-            at += V::<L>::LANES;
-        }
-        let ln2 = W::<L>::splat(LN2);
-        let zero = W::<L>::splat(0.0);
-        let minus_inf = W::<L>::splat(f64::NEG_INFINITY);
-        let mut accs = [Accumulators::<W<L>>::new(); UNROLL];
-        let mut at = 0;
-        while at < padded {
-            for acc in accs.iter_mut() {
-                if at >= padded {
-                    break;
-                }
-                // SAFETY: at + LANES(f64) <= padded: initialised by stage 1 (q's buffers only
-                // when binary, and only then are they read).
-                let (pv, ln_p, qv, ln_q) = unsafe {
-                    let pv = W::<L>::load_widened(sp.add(at));
-                    let ln_p = match measure {
-                        Measure::CrossEntropy => zero,
-                        _ => W::<L>::load_widened(skp.add(at))
-                            .mul_add(ln2, W::<L>::load_widened(slp.add(at))),
-                    };
-                    if binary {
-                        let qv = W::<L>::load_widened(sq.add(at));
-                        let ln_q = W::<L>::load_widened(skq.add(at))
-                            .mul_add(ln2, W::<L>::load_widened(slq.add(at)));
-                        (pv, ln_p, qv, W::<L>::select(qv.gt(zero), ln_q, minus_inf))
-                    } else {
-                        (pv, ln_p, zero, zero)
-                    }
-                };
-                acc.add(binary, pv, qv, term(measure, pv, ln_p, ln_q));
-                at += W::<L>::LANES;
-            }
-        }
-        LeafSums {
-            sums: Accumulators::total(accs),
-            suspicious: !V::<L>::mask_all(valid),
-        }
+                    V::<L>::load(q.as_ptr().add(at))
+                } else {
+                    pv
+                },
+            )
+        };
+        let ok = stage_f32::<V<L>, M, OMIT>(stage, at, scale, pv, qv);
+        valid = V::<L>::mask_and(valid, ok);
+        at += V::<L>::LANES;
+    }
+    if at < n {
+        let (pv, qv) = padded_pair::<V<L>>(binary, p, q, at);
+        let ok = stage_f32::<V<L>, M, OMIT>(stage, at, scale, pv, qv);
+        valid = V::<L>::mask_and(valid, ok);
+    }
+    let lanes = W::<L>::LANES;
+    let (mut a, mut b) = (Accumulators::<W<L>>::new(), Accumulators::<W<L>>::new());
+    let mut at = 0;
+    while at + 2 * lanes <= padded {
+        finish_f32::<W<L>, M>(&mut a, stage, at);
+        finish_f32::<W<L>, M>(&mut b, stage, at + lanes);
+        at += 2 * lanes;
+    }
+    if at < padded {
+        finish_f32::<W<L>, M>(&mut a, stage, at);
+    }
+    LeafSums {
+        sums: Accumulators::total([a, b]),
+        suspicious: !V::<L>::mask_all(valid),
     }
 }
 
