@@ -93,15 +93,7 @@ def entropy(
     >>> ek.entropy(np.array([[1, 1, 0, 0], [1, 1, 1, 1]]), base=2)
     array([1., 2.])
     """
-    prep = prepare(
-        "entropy",
-        [("p", p)],
-        axis=axis,
-        keepdims=keepdims,
-        normalize=normalize,
-        nan_policy=nan_policy,
-        base=base,
-    )
+    prep = prepare("entropy", p, None, axis, keepdims, normalize, nan_policy, base)
     return _run("entropy", prep)
 
 
@@ -129,15 +121,7 @@ def cross_entropy(
     >>> float(ek.cross_entropy([1, 0], [0, 1]))
     inf
     """
-    prep = prepare(
-        "cross_entropy",
-        [("p", p), ("q", q)],
-        axis=axis,
-        keepdims=keepdims,
-        normalize=normalize,
-        nan_policy=nan_policy,
-        base=base,
-    )
+    prep = prepare("cross_entropy", p, q, axis, keepdims, normalize, nan_policy, base)
     return _run("cross_entropy", prep)
 
 
@@ -165,13 +149,5 @@ def kl_divergence(
     >>> ek.kl_divergence([[1, 1], [1, 3]], [1, 1])  # rows against one reference row
     array([0.        , 0.13081204])
     """
-    prep = prepare(
-        "kl_divergence",
-        [("p", p), ("q", q)],
-        axis=axis,
-        keepdims=keepdims,
-        normalize=normalize,
-        nan_policy=nan_policy,
-        base=base,
-    )
+    prep = prepare("kl_divergence", p, q, axis, keepdims, normalize, nan_policy, base)
     return _run("kl_divergence", prep)

@@ -184,16 +184,18 @@ class Prepared:
 
 def prepare(
     func: str,
-    args: Sequence[tuple[str, Any]],
-    *,
+    p: Any,
+    q: Any,
     axis: Any,
     keepdims: bool,
     normalize: bool,
     nan_policy: Any,
     base: Any,
 ) -> Prepared:
-    """Validates everything that does not depend on the data's values."""
-    arrays = tuple(as_input_array(value, name, func) for name, value in args)
+    """Validates everything that does not depend on the data's values (``q`` is None for
+    one-argument measures)."""
+    args = [("p", p)] if q is None else [("p", p), ("q", q)]
+    arrays = tuple([as_input_array(value, name, func) for name, value in args])
     try:
         shapes = {a.shape for a in arrays}
         shape = (

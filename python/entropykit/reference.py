@@ -136,15 +136,7 @@ def entropy(
     >>> float(reference.entropy([1, 1, 1, 1], base=2))
     2.0
     """
-    prep = prepare(
-        "entropy",
-        [("p", p)],
-        axis=axis,
-        keepdims=keepdims,
-        normalize=normalize,
-        nan_policy=nan_policy,
-        base=base,
-    )
+    prep = prepare("entropy", p, None, axis, keepdims, normalize, nan_policy, base)
     return _reduce("entropy", prep)
 
 
@@ -166,15 +158,7 @@ def cross_entropy(
     >>> float(reference.cross_entropy([1, 0], [0.5, 0.5], base=2))
     1.0
     """
-    prep = prepare(
-        "cross_entropy",
-        [("p", p), ("q", q)],
-        axis=axis,
-        keepdims=keepdims,
-        normalize=normalize,
-        nan_policy=nan_policy,
-        base=base,
-    )
+    prep = prepare("cross_entropy", p, q, axis, keepdims, normalize, nan_policy, base)
     return _reduce("cross_entropy", prep)
 
 
@@ -196,13 +180,5 @@ def kl_divergence(
     >>> float(reference.kl_divergence([1, 0], [0.5, 0.5], base=2))
     1.0
     """
-    prep = prepare(
-        "kl_divergence",
-        [("p", p), ("q", q)],
-        axis=axis,
-        keepdims=keepdims,
-        normalize=normalize,
-        nan_policy=nan_policy,
-        base=base,
-    )
+    prep = prepare("kl_divergence", p, q, axis, keepdims, normalize, nan_policy, base)
     return _reduce("kl_divergence", prep)

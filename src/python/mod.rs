@@ -95,51 +95,31 @@ impl Borrowed<'_> {
 
 fn to_pyerr(error: KernelError) -> PyErr {
     let message = error.to_string();
-    match error {
+    // Bad data: (message, kind, arg, distribution, position, value), which entropykit._api turns
+    // into an InvalidDistributionError located in the caller's own coordinates.
+    let (kind, arg, distribution, position, value) = match error {
         KernelError::Negative {
             arg,
             distribution,
             position,
             value,
-        } => KernelInputError::new_err((
-            message,
-            "negative",
-            arg.name(),
-            distribution,
-            position,
-            value,
-        )),
+        } => ("negative", arg, distribution, position, value),
         KernelError::Infinite {
             arg,
             distribution,
             position,
             value,
-        } => KernelInputError::new_err((
-            message,
-            "infinite",
-            arg.name(),
-            distribution,
-            position,
-            value,
-        )),
+        } => ("infinite", arg, distribution, position, value),
         KernelError::Nan {
             arg,
             distribution,
             position,
-        } => KernelInputError::new_err((
-            message,
-            "nan",
-            arg.name(),
-            distribution,
-            position,
-            f64::NAN,
-        )),
-        KernelError::ZeroMass { arg, distribution } => {
-            KernelInputError::new_err((message, "zero_mass", arg.name(), distribution, 0usize, 0.0))
-        }
-        KernelError::Layout(_) => PyValueError::new_err(message),
-        KernelError::ThreadPool(_) => PyRuntimeError::new_err(message),
-    }
+        } => ("nan", arg, distribution, position, f64::NAN),
+        KernelError::ZeroMass { arg, distribution } => ("zero_mass", arg, distribution, 0, 0.0),
+        KernelError::Layout(_) => return PyValueError::new_err(message),
+        KernelError::ThreadPool(_) => return PyRuntimeError::new_err(message),
+    };
+    KernelInputError::new_err((message, kind, arg.name(), distribution, position, value))
 }
 
 fn parse_measure(name: &str) -> PyResult<Measure> {
