@@ -103,7 +103,13 @@ def check(name: str, p, q, kwargs) -> None:
         assert str(got_error) == str(want_error)
         return
     rtol = tolerance(p.dtype, *(() if q is None else (q.dtype,)))
-    assert_same_result(got, want, rtol=rtol)
+    atol = rtol
+    if rtol > 1e-12 and not kwargs["normalize"]:
+        # float32 logs carry ~1e-8 absolute error each, so an unnormalised sum of p log(p/q) can
+        # lose that much times the mass when p ~ q cancels: the error scales with sum p, not with
+        # the result.
+        atol = rtol * max(1.0, float(np.sum(p, dtype=np.float64)))
+    assert_same_result(got, want, rtol=rtol, atol=atol)
     # Inputs are never modified.
     np.testing.assert_array_equal(p, p_before)
     if q is not None:

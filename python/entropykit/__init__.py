@@ -19,17 +19,35 @@ from ._api import cross_entropy, entropy, kl_divergence
 from ._args import InvalidDistributionError
 from ._core import available_simd_levels, get_num_threads, simd_level
 from ._core import set_num_threads as _set_num_threads
+from ._logits import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    entropy_from_logits,
+    kl_divergence_from_logits,
+    log_softmax,
+    logsumexp,
+    perplexity_from_logits,
+    softmax_cross_entropy,
+)
 
 __all__ = [
     "InvalidDistributionError",
     "available_simd_levels",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
     "cross_entropy",
     "entropy",
+    "entropy_from_logits",
     "get_num_threads",
     "kl_divergence",
+    "kl_divergence_from_logits",
+    "log_softmax",
+    "logsumexp",
+    "perplexity_from_logits",
     "reference",
     "set_num_threads",
     "simd_level",
+    "softmax_cross_entropy",
 ]
 
 __version__ = "0.1.0"

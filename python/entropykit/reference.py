@@ -20,8 +20,30 @@ import numpy as np
 import numpy.typing as npt
 
 from ._args import Prepared, data_error, prepare
+from ._reference_logits import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    entropy_from_logits,
+    kl_divergence_from_logits,
+    log_softmax,
+    logsumexp,
+    perplexity_from_logits,
+    softmax_cross_entropy,
+)
 
-__all__ = ["cross_entropy", "entropy", "kl_divergence"]
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "entropy",
+    "entropy_from_logits",
+    "kl_divergence",
+    "kl_divergence_from_logits",
+    "log_softmax",
+    "logsumexp",
+    "perplexity_from_logits",
+    "softmax_cross_entropy",
+]
 
 Result = np.ndarray | np.float64
 

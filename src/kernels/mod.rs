@@ -14,6 +14,8 @@
 //! pieces of a distribution add up (`Partial::combine`), which is what streaming and distributed
 //! reductions build on.
 
+pub mod logits;
+
 use crate::error::{Arg, KernelError};
 use crate::parallel::{self, counter_tree_sum, Leaves, TreeSum};
 use crate::simd::ln::{ln_f64_positive, ln_parts_f32, VectorLn};
@@ -666,7 +668,7 @@ impl<E: Compute> SimdTask for LeafRange<'_, E> {
 /// Leaves below which a distribution is not split across threads.
 const SERIAL_LEAVES: usize = 256;
 /// Entries (over the whole batch) below which the calling thread does everything.
-const SERIAL_ENTRIES: usize = 1 << 15;
+pub(crate) const SERIAL_ENTRIES: usize = 1 << 15;
 
 impl Job<'_> {
     fn bases(&self, d: usize) -> [isize; 2] {

@@ -15,6 +15,8 @@ use numpy::{
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
+mod logits;
+
 pyo3::create_exception!(
     _core,
     KernelInputError,
@@ -245,7 +247,8 @@ fn set_simd_level(name: &str) -> PyResult<()> {
 mod _core {
     #[pymodule_export]
     use super::{
-        available_simd_levels, get_num_threads, reduce, set_num_threads, set_simd_level,
-        simd_level, stream_sum, KernelInputError,
+        available_simd_levels, get_num_threads,
+        logits::{binary_rows, log_softmax_rows, logits_rows},
+        reduce, set_num_threads, set_simd_level, simd_level, stream_sum, KernelInputError,
     };
 }

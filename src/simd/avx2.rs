@@ -127,6 +127,17 @@ unsafe impl FloatVec for F64x4 {
     fn horizontal_sum(self) -> f64 {
         total_f64x4(self.0)
     }
+    #[inline(always)]
+    fn pow2(k: Self) -> Self {
+        unsafe {
+            // AVX2 has no f64 -> i64 conversion: adding 1.5 * 2^52 leaves k (two's complement) in
+            // the low mantissa bits, and the shift drops everything above the new exponent field.
+            let bits =
+                _mm256_castpd_si256(_mm256_add_pd(k.0, _mm256_set1_pd(6_755_399_441_055_744.0)));
+            let biased = _mm256_add_epi64(bits, _mm256_set1_epi64x(1023));
+            Self(_mm256_castsi256_pd(_mm256_slli_epi64::<52>(biased)))
+        }
+    }
 }
 
 // SAFETY: as for F64x4.
@@ -229,6 +240,13 @@ unsafe impl FloatVec for F32x8 {
             let lo = _mm256_cvtps_pd(_mm256_castps256_ps128(self.0));
             let hi = _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(self.0));
             total_f64x4(lo) + total_f64x4(hi)
+        }
+    }
+    #[inline(always)]
+    fn pow2(k: Self) -> Self {
+        unsafe {
+            let biased = _mm256_add_epi32(_mm256_cvtps_epi32(k.0), _mm256_set1_epi32(127));
+            Self(_mm256_castsi256_ps(_mm256_slli_epi32::<23>(biased)))
         }
     }
 }

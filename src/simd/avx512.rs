@@ -129,6 +129,13 @@ unsafe impl FloatVec for F64x8 {
     fn horizontal_sum(self) -> f64 {
         total_f64x8(self.0)
     }
+    #[inline(always)]
+    fn pow2(k: Self) -> Self {
+        unsafe {
+            let biased = _mm512_add_epi64(_mm512_cvtpd_epi64(k.0), _mm512_set1_epi64(1023));
+            Self(_mm512_castsi512_pd(_mm512_slli_epi64::<52>(biased)))
+        }
+    }
 }
 
 // SAFETY: as for F64x8.
@@ -243,6 +250,13 @@ unsafe impl FloatVec for F32x16 {
                 _mm512_castps_pd(self.0),
             )));
             total_f64x8(lo) + total_f64x8(hi)
+        }
+    }
+    #[inline(always)]
+    fn pow2(k: Self) -> Self {
+        unsafe {
+            let biased = _mm512_add_epi32(_mm512_cvtps_epi32(k.0), _mm512_set1_epi32(127));
+            Self(_mm512_castsi512_ps(_mm512_slli_epi32::<23>(biased)))
         }
     }
 }

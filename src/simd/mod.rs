@@ -6,6 +6,7 @@
 //! `#[target_feature]` entry point compiles to that instruction set only. One wheel therefore runs
 //! on any x86-64 or aarch64 CPU and still uses AVX-512 where it exists.
 
+pub mod exp;
 pub mod ln;
 pub(crate) mod scalar;
 
@@ -115,6 +116,10 @@ pub unsafe trait FloatVec: Copy {
     fn split_exponent(self) -> (Self, Self);
     /// Sum of all lanes as f64, in a fixed (pairwise) order.
     fn horizontal_sum(self) -> f64;
+    /// `2^k` for integer-valued `k` in the normal exponent range of `Elem` ([-126, 127] for f32,
+    /// [-1022, 1023] for f64), built from exponent bits; other lanes are unspecified. Needs
+    /// integer lanes, which is why it is a method: the vector `exp` scales by it.
+    fn pow2(k: Self) -> Self;
 }
 
 /// The vector types of one instruction set.

@@ -111,6 +111,14 @@ unsafe impl FloatVec for F64x2 {
     fn horizontal_sum(self) -> f64 {
         total_f64x2(self.0)
     }
+    #[inline(always)]
+    fn pow2(k: Self) -> Self {
+        unsafe {
+            // k is integer-valued, so the truncating conversion is exact.
+            let biased = vaddq_s64(vcvtq_s64_f64(k.0), vdupq_n_s64(1023));
+            Self(vreinterpretq_f64_s64(vshlq_n_s64::<52>(biased)))
+        }
+    }
 }
 
 // SAFETY: NEON is mandatory on aarch64.
@@ -208,6 +216,13 @@ unsafe impl FloatVec for F32x4 {
     fn horizontal_sum(self) -> f64 {
         unsafe {
             total_f64x2(vcvt_f64_f32(vget_low_f32(self.0))) + total_f64x2(vcvt_high_f64_f32(self.0))
+        }
+    }
+    #[inline(always)]
+    fn pow2(k: Self) -> Self {
+        unsafe {
+            let biased = vaddq_s32(vcvtq_s32_f32(k.0), vdupq_n_s32(127));
+            Self(vreinterpretq_f32_s32(vshlq_n_s32::<23>(biased)))
         }
     }
 }

@@ -120,6 +120,10 @@ unsafe impl FloatVec for F64x1 {
         let m = bits.wrapping_sub((k as u64) << 52);
         (Self(f64::from_bits(m)), Self(k as f64))
     }
+    #[inline(always)]
+    fn pow2(k: Self) -> Self {
+        Self(f64::from_bits(((k.0 as i64 + 1023) as u64) << 52))
+    }
 }
 
 // SAFETY: plain scalar arithmetic, valid on every CPU.
@@ -135,5 +139,9 @@ unsafe impl FloatVec for F32x1 {
         let k = (bits.wrapping_sub(SQRT_HALF_BITS_F32) as i32) >> 23;
         let m = bits.wrapping_sub((k as u32) << 23);
         (Self(f32::from_bits(m)), Self(k as f32))
+    }
+    #[inline(always)]
+    fn pow2(k: Self) -> Self {
+        Self(f32::from_bits(((k.0 as i32 + 127) as u32) << 23))
     }
 }

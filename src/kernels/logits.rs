@@ -1,0 +1,1072 @@
+//! Losses and measures on logits, each a fused pass over rows of (rows, classes) logits with a
+//! streaming log-sum-exp: no (rows x classes) temporary, and O(1) extra memory per row.
+//!
+//! A row is walked in chunks of [`CHUNK`] classes, each read twice while it sits in L1: first for
+//! its maximum, then for the exponentials e^(x - m) against the running maximum m. When a chunk
+//! raises m, the sums so far are rescaled by e^(m_old - m_new) (once per chunk, in f64), so the
+//! row's memory is read once and no exponential can overflow. What the functions need beside
+//! S = sum e^(x - m), with d = x - m:
+//!
+//! | function | also accumulated | row value |
+//! |---|---|---|
+//! | logsumexp, log_softmax | - | lse = m + ln S |
+//! | entropy of softmax | T = sum e d | ln S - T / S |
+//! | KL(softmax x ‖ softmax z) | S_z for z, U = sum e (x - z) | U / S - lse_x + lse_z |
+//! | cross-entropy, class index y | (smoothing) A = sum w, Q = sum w d | (1-eps) w_y (lse - x_y) + eps/C (A ln S - Q) |
+//! | cross-entropy, probabilities | A = sum a, Q = sum a d, a = w t' | A ln S - Q |
+//!
+//! Terms are formed in the input's precision (float32 exponentials for float32 logits) in blocks
+//! of [`BLOCK`] vectors, and the blocks are added in float64. Rows are independent, so rows are
+//! spread over the pool and results do not depend on the number of threads.
+//!
+//! Special values: NaN anywhere in a row makes its result NaN. A row holding +inf has
+//! logsumexp +inf (NaN if it also holds NaN) and every other result NaN (inf - inf). -inf
+//! entries (masked classes) have probability 0: a row of only -inf has logsumexp -inf and other
+//! results NaN. KL is +inf where softmax(z) is 0 (z = -inf) and softmax(x) is not.
+//!
+//! The element-wise binary cross-entropies ([`binary_cross_entropy`]) share the row split and the
+//! block-wise float64 sums; they need no log-sum-exp.
+
+use super::SERIAL_ENTRIES;
+use crate::error::KernelError;
+use crate::parallel;
+use crate::simd::exp::{exp_nonpositive, VectorExp};
+use crate::simd::ln::VectorLn;
+use crate::simd::{dispatch, FloatVec, Level, Real, SimdLevel, SimdTask};
+use rayon::prelude::*;
+
+/// Classes per chunk: small enough that a chunk of x (and z or the targets) stays in L1 between
+/// its two reads.
+const CHUNK: usize = 2048;
+/// Vectors per block: terms are summed in the input's precision within a block only.
+const BLOCK: usize = 8;
+
+/// Float types logits come in (float16 and bfloat16 are widened to float32 by the caller).
+pub trait LogitElem: VectorExp + VectorLn {
+    /// Adds the lanes of `v` to f64 accumulators: `acc[0]` takes the first `F64::LANES` lanes,
+    /// `acc[1]` the rest (float32 vectors have twice as many lanes).
+    fn widen_add<L: Level>(v: Self::Vector<L>, acc: &mut [L::F64; 2]);
+    /// Writes the first `out.len()` (at most LANES) lanes of `v` to `out` as f64.
+    fn store_f64<L: Level>(v: Self::Vector<L>, out: &mut [f64]) {
+        let mut lanes = [Self::ZERO; 64];
+        // SAFETY: `lanes` holds 64 >= LANES elements.
+        unsafe { v.store(lanes.as_mut_ptr()) };
+        let mut j = 0;
+        while j < out.len() {
+            out[j] = lanes[j].to_f64();
+            j += 1;
+        }
+    }
+}
+
+impl LogitElem for f64 {
+    #[inline(always)]
+    fn widen_add<L: Level>(v: Self::Vector<L>, acc: &mut [L::F64; 2]) {
+        acc[0] = acc[0].add(v);
+    }
+}
+
+impl LogitElem for f32 {
+    #[inline(always)]
+    fn widen_add<L: Level>(v: Self::Vector<L>, acc: &mut [L::F64; 2]) {
+        type W<L> = <L as Level>::F64;
+        let mut lanes = [0.0f32; 64];
+        // SAFETY: `lanes` holds 64 >= LANES floats; the widened loads read LANES(f32) of them.
+        unsafe {
+            v.store(lanes.as_mut_ptr());
+            acc[0] = acc[0].add(W::<L>::load_widened(lanes.as_ptr()));
+            if <Self::Vector<L> as FloatVec>::LANES > W::<L>::LANES {
+                acc[1] = acc[1].add(W::<L>::load_widened(lanes.as_ptr().add(W::<L>::LANES)));
+            }
+        }
+    }
+}
+
+/// What is computed per row (a const generic, so each kind compiles to its own loop).
+const LSE: u8 = 0;
+const ENTROPY: u8 = 1;
+const KL: u8 = 2;
+/// Cross-entropy: lse plus the coefficient sums A and Q.
+const PLAIN: u8 = 3;
+/// Class-index cross-entropy with unweighted smoothing: every a is 1, so A is the class count and
+/// only Q = sum d is accumulated (label smoothing then costs one add per vector).
+const SMOOTH: u8 = 4;
+
+/// The per-row work a caller asks for.
+#[derive(Clone, Copy, Debug)]
+pub enum RowOp<'a, E> {
+    /// log-sum-exp of each row.
+    LogSumExp,
+    /// Entropy of the softmax of each row.
+    Entropy,
+    /// KL(softmax(x) ‖ softmax(q)) of each row; `q` has the logits' shape.
+    KlDivergence { q: &'a [E] },
+    /// Softmax cross-entropy against class indices, one per row; see [`cross_entropy_index`].
+    CrossEntropyIndex {
+        target: &'a [i64],
+        weight: Option<&'a [E]>,
+        ignore_index: Option<i64>,
+        label_smoothing: f64,
+    },
+    /// Softmax cross-entropy against class probabilities of the logits' shape.
+    CrossEntropyProb {
+        target: &'a [E],
+        weight: Option<&'a [E]>,
+        label_smoothing: f64,
+    },
+}
+
+/// Where and how to run.
+#[derive(Clone, Copy, Debug)]
+pub struct RowOptions {
+    pub level: SimdLevel,
+    /// Spread rows over the pool (`false` keeps everything on the calling thread).
+    pub parallel: bool,
+}
+
+impl Default for RowOptions {
+    fn default() -> Self {
+        RowOptions {
+            level: SimdLevel::current(),
+            parallel: true,
+        }
+    }
+}
+
+/// The sums of one row, in f64, against its maximum `m` (and `mz` for KL's second row).
+#[derive(Clone, Copy, Debug)]
+struct RowStats {
+    m: f64,
+    s: f64,
+    t: f64,
+    u: f64,
+    mz: f64,
+    sz: f64,
+    a: f64,
+    q: f64,
+}
+
+/// Everything the row tasks share.
+struct Job<'a, E> {
+    x: &'a [E],
+    /// KL: q's logits; probability targets: the targets; else empty.
+    other: &'a [E],
+    /// Class weights, or empty.
+    weight: &'a [E],
+    classes: usize,
+    /// Probability targets become t (1 - eps) + eps / C = t * coef[0] + coef[1].
+    coef: [E; 2],
+    op: RowOp<'a, E>,
+    level: SimdLevel,
+}
+
+/// Lane indices 0, 1, 2, ... as floats: compared with a count, they mask the tail of a row.
+#[inline(always)]
+fn lane_index<V: FloatVec>() -> V {
+    let mut idx = [V::Elem::ZERO; 64];
+    let mut i = 0;
+    while i < V::LANES {
+        idx[i] = V::Elem::from_f64(i as f64);
+        i += 1;
+    }
+    // SAFETY: `idx` holds 64 >= LANES elements.
+    unsafe { V::load(idx.as_ptr()) }
+}
+
+/// Vector `at` of `data`, zero-padded past its end.
+#[inline(always)]
+fn load_padded<V: FloatVec>(data: &[V::Elem], at: usize) -> V {
+    if at + V::LANES <= data.len() {
+        // SAFETY: at + LANES <= len.
+        unsafe { V::load(data.as_ptr().add(at)) }
+    } else {
+        let mut pad = [V::Elem::ZERO; 64];
+        let from = at.min(data.len());
+        pad[..data.len() - from].copy_from_slice(&data[from..]);
+        // SAFETY: the pad holds 64 >= LANES elements.
+        unsafe { V::load(pad.as_ptr()) }
+    }
+}
+
+/// Largest entry of `data` (NaN ignored; -inf for an empty or all -inf/NaN slice).
+#[inline(always)]
+fn max_of<V: FloatVec>(data: &[V::Elem]) -> f64 {
+    let n = data.len();
+    let whole = n - n % V::LANES;
+    // Four independent maxima, so the compare-and-select chains overlap.
+    let neg_inf = V::splat(V::Elem::from_f64(f64::NEG_INFINITY));
+    let mut best = [neg_inf; 4];
+    let mut at = 0;
+    while at + 4 * V::LANES <= whole {
+        let mut j = 0;
+        while j < 4 {
+            // SAFETY: at + 4 LANES <= whole <= n.
+            let x = unsafe { V::load(data.as_ptr().add(at + j * V::LANES)) };
+            best[j] = V::select(x.gt(best[j]), x, best[j]);
+            j += 1;
+        }
+        at += 4 * V::LANES;
+    }
+    while at < whole {
+        // SAFETY: at + LANES <= whole <= n.
+        let x = unsafe { V::load(data.as_ptr().add(at)) };
+        best[0] = V::select(x.gt(best[0]), x, best[0]);
+        at += V::LANES;
+    }
+    let pair = [
+        V::select(best[1].gt(best[0]), best[1], best[0]),
+        V::select(best[3].gt(best[2]), best[3], best[2]),
+    ];
+    let best = V::select(pair[1].gt(pair[0]), pair[1], pair[0]);
+    let mut lanes = [V::Elem::ZERO; 64];
+    // SAFETY: `lanes` holds 64 >= LANES elements.
+    unsafe { best.store(lanes.as_mut_ptr()) };
+    let mut m = f64::NEG_INFINITY;
+    for &x in lanes[..V::LANES].iter().chain(&data[whole..]) {
+        let x = x.to_f64();
+        if x > m {
+            m = x;
+        }
+    }
+    m
+}
+
+/// In-block accumulators, in the input's precision.
+#[derive(Clone, Copy)]
+struct Block<V> {
+    s: V,
+    t: V,
+    u: V,
+    sz: V,
+    a: V,
+    q: V,
+}
+
+/// Row totals so far, in f64 lanes.
+#[derive(Clone, Copy)]
+struct Totals<W> {
+    s: [W; 2],
+    t: [W; 2],
+    u: [W; 2],
+    sz: [W; 2],
+    a: [W; 2],
+    q: [W; 2],
+}
+
+#[inline(always)]
+fn sum2<W: FloatVec<Elem = f64>>(acc: [W; 2]) -> f64 {
+    acc[0].horizontal_sum() + acc[1].horizontal_sum()
+}
+
+#[inline(always)]
+fn scale2<W: FloatVec<Elem = f64>>(acc: &mut [W; 2], f: f64) {
+    let f = W::splat(f);
+    acc[0] = acc[0].mul(f);
+    acc[1] = acc[1].mul(f);
+}
+
+/// The sums of one row: `x` its logits, `other` its row of q (KL) or of probability targets,
+/// `weight` the class weights or empty.
+#[inline(always)]
+fn row_stats<E: LogitElem, L: Level, const KIND: u8>(
+    x: &[E],
+    other: &[E],
+    weight: &[E],
+    coef: [E; 2],
+) -> RowStats {
+    type V<E, L> = <E as Real>::Vector<L>;
+    type W<L> = <L as Level>::F64;
+    let lanes = V::<E, L>::LANES;
+    let zero = V::<E, L>::splat(E::ZERO);
+    let neg_inf = V::<E, L>::splat(E::from_f64(f64::NEG_INFINITY));
+    let pos_inf = V::<E, L>::splat(E::from_f64(f64::INFINITY));
+    let one = V::<E, L>::splat(E::ONE);
+    let coef = [V::<E, L>::splat(coef[0]), V::<E, L>::splat(coef[1])];
+    let iota = lane_index::<V<E, L>>();
+    let has_target = !other.is_empty() && KIND == PLAIN;
+    // Q was summed against earlier shifts: sum a (x - m_new) = Q + (m_old - m_new) A, with the
+    // correction for all lanes kept here (rescaling is once per chunk at most).
+    let mut q_adjust = 0.0;
+    let has_weight = !weight.is_empty();
+    let wz = W::<L>::splat(0.0);
+    let mut tot = Totals {
+        s: [wz; 2],
+        t: [wz; 2],
+        u: [wz; 2],
+        sz: [wz; 2],
+        a: [wz; 2],
+        q: [wz; 2],
+    };
+    let (mut m, mut shift) = (f64::NEG_INFINITY, 0.0);
+    let (mut mz, mut shift_z) = (f64::NEG_INFINITY, 0.0);
+    let n = x.len();
+    let mut start = 0;
+    while start < n {
+        let end = (start + CHUNK).min(n);
+        // Pass 1: raise the running maxima, rescaling what was summed against the old ones.
+        let cm = max_of::<V<E, L>>(&x[start..end]);
+        if cm > m {
+            let new_shift = cm;
+            let delta = shift - new_shift;
+            if m == f64::NEG_INFINITY {
+                // Nothing but -inf (or NaN) so far: the sums are 0 (or NaN, which must stay).
+                scale2(&mut tot.s, 0.0);
+                scale2(&mut tot.t, 0.0);
+                scale2(&mut tot.u, 0.0);
+            } else {
+                let f = (m - cm).exp();
+                if KIND == ENTROPY {
+                    // sum e^(x - m') (x - m') = f (T + (m - m') S).
+                    let d = W::<L>::splat(delta);
+                    tot.t[0] = tot.s[0].mul_add(d, tot.t[0]);
+                    tot.t[1] = tot.s[1].mul_add(d, tot.t[1]);
+                    scale2(&mut tot.t, f);
+                }
+                scale2(&mut tot.s, f);
+                scale2(&mut tot.u, f);
+            }
+            if KIND == PLAIN {
+                q_adjust += delta * sum2(tot.a);
+            }
+            if KIND == SMOOTH {
+                q_adjust += delta * start as f64;
+            }
+            m = cm;
+            shift = new_shift;
+        }
+        if KIND == KL {
+            let cz = max_of::<V<E, L>>(&other[start..end]);
+            if cz > mz {
+                let f = if mz == f64::NEG_INFINITY {
+                    0.0
+                } else {
+                    (mz - cz).exp()
+                };
+                scale2(&mut tot.sz, f);
+                mz = cz;
+                shift_z = cz;
+            }
+        }
+        // Pass 2: the terms, against the current maxima.
+        let sv = V::<E, L>::splat(E::from_f64(shift));
+        let szv = V::<E, L>::splat(E::from_f64(shift_z));
+        let mut at = start;
+        while at < end {
+            let mut blk = Block {
+                s: zero,
+                t: zero,
+                u: zero,
+                sz: zero,
+                a: zero,
+                q: zero,
+            };
+            let block_end = (at + BLOCK * lanes).min(end);
+            while at < block_end {
+                let tail = at + lanes > end;
+                let valid = if tail {
+                    iota.lt(V::<E, L>::splat(E::from_f64((end - at) as f64)))
+                } else {
+                    V::<E, L>::mask_true()
+                };
+                let xv = load_padded::<V<E, L>>(&x[..end], at);
+                let mut d = xv.sub(sv);
+                let mut e = exp_nonpositive(d);
+                if tail {
+                    e = V::<E, L>::select(valid, e, zero);
+                    d = V::<E, L>::select(valid, d, zero);
+                }
+                blk.s = blk.s.add(e);
+                if KIND == ENTROPY {
+                    blk.t = blk.t.add(V::<E, L>::select(e.gt(zero), e.mul(d), zero));
+                }
+                if KIND == KL {
+                    let zv = load_padded::<V<E, L>>(&other[..end], at);
+                    let mut ez = exp_nonpositive(zv.sub(szv));
+                    let mut term = V::<E, L>::select(e.gt(zero), e.mul(xv.sub(zv)), zero);
+                    // softmax(z) = 0 where softmax(x) is not: +inf even if e underflowed.
+                    let zero_q = V::<E, L>::mask_and(zv.eq(neg_inf), xv.gt(neg_inf));
+                    term = V::<E, L>::select(zero_q, pos_inf, term);
+                    if tail {
+                        ez = V::<E, L>::select(valid, ez, zero);
+                        term = V::<E, L>::select(valid, term, zero);
+                    }
+                    blk.sz = blk.sz.add(ez);
+                    blk.u = blk.u.add(term);
+                }
+                if KIND == PLAIN {
+                    let mut a = if has_target {
+                        load_padded::<V<E, L>>(&other[..end], at).mul_add(coef[0], coef[1])
+                    } else {
+                        one
+                    };
+                    if has_weight {
+                        a = a.mul(load_padded::<V<E, L>>(&weight[..end], at));
+                    }
+                    if tail {
+                        a = V::<E, L>::select(valid, a, zero);
+                    }
+                    blk.a = blk.a.add(a);
+                    blk.q = a.mul_add(d, blk.q);
+                }
+                if KIND == SMOOTH {
+                    blk.q = blk.q.add(d);
+                }
+                at += lanes;
+            }
+            E::widen_add::<L>(blk.s, &mut tot.s);
+            if KIND == ENTROPY {
+                E::widen_add::<L>(blk.t, &mut tot.t);
+            }
+            if KIND == KL {
+                E::widen_add::<L>(blk.sz, &mut tot.sz);
+                E::widen_add::<L>(blk.u, &mut tot.u);
+            }
+            if KIND == PLAIN {
+                E::widen_add::<L>(blk.a, &mut tot.a);
+            }
+            if KIND == PLAIN || KIND == SMOOTH {
+                E::widen_add::<L>(blk.q, &mut tot.q);
+            }
+        }
+        start = end;
+    }
+    RowStats {
+        m,
+        s: sum2(tot.s),
+        t: sum2(tot.t),
+        u: sum2(tot.u),
+        mz,
+        sz: sum2(tot.sz),
+        a: if KIND == SMOOTH {
+            n as f64
+        } else {
+            sum2(tot.a)
+        },
+        q: sum2(tot.q) + q_adjust,
+    }
+}
+
+/// log-sum-exp from the sums; a +inf maximum gives +inf unless the row also holds NaN.
+fn lse_of<E: LogitElem>(st: &RowStats, x: &[E]) -> f64 {
+    if st.m == f64::INFINITY {
+        if x.iter().any(|v| v.to_f64().is_nan()) {
+            f64::NAN
+        } else {
+            f64::INFINITY
+        }
+    } else {
+        st.m + st.s.ln()
+    }
+}
+
+/// The row's value (and, for class-index cross-entropy, its weight in the mean).
+fn finish<E: LogitElem>(job: &Job<'_, E>, row: usize, x: &[E], st: &RowStats) -> (f64, f64) {
+    let finite_max = st.m.is_finite();
+    match job.op {
+        RowOp::LogSumExp => (lse_of(st, x), 0.0),
+        RowOp::Entropy => {
+            if finite_max {
+                (st.s.ln() - st.t / st.s, 0.0)
+            } else {
+                (f64::NAN, 0.0)
+            }
+        }
+        RowOp::KlDivergence { .. } => {
+            if !finite_max || st.mz == f64::INFINITY {
+                return (f64::NAN, 0.0);
+            }
+            let lse_z = st.mz + st.sz.ln();
+            let value = st.u / st.s - (st.m + st.s.ln()) + lse_z;
+            // KL >= 0: rounding must not make it negative (NaN passes through).
+            (if value < 0.0 { 0.0 } else { value }, 0.0)
+        }
+        RowOp::CrossEntropyIndex {
+            target,
+            ignore_index,
+            label_smoothing: eps,
+            ..
+        } => {
+            let y = target[row];
+            if Some(y) == ignore_index {
+                return (0.0, 0.0);
+            }
+            let y = y as usize;
+            let w_y = if job.weight.is_empty() {
+                1.0
+            } else {
+                job.weight[y].to_f64()
+            };
+            if !finite_max {
+                return (f64::NAN, w_y);
+            }
+            let lse = st.m + st.s.ln();
+            let mut loss = (1.0 - eps) * (w_y * (lse - x[y].to_f64()));
+            if eps > 0.0 {
+                // sum_c w_c (lse - x_c) = A ln S - Q, A = sum_c w_c.
+                loss += eps / job.classes as f64 * (st.a * st.s.ln() - st.q);
+            }
+            (loss, w_y)
+        }
+        RowOp::CrossEntropyProb { .. } => {
+            if !finite_max {
+                return (f64::NAN, 0.0);
+            }
+            (st.a * st.s.ln() - st.q, 0.0)
+        }
+    }
+}
+
+/// The SIMD task: rows `first..first + values.len()`.
+struct Rows<'a, 'b, E> {
+    job: &'b Job<'a, E>,
+    first: usize,
+    values: &'b mut [f64],
+    /// Class-index cross-entropy: each row's weight in the mean; else empty.
+    weights: &'b mut [f64],
+    /// log_softmax: the output rows; else empty.
+    write: &'b mut [E],
+}
+
+impl<E: LogitElem> Rows<'_, '_, E> {
+    #[inline(always)]
+    fn run_kind<L: Level, const KIND: u8>(self) {
+        let job = self.job;
+        let c = job.classes;
+        for (i, value) in self.values.iter_mut().enumerate() {
+            let row = self.first + i;
+            let x = &job.x[row * c..(row + 1) * c];
+            let other = if job.other.is_empty() {
+                &[][..]
+            } else {
+                &job.other[row * c..(row + 1) * c]
+            };
+            let st = row_stats::<E, L, KIND>(x, other, job.weight, job.coef);
+            let (v, w) = finish(job, row, x, &st);
+            *value = v;
+            if !self.weights.is_empty() {
+                self.weights[i] = w;
+            }
+            if !self.write.is_empty() {
+                write_log_softmax::<E, L>(x, v, &mut self.write[i * c..(i + 1) * c]);
+            }
+        }
+    }
+}
+
+/// out = x - lse, in the input's precision.
+#[inline(always)]
+fn write_log_softmax<E: LogitElem, L: Level>(x: &[E], lse: f64, out: &mut [E]) {
+    type V<E, L> = <E as Real>::Vector<L>;
+    let lanes = V::<E, L>::LANES;
+    // A +inf lse (a row holding +inf) has NaN log-probabilities, as inf - inf.
+    let lse = if lse == f64::INFINITY { f64::NAN } else { lse };
+    let l = V::<E, L>::splat(E::from_f64(lse));
+    let n = x.len();
+    let whole = n - n % lanes;
+    let mut at = 0;
+    while at < whole {
+        // SAFETY: at + LANES <= whole <= len of both slices.
+        unsafe {
+            V::<E, L>::load(x.as_ptr().add(at))
+                .sub(l)
+                .store(out.as_mut_ptr().add(at))
+        };
+        at += lanes;
+    }
+    let lse = E::from_f64(lse);
+    for (o, &v) in out[whole..].iter_mut().zip(&x[whole..]) {
+        *o = E::from_f64(v.to_f64() - lse.to_f64());
+    }
+}
+
+impl<E: LogitElem> SimdTask for Rows<'_, '_, E> {
+    type Output = ();
+    #[inline(always)]
+    fn run<L: Level>(self) {
+        match self.job.op {
+            RowOp::LogSumExp => self.run_kind::<L, LSE>(),
+            RowOp::Entropy => self.run_kind::<L, ENTROPY>(),
+            RowOp::KlDivergence { .. } => self.run_kind::<L, KL>(),
+            RowOp::CrossEntropyIndex {
+                label_smoothing,
+                weight,
+                ..
+            } => match (label_smoothing > 0.0, weight.is_some()) {
+                (false, _) => self.run_kind::<L, LSE>(),
+                (true, false) => self.run_kind::<L, SMOOTH>(),
+                (true, true) => self.run_kind::<L, PLAIN>(),
+            },
+            RowOp::CrossEntropyProb { .. } => self.run_kind::<L, PLAIN>(),
+        }
+    }
+}
+
+fn layout(message: String) -> KernelError {
+    KernelError::Layout(message)
+}
+
+/// Checks the arguments and builds the job.
+fn job<'a, E: LogitElem>(
+    op: RowOp<'a, E>,
+    x: &'a [E],
+    classes: usize,
+    options: &RowOptions,
+) -> Result<Job<'a, E>, KernelError> {
+    if classes == 0 {
+        return Err(layout("logits have no classes".into()));
+    }
+    if !x.len().is_multiple_of(classes) {
+        return Err(layout(format!(
+            "{} logits do not split into rows of {classes} classes",
+            x.len()
+        )));
+    }
+    let rows = x.len() / classes;
+    let check_weight = |weight: Option<&'a [E]>| -> Result<&'a [E], KernelError> {
+        match weight {
+            Some(w) if w.len() != classes => Err(layout(format!(
+                "weight has {} entries for {classes} classes",
+                w.len()
+            ))),
+            Some(w) => Ok(w),
+            None => Ok(&[]),
+        }
+    };
+    let check_eps = |eps: f64| -> Result<(), KernelError> {
+        if (0.0..=1.0).contains(&eps) {
+            Ok(())
+        } else {
+            Err(layout(format!(
+                "label_smoothing must be in [0, 1], not {eps}"
+            )))
+        }
+    };
+    let (other, weight, coef) = match op {
+        RowOp::LogSumExp | RowOp::Entropy => (&[][..], &[][..], [E::ONE, E::ZERO]),
+        RowOp::KlDivergence { q } => {
+            if q.len() != x.len() {
+                return Err(layout(format!(
+                    "q has {} logits, p has {}",
+                    q.len(),
+                    x.len()
+                )));
+            }
+            (q, &[][..], [E::ONE, E::ZERO])
+        }
+        RowOp::CrossEntropyIndex {
+            target,
+            weight,
+            ignore_index,
+            label_smoothing,
+        } => {
+            check_eps(label_smoothing)?;
+            if target.len() != rows {
+                return Err(layout(format!(
+                    "target has {} entries for {rows} rows",
+                    target.len()
+                )));
+            }
+            if let Some(row) = target
+                .iter()
+                .position(|&y| Some(y) != ignore_index && !(0..classes as i64).contains(&y))
+            {
+                return Err(layout(format!(
+                    "target {} of row {row} is not a class index in [0, {classes})",
+                    target[row]
+                )));
+            }
+            (&[][..], check_weight(weight)?, [E::ONE, E::ZERO])
+        }
+        RowOp::CrossEntropyProb {
+            target,
+            weight,
+            label_smoothing,
+        } => {
+            check_eps(label_smoothing)?;
+            if target.len() != x.len() {
+                return Err(layout(format!(
+                    "target has {} entries, logits have {}",
+                    target.len(),
+                    x.len()
+                )));
+            }
+            let coef = [
+                E::from_f64(1.0 - label_smoothing),
+                E::from_f64(label_smoothing / classes as f64),
+            ];
+            (target, check_weight(weight)?, coef)
+        }
+    };
+    Ok(Job {
+        x,
+        other,
+        weight,
+        classes,
+        coef,
+        op,
+        level: options.level,
+    })
+}
+
+/// Runs `job` over all rows, on the pool when it is large enough.
+fn run_rows<E: LogitElem>(
+    job: &Job<'_, E>,
+    options: &RowOptions,
+    values: &mut [f64],
+    weights: &mut [f64],
+    write: &mut [E],
+) -> Result<(), KernelError> {
+    let rows = values.len();
+    let c = job.classes;
+    let threads = if options.parallel {
+        parallel::num_threads()
+    } else {
+        1
+    };
+    let run = |first: usize, values: &mut [f64], weights: &mut [f64], write: &mut [E]| {
+        dispatch(
+            job.level,
+            Rows {
+                job,
+                first,
+                values,
+                weights,
+                write,
+            },
+        )
+    };
+    if threads == 1 || rows.saturating_mul(c) < SERIAL_ENTRIES || rows < 2 {
+        run(0, values, weights, write);
+        return Ok(());
+    }
+    // Whole rows per task, ~64k entries each (at least one row), so every thread gets work.
+    let per_task = (2 * SERIAL_ENTRIES / c).clamp(1, rows.div_ceil(threads));
+    let mut tasks = Vec::with_capacity(rows.div_ceil(per_task));
+    let mut weights = weights.chunks_mut(if weights.is_empty() { 1 } else { per_task });
+    let mut write = write.chunks_mut(if write.is_empty() { 1 } else { per_task * c });
+    for (i, v) in values.chunks_mut(per_task).enumerate() {
+        let w = weights.next().unwrap_or_default();
+        let o = write.next().unwrap_or_default();
+        tasks.push((i * per_task, v, w, o));
+    }
+    parallel::install(|| {
+        tasks
+            .into_par_iter()
+            .for_each(|(first, v, w, o)| run(first, v, w, o));
+    })
+}
+
+/// Computes `op` for every row of the row-major (rows, `classes`) logits `x`, one float64 per
+/// row in `out`.
+///
+/// For [`RowOp::CrossEntropyIndex`], `out` gets each row's loss l_i = (1 - eps) w[y_i] (lse_i -
+/// x_{i,y_i}) + eps / C sum_c w_c (lse_i - x_{i,c}) (0 for ignored rows) and `weights` its weight
+/// in a mean, w[y_i] (0 for ignored rows); for other ops `weights` must be empty.
+/// [`RowOp::CrossEntropyProb`] gives l_i = -sum_c w_c t'_{i,c} log_softmax(x_i)_c with
+/// t' = (1 - eps) t + eps / C. Errors: shapes that do not fit, an empty class axis, a label
+/// smoothing outside [0, 1], a class index out of range (naming the first such row).
+pub fn rows<E: LogitElem>(
+    op: RowOp<'_, E>,
+    x: &[E],
+    classes: usize,
+    options: &RowOptions,
+    out: &mut [f64],
+    weights: &mut [f64],
+) -> Result<(), KernelError> {
+    let job = job(op, x, classes, options)?;
+    let rows = x.len() / classes;
+    if out.len() != rows {
+        return Err(layout(format!(
+            "out has {} slots for {rows} rows",
+            out.len()
+        )));
+    }
+    let wants_weights = matches!(op, RowOp::CrossEntropyIndex { .. });
+    if weights.len() != if wants_weights { rows } else { 0 } {
+        return Err(layout(format!(
+            "weights has {} slots for {rows} rows",
+            weights.len()
+        )));
+    }
+    run_rows(&job, options, out, weights, &mut [])
+}
+
+/// log_softmax of every row of the row-major (rows, `classes`) logits `x`, written to `out` (of
+/// x's length) in x's precision.
+pub fn log_softmax<E: LogitElem>(
+    x: &[E],
+    classes: usize,
+    options: &RowOptions,
+    out: &mut [E],
+) -> Result<(), KernelError> {
+    let job = job(RowOp::LogSumExp, x, classes, options)?;
+    if out.len() != x.len() {
+        return Err(layout(format!(
+            "out has {} entries for {} logits",
+            out.len(),
+            x.len()
+        )));
+    }
+    let mut lse = vec![0.0; x.len() / classes];
+    run_rows(&job, options, &mut lse, &mut [], out)
+}
+
+/// The element-wise binary cross-entropies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryKind {
+    /// l = (1 - y) x + (1 + (pw - 1) y) (log1p(e^-|x|) + max(-x, 0)), times w.
+    WithLogits,
+    /// l = -(y max(ln p, -100) + (1 - y) max(ln(1 - p), -100)), times w; p must be in [0, 1].
+    Probabilities,
+}
+
+/// A per-element factor (weight, pos_weight) of (rows, cols) data.
+#[derive(Clone, Copy, Debug)]
+pub enum Factor<'a, E> {
+    Absent,
+    /// One per column, the same for every row.
+    PerColumn(&'a [E]),
+    /// One per element, row-major.
+    Full(&'a [E]),
+}
+
+impl<'a, E> Factor<'a, E> {
+    fn row(&self, row: usize, cols: usize) -> &'a [E] {
+        match *self {
+            Factor::Absent => &[],
+            Factor::PerColumn(f) => f,
+            Factor::Full(f) => &f[row * cols..(row + 1) * cols],
+        }
+    }
+
+    fn check(&self, name: &str, rows: usize, cols: usize) -> Result<(), KernelError> {
+        let (len, want) = match *self {
+            Factor::Absent => return Ok(()),
+            Factor::PerColumn(f) => (f.len(), cols),
+            Factor::Full(f) => (f.len(), rows * cols),
+        };
+        if len == want {
+            Ok(())
+        } else {
+            Err(layout(format!("{name} has {len} entries; expected {want}")))
+        }
+    }
+}
+
+/// ln(1 + v) for v in [-1, 1], corrected for the rounding of 1 + v (ln(u) v / (u - 1)), so that
+/// small v keep full relative accuracy.
+#[inline(always)]
+fn ln_1p<V: FloatVec>(v: V) -> V
+where
+    V::Elem: VectorLn,
+{
+    let one = V::splat(V::Elem::ONE);
+    let u = one.add(v);
+    let den = u.sub(one);
+    let exact = den.eq(V::splat(V::Elem::ZERO));
+    V::select(exact, v, V::Elem::ln_vec(u).mul(v.div(den)))
+}
+
+struct BinaryJob<'a, E> {
+    kind: BinaryKind,
+    x: &'a [E],
+    y: &'a [E],
+    cols: usize,
+    weight: Factor<'a, E>,
+    pos_weight: Factor<'a, E>,
+    level: SimdLevel,
+}
+
+/// The SIMD task: rows `first..`; per-row sums to `sums`, or per-element losses to `losses`.
+struct BinaryRows<'a, 'b, E> {
+    job: &'b BinaryJob<'a, E>,
+    first: usize,
+    rows: usize,
+    sums: &'b mut [f64],
+    losses: &'b mut [f64],
+}
+
+impl<E: LogitElem> SimdTask for BinaryRows<'_, '_, E> {
+    /// The first row holding a probability outside [0, 1], if any.
+    type Output = Option<usize>;
+
+    #[inline(always)]
+    fn run<L: Level>(self) -> Option<usize> {
+        type V<E, L> = <E as Real>::Vector<L>;
+        type W<L> = <L as Level>::F64;
+        let job = self.job;
+        let c = job.cols;
+        let lanes = V::<E, L>::LANES;
+        let zero = V::<E, L>::splat(E::ZERO);
+        let one = V::<E, L>::splat(E::ONE);
+        let floor = V::<E, L>::splat(E::from_f64(-100.0));
+        let iota = lane_index::<V<E, L>>();
+        for i in 0..self.rows {
+            let row = self.first + i;
+            let x = &job.x[row * c..(row + 1) * c];
+            let y = &job.y[row * c..(row + 1) * c];
+            let w = job.weight.row(row, c);
+            let pw = job.pos_weight.row(row, c);
+            let mut total = [W::<L>::splat(0.0); 2];
+            let mut valid = V::<E, L>::mask_true();
+            let mut at = 0;
+            while at < c {
+                let mut blk = zero;
+                let block_end = (at + BLOCK * lanes).min(c);
+                while at < block_end {
+                    let xv = load_padded::<V<E, L>>(x, at);
+                    let yv = load_padded::<V<E, L>>(y, at);
+                    let mut l = match job.kind {
+                        BinaryKind::WithLogits => {
+                            let neg = zero.sub(xv);
+                            let below = xv.lt(zero);
+                            let ax = V::<E, L>::select(below, neg, xv);
+                            let soft = ln_1p(exp_nonpositive(zero.sub(ax)))
+                                .add(V::<E, L>::select(below, neg, zero));
+                            let coef = if pw.is_empty() {
+                                one
+                            } else {
+                                load_padded::<V<E, L>>(pw, at).sub(one).mul_add(yv, one)
+                            };
+                            one.sub(yv).mul_add(xv, coef.mul(soft))
+                        }
+                        BinaryKind::Probabilities => {
+                            valid = V::<E, L>::mask_and(
+                                valid,
+                                V::<E, L>::mask_and(xv.ge(zero), one.ge(xv)),
+                            );
+                            let lp = E::ln_vec(xv);
+                            let lp = V::<E, L>::select(lp.lt(floor), floor, lp);
+                            let lq = ln_1p(zero.sub(xv));
+                            let lq = V::<E, L>::select(lq.lt(floor), floor, lq);
+                            zero.sub(yv.mul_add(lp, one.sub(yv).mul(lq)))
+                        }
+                    };
+                    if !w.is_empty() {
+                        l = l.mul(load_padded::<V<E, L>>(w, at));
+                    }
+                    if at + lanes > c {
+                        let keep = iota.lt(V::<E, L>::splat(E::from_f64((c - at) as f64)));
+                        l = V::<E, L>::select(keep, l, zero);
+                    }
+                    if self.losses.is_empty() {
+                        blk = blk.add(l);
+                    } else {
+                        let end = (at + lanes).min(c);
+                        E::store_f64::<L>(l, &mut self.losses[i * c + at..i * c + end]);
+                    }
+                    at += lanes;
+                }
+                E::widen_add::<L>(blk, &mut total);
+            }
+            if !V::<E, L>::mask_all(valid) {
+                return Some(row);
+            }
+            if !self.sums.is_empty() {
+                self.sums[i] = sum2(total);
+            }
+        }
+        None
+    }
+}
+
+/// Element-wise binary cross-entropy of row-major (rows, `cols`) data `x` (logits or
+/// probabilities) against `y`: per-row sums to `sums` (one per row) or, if `sums` is empty,
+/// per-element losses to `losses` (one per element). A probability outside [0, 1] (or NaN) is an
+/// error naming the first row that holds one.
+#[allow(clippy::too_many_arguments)]
+pub fn binary_cross_entropy<E: LogitElem>(
+    kind: BinaryKind,
+    x: &[E],
+    y: &[E],
+    cols: usize,
+    weight: Factor<'_, E>,
+    pos_weight: Factor<'_, E>,
+    options: &RowOptions,
+    sums: &mut [f64],
+    losses: &mut [f64],
+) -> Result<(), KernelError> {
+    if cols == 0 || !x.len().is_multiple_of(cols) || y.len() != x.len() {
+        return Err(layout(format!(
+            "x ({}) and y ({}) do not form rows of {cols}",
+            x.len(),
+            y.len()
+        )));
+    }
+    let rows = x.len() / cols;
+    weight.check("weight", rows, cols)?;
+    pos_weight.check("pos_weight", rows, cols)?;
+    if kind == BinaryKind::Probabilities && !matches!(pos_weight, Factor::Absent) {
+        return Err(layout("pos_weight applies to logits only".into()));
+    }
+    let per_row = !sums.is_empty();
+    if (per_row && sums.len() != rows) || (!per_row && losses.len() != x.len()) {
+        return Err(layout(format!(
+            "outputs of {} and {} slots for {rows} rows of {cols}",
+            sums.len(),
+            losses.len()
+        )));
+    }
+    let job = BinaryJob {
+        kind,
+        x,
+        y,
+        cols,
+        weight,
+        pos_weight,
+        level: options.level,
+    };
+    let run = |first: usize, rows: usize, sums: &mut [f64], losses: &mut [f64]| {
+        dispatch(
+            job.level,
+            BinaryRows {
+                job: &job,
+                first,
+                rows,
+                sums,
+                losses,
+            },
+        )
+    };
+    let threads = if options.parallel {
+        parallel::num_threads()
+    } else {
+        1
+    };
+    let bad = if threads == 1 || x.len() < SERIAL_ENTRIES || rows < 2 {
+        run(0, rows, sums, losses)
+    } else {
+        let per_task = (2 * SERIAL_ENTRIES / cols).clamp(1, rows.div_ceil(threads));
+        let mut tasks = Vec::with_capacity(rows.div_ceil(per_task));
+        let mut sums = sums.chunks_mut(if per_row { per_task } else { 1 });
+        let mut losses = losses.chunks_mut(if per_row { 1 } else { per_task * cols });
+        let mut first = 0;
+        while first < rows {
+            let n = per_task.min(rows - first);
+            let s = if per_row {
+                sums.next().unwrap_or_default()
+            } else {
+                &mut []
+            };
+            let l = if per_row {
+                &mut []
+            } else {
+                losses.next().unwrap_or_default()
+            };
+            tasks.push((first, n, s, l));
+            first += n;
+        }
+        parallel::install(|| {
+            tasks
+                .into_par_iter()
+                .filter_map(|(first, n, s, l)| run(first, n, s, l))
+                .min()
+        })?
+    };
+    match bad {
+        Some(row) => Err(layout(format!(
+            "p has an entry outside [0, 1] in row {row}"
+        ))),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,200 @@
+//! The vector exp against the platform `exp`, in ulps, at every SIMD level this CPU has.
+
+use _core::simd::exp::{exp_slice, VectorExp};
+use _core::SimdLevel;
+
+/// Distance in units in the last place between two floats (0 for equal values or two NaNs).
+fn ulps_f64(a: f64, b: f64) -> u64 {
+    if a == b || (a.is_nan() && b.is_nan()) {
+        return 0;
+    }
+    if !a.is_finite() || !b.is_finite() {
+        return u64::MAX;
+    }
+    let key = |x: f64| {
+        let bits = x.to_bits() as i64;
+        if bits < 0 {
+            i64::MIN - bits
+        } else {
+            bits
+        }
+    };
+    key(a).abs_diff(key(b))
+}
+
+fn ulps_f32(a: f32, b: f32) -> u64 {
+    if a == b || (a.is_nan() && b.is_nan()) {
+        return 0;
+    }
+    if !a.is_finite() || !b.is_finite() {
+        return u64::MAX;
+    }
+    let key = |x: f32| {
+        let bits = x.to_bits() as i32 as i64;
+        if bits < 0 {
+            i32::MIN as i64 - bits
+        } else {
+            bits
+        }
+    };
+    key(a).abs_diff(key(b))
+}
+
+/// A deterministic xorshift generator, so the sweep is the same on every run.
+struct XorShift(u64);
+impl XorShift {
+    fn next_f64(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[test]
+fn exp_f64_within_2_ulp_at_every_level() {
+    let mut xs = vec![
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        709.78,
+        709.782_712_893_383_9,
+        -708.39,
+        -708.4,
+        -744.0,
+        -745.13,
+        1e-300,
+        -1e-300,
+        std::f64::consts::LN_2 / 2.0,
+        -std::f64::consts::LN_2 / 2.0,
+    ];
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    // Uniform over the whole finite-result range, subnormal results included, and dense near 0.
+    for _ in 0..300_000 {
+        xs.push(rng.next_f64() * 1456.0 - 746.0);
+    }
+    for _ in 0..50_000 {
+        xs.push((rng.next_f64() - 0.5) * 2.0);
+    }
+    for level in SimdLevel::available() {
+        let mut out = vec![0.0; xs.len()];
+        exp_slice(level, &xs, &mut out);
+        let mut worst = (0, 0.0);
+        for (&x, &y) in xs.iter().zip(&out) {
+            let u = ulps_f64(y, x.exp());
+            if u > worst.0 {
+                worst = (u, x);
+            }
+        }
+        eprintln!(
+            "exp f64 {level}: worst {} ulp at x = {:e}",
+            worst.0, worst.1
+        );
+        assert!(
+            worst.0 <= 2,
+            "{level}: {} ulp at x = {:e}",
+            worst.0,
+            worst.1
+        );
+    }
+}
+
+#[test]
+fn exp_f32_within_2_ulp_at_every_level() {
+    // Every 61st f32 bit pattern of |x| <= 104 (both signs), which covers the finite results.
+    let mut xs: Vec<f32> = Vec::new();
+    let mut bits = 0u32;
+    while f32::from_bits(bits) <= 104.0 {
+        xs.push(f32::from_bits(bits));
+        xs.push(-f32::from_bits(bits));
+        bits += 61;
+    }
+    xs.extend([88.72, 88.722_83, -87.33, -103.0, -103.97, -104.0]);
+    for level in SimdLevel::available() {
+        let mut out = vec![0.0f32; xs.len()];
+        exp_slice(level, &xs, &mut out);
+        let mut worst = (0, 0.0f32);
+        for (&x, &y) in xs.iter().zip(&out) {
+            let u = ulps_f32(y, x.exp());
+            if u > worst.0 {
+                worst = (u, x);
+            }
+        }
+        eprintln!(
+            "exp f32 {level}: worst {} ulp at x = {:e}",
+            worst.0, worst.1
+        );
+        assert!(
+            worst.0 <= 2,
+            "{level}: {} ulp at x = {:e}",
+            worst.0,
+            worst.1
+        );
+    }
+}
+
+fn check_specials<E: VectorExp + Into<f64>>(values: &[E], expect: &[f64]) {
+    for level in SimdLevel::available() {
+        for n in 1..=values.len() {
+            // Each value also alone among ordinary lanes, so both paths of the exp see it.
+            let mut out = values[..n].to_vec();
+            exp_slice(level, &values[..n], &mut out);
+            for ((&y, &want), x) in out.iter().zip(expect).zip(values) {
+                let y: f64 = y.into();
+                assert!(
+                    y == want || (y.is_nan() && want.is_nan()),
+                    "{level}: exp({x:?}) = {y}, want {want}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn exp_special_values() {
+    let inf = f64::INFINITY;
+    check_specials(
+        &[
+            0.0f64,
+            -0.0,
+            1e-320,
+            inf,
+            -inf,
+            f64::NAN,
+            710.0,
+            -746.0,
+            1e300,
+            -1e300,
+        ],
+        &[1.0, 1.0, 1.0, inf, 0.0, f64::NAN, inf, 0.0, inf, 0.0],
+    );
+    check_specials(
+        &[
+            0.0f32,
+            -0.0,
+            f32::INFINITY,
+            -f32::INFINITY,
+            f32::NAN,
+            89.0,
+            -105.0,
+            1e30,
+            -1e30,
+        ],
+        &[1.0, 1.0, inf, 0.0, f64::NAN, inf, 0.0, inf, 0.0],
+    );
+}
+
+#[test]
+fn exp_handles_every_tail_length() {
+    for level in SimdLevel::available() {
+        for n in 0..40 {
+            let xs: Vec<f64> = (1..=n).map(|i| i as f64 * 0.37 - 5.0).collect();
+            let mut out = vec![0.0; n];
+            exp_slice(level, &xs, &mut out);
+            for (x, y) in xs.iter().zip(&out) {
+                assert!(ulps_f64(*y, x.exp()) <= 2, "{level}, n = {n}");
+            }
+        }
+    }
+}
