@@ -178,7 +178,8 @@ class Prepared:
         """Per-distribution values (C order over the batch) in the result's shape."""
         out = np.asarray(values, dtype=np.float64)
         if not self.batch_axes and not self.keepdims:
-            return out[0]  # a full reduction: a NumPy float64 scalar
+            scalar: np.float64 = out[0]  # a full reduction: a NumPy float64 scalar
+            return scalar
         return out.reshape(self.result_shape)
 
 
@@ -203,8 +204,8 @@ def prepare(
         )
     except ValueError:
         pairs = zip(args, arrays, strict=True)
-        shapes = " and ".join(f"{name} {a.shape}" for (name, _), a in pairs)
-        raise ValueError(f"{func}: shapes do not broadcast: {shapes}") from None
+        described = " and ".join(f"{name} {a.shape}" for (name, _), a in pairs)
+        raise ValueError(f"{func}: shapes do not broadcast: {described}") from None
     reduced = _normalize_axes(axis, len(shape), func)
     batch = (
         tuple(range(len(shape) - 1))
@@ -224,7 +225,9 @@ def prepare(
     )
 
 
-def _entry_index(prep: Prepared, arg_shape: tuple[int, ...], distribution: int, position: int):
+def _entry_index(
+    prep: Prepared, arg_shape: tuple[int, ...], distribution: int, position: int
+) -> tuple[int, ...]:
     full = [0] * len(prep.shape)
     for axes, dims, flat in (
         (prep.batch_axes, prep.batch_shape, distribution),

@@ -14,6 +14,8 @@ is inf - inf. -inf entries are masked classes of probability 0; a row of only -i
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import numpy.typing as npt
 
@@ -56,7 +58,7 @@ def _ready(rows: np.ndarray, dtype: np.dtype) -> bool:
     return rows.dtype == dtype and rows.flags.c_contiguous
 
 
-def _blocks(rows: np.ndarray):
+def _blocks(rows: np.ndarray) -> list[tuple[int, int]]:
     """Row ranges of about ``_BLOCK_ENTRIES`` entries each."""
     n, classes = rows.shape
     step = max(1, _BLOCK_ENTRIES // classes)
@@ -162,21 +164,24 @@ def log_softmax(x: npt.ArrayLike, axis: int = -1, out: np.ndarray | None = None)
     dtype = compute_dtype(arr)
     if out is not None:
         check_out(out, arr.shape, dtype, func)
-    in_place = (
-        out is not None
+    # ``out`` itself when the kernel can write straight into it, else None.
+    direct = (
+        out
+        if out is not None
         and a == arr.ndim - 1
         and out.flags.c_contiguous
         and not np.shares_memory(out, arr)
+        else None
     )
-    target = out.reshape(rows.shape) if in_place else np.empty(rows.shape, dtype=dtype)
+    target = direct.reshape(rows.shape) if direct is not None else np.empty(rows.shape, dtype=dtype)
     if _ready(rows, dtype):
         _core.log_softmax_rows(rows, target)
     else:
         for start, stop in _blocks(rows):
             chunk = np.ascontiguousarray(rows[start:stop], dtype=dtype)
             _core.log_softmax_rows(chunk, target[start:stop])
-    if in_place:
-        return out
+    if direct is not None:
+        return direct
     result = np.moveaxis(target.reshape(*batch, rows.shape[1]), -1, a)
     if out is None:
         return result
@@ -375,10 +380,13 @@ def perplexity_from_logits(
         raise TypeError("perplexity_from_logits: target must hold integer class indices")
     mean = reduce_losses(args, *_cross_entropy_rows(args))
     with np.errstate(over="ignore"):
-        return np.exp(mean)
+        # reduction="mean" gives a NumPy float64 scalar, and so does its exp.
+        return cast(np.float64, np.exp(mean))
 
 
-def _factor(e: np.ndarray | None, shape: tuple, rows: int, cols: int, dtype) -> np.ndarray | None:
+def _factor(
+    e: np.ndarray | None, shape: tuple[int, ...], rows: int, cols: int, dtype: np.dtype
+) -> np.ndarray | None:
     """A weight as the kernel takes it: (1, cols) when it varies along the last axis only (no
     full-size copy), else broadcast to (rows, cols)."""
     if e is None:
@@ -389,7 +397,16 @@ def _factor(e: np.ndarray | None, shape: tuple, rows: int, cols: int, dtype) -> 
     return np.ascontiguousarray(np.broadcast_to(e, shape).reshape(rows, cols), dtype=dtype)
 
 
-def _binary(kind: str, func: str, x, y, names, weight, pos_weight, reduction) -> Result:
+def _binary(
+    kind: str,
+    func: str,
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    names: tuple[str, str],
+    weight: npt.ArrayLike | None,
+    pos_weight: npt.ArrayLike | None,
+    reduction: str,
+) -> Result:
     xa, ya, w, pw = check_elementwise(func, x, y, names, weight, pos_weight, reduction)
     shape = xa.shape
     if xa.size == 0:

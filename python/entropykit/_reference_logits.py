@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -80,7 +80,9 @@ def class_axis(axis: Any, ndim: int, func: str) -> int:
     return a % ndim
 
 
-def rows_view(arr: np.ndarray, axis: int, func: str, name: str) -> tuple[np.ndarray, tuple]:
+def rows_view(
+    arr: np.ndarray, axis: int, func: str, name: str
+) -> tuple[np.ndarray, tuple[int, ...]]:
     """(rows, classes) view of ``arr`` (a copy only when the axes cannot be merged) and the batch
     shape. An empty class axis is an error."""
     moved = np.moveaxis(arr, axis, -1)
@@ -148,9 +150,26 @@ class CrossEntropyArgs:
         "weight",
     )
 
+    logits: np.ndarray
+    batch: tuple[int, ...]
+    reduction: str
+    eps: float
+    ignore_index: int | None
+    weight: np.ndarray | None
+    indices: npt.NDArray[np.int64] | None
+    probs: np.ndarray | None
+
     def __init__(
-        self, func, logits, target, axis, weight, ignore_index, label_smoothing, reduction
-    ):
+        self,
+        func: str,
+        logits: npt.ArrayLike,
+        target: npt.ArrayLike,
+        axis: int,
+        weight: npt.ArrayLike | None,
+        ignore_index: int | None,
+        label_smoothing: float,
+        reduction: str,
+    ) -> None:
         x = as_logits(logits, "logits", func)
         a = class_axis(axis, x.ndim, func)
         self.logits, self.batch = rows_view(x, a, func, "logits")
@@ -221,7 +240,9 @@ def reduce_losses(args: CrossEntropyArgs, losses: np.ndarray, weights: np.ndarra
     return _scalar_division(total, count)
 
 
-def shape_rows(values: np.ndarray, batch: tuple, keepdims_shape: tuple | None = None) -> Result:
+def shape_rows(
+    values: np.ndarray, batch: tuple[int, ...], keepdims_shape: tuple[int, ...] | None = None
+) -> Result:
     """Per-row float64 values in the batch shape; a NumPy scalar for a single (1-D) row."""
     if keepdims_shape is not None:
         return values.reshape(keepdims_shape)
@@ -230,16 +251,33 @@ def shape_rows(values: np.ndarray, batch: tuple, keepdims_shape: tuple | None = 
     return values.reshape(batch)
 
 
-def check_same_shape(func: str, p: np.ndarray, q: np.ndarray, names=("logits_p", "logits_q")):
+def check_same_shape(
+    func: str,
+    p: np.ndarray,
+    q: np.ndarray,
+    names: tuple[str, str] = ("logits_p", "logits_q"),
+) -> None:
     if p.shape != q.shape:
         raise ValueError(f"{func}: {names[0]} {p.shape} and {names[1]} {q.shape} differ in shape")
 
 
-def keepdims_shape(shape: tuple, axis: int) -> tuple:
+def keepdims_shape(shape: tuple[int, ...], axis: int) -> tuple[int, ...]:
     return tuple(1 if i == axis else n for i, n in enumerate(shape))
 
 
-def check_elementwise(func, x, y, names, weight, pos_weight, reduction):
+# x, y, weight, pos_weight: the arguments of the binary cross-entropies as arrays.
+Elementwise = tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]
+
+
+def check_elementwise(
+    func: str,
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    names: tuple[str, str],
+    weight: npt.ArrayLike | None,
+    pos_weight: npt.ArrayLike | None,
+    reduction: str,
+) -> Elementwise:
     """Validated arguments of the binary cross-entropies, not yet converted: x (float), y (real,
     x's shape), and weight / pos_weight (real, broadcastable to x's shape) or None."""
     xa = as_float(x, names[0], func)
@@ -252,7 +290,7 @@ def check_elementwise(func, x, y, names, weight, pos_weight, reduction):
             f"{func}: {names[1]} has shape {ya.shape}; expected {shape}, the shape of {names[0]}"
         )
     check_reduction(reduction, func)
-    extras = []
+    extras: list[np.ndarray | None] = []
     for name, extra in (("weight", weight), ("pos_weight", pos_weight)):
         if extra is None:
             extras.append(None)
@@ -270,16 +308,29 @@ def check_elementwise(func, x, y, names, weight, pos_weight, reduction):
     return xa, ya, extras[0], extras[1]
 
 
-def elementwise_args(func, x, y, names, weight, pos_weight, reduction):
+def elementwise_args(
+    func: str,
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    names: tuple[str, str],
+    weight: npt.ArrayLike | None,
+    pos_weight: npt.ArrayLike | None,
+    reduction: str,
+) -> Elementwise:
     """float64 copies of the validated arguments (y and the factors rounded to the compute
     dtype first, as the kernels see them), the factors broadcast to x's shape."""
     xa, ya, w, pw = check_elementwise(func, x, y, names, weight, pos_weight, reduction)
     dtype = compute_dtype(xa)
 
-    def as64(a):
-        return None if a is None else np.broadcast_to(a.astype(dtype).astype(np.float64), xa.shape)
+    def as64(a: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(a.astype(dtype).astype(np.float64), xa.shape)
 
-    return _rows64(xa), as64(ya), as64(w), as64(pw)
+    return (
+        _rows64(xa),
+        as64(ya),
+        None if w is None else as64(w),
+        None if pw is None else as64(pw),
+    )
 
 
 def reduce_elementwise(losses: np.ndarray, reduction: str, count: int | None = None) -> Result:
@@ -293,12 +344,14 @@ def reduce_elementwise(losses: np.ndarray, reduction: str, count: int | None = N
     return _scalar_division(total, losses.size if count is None else count)
 
 
-def bce_with_logits_losses(x, y, weight, pos_weight) -> np.ndarray:
+def bce_with_logits_losses(
+    x: np.ndarray, y: np.ndarray, weight: np.ndarray | None, pos_weight: np.ndarray | None
+) -> np.ndarray:
     """PyTorch's stable form: (1 - y) x + (1 + (pw - 1) y) (log1p(e^-|x|) + max(-x, 0))."""
     with np.errstate(over="ignore", invalid="ignore"):
         log_sig = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0.0)
         coef = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * y
-        losses = (1.0 - y) * x + coef * log_sig
+        losses: np.ndarray = (1.0 - y) * x + coef * log_sig
         if weight is not None:
             losses = weight * losses
     return losses
@@ -316,13 +369,13 @@ def check_probabilities(func: str, p: np.ndarray) -> None:
         raise ValueError(f"{func}: {at} = {value!r} is outside [0, 1]")
 
 
-def bce_losses(func, p, y, weight) -> np.ndarray:
+def bce_losses(func: str, p: np.ndarray, y: np.ndarray, weight: np.ndarray | None) -> np.ndarray:
     """PyTorch's BCE on probabilities, logs clamped at -100; p outside [0, 1] (or NaN) raises."""
     check_probabilities(func, p)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_p = np.maximum(np.log(p), -100.0)
         log_q = np.maximum(np.log1p(-p), -100.0)
-        losses = -(y * log_p + (1.0 - y) * log_q)
+        losses: np.ndarray = -(y * log_p + (1.0 - y) * log_q)
         if weight is not None:
             losses = weight * losses
     return losses
@@ -357,7 +410,7 @@ def _lse_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _log_softmax_rows(x: np.ndarray) -> np.ndarray:
     lse, bad = _lse_rows(x)
     with np.errstate(invalid="ignore"):
-        lp = x - lse[:, None]
+        lp: np.ndarray = x - lse[:, None]
     lp[bad] = np.nan
     return lp
 
@@ -397,7 +450,9 @@ def log_softmax(x: npt.ArrayLike, axis: int = -1, out: np.ndarray | None = None)
     return write_out(result, out, arr.shape, dtype, "log_softmax")
 
 
-def write_out(result: np.ndarray, out, shape: tuple, dtype: np.dtype, func: str) -> np.ndarray:
+def write_out(
+    result: np.ndarray, out: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype, func: str
+) -> np.ndarray:
     """``result`` as a fresh C-contiguous array, or copied into ``out`` after checking it."""
     if out is None:
         return np.ascontiguousarray(result)
@@ -406,7 +461,7 @@ def write_out(result: np.ndarray, out, shape: tuple, dtype: np.dtype, func: str)
     return out
 
 
-def check_out(out: Any, shape: tuple, dtype: np.dtype, func: str) -> None:
+def check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype, func: str) -> None:
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{func}: out must be a NumPy array, not {type(out).__name__}")
     if out.shape != shape or out.dtype != dtype:
@@ -485,6 +540,7 @@ def cross_entropy_rows(args: CrossEntropyArgs) -> tuple[np.ndarray, np.ndarray |
                 losses = losses + eps / classes * np.sum(-w * lp, axis=1)
             losses = np.where(ignored, 0.0, losses)
             return losses, np.where(ignored, 0.0, w_y)
+        assert args.probs is not None  # CrossEntropyArgs sets exactly one of indices and probs
         t = _rows64(args.probs.astype(compute_dtype(args.logits)))
         smoothed = t * (1.0 - eps) + eps / classes
         return np.sum(-(w * smoothed) * lp, axis=1), None
@@ -539,7 +595,8 @@ def perplexity_from_logits(
         raise TypeError("perplexity_from_logits: target must hold integer class indices")
     mean = reduce_losses(args, *cross_entropy_rows(args))
     with np.errstate(over="ignore"):
-        return np.exp(mean)
+        # reduction="mean" gives a NumPy float64 scalar, and so does its exp.
+        return cast(np.float64, np.exp(mean))
 
 
 def binary_cross_entropy_with_logits(

@@ -54,7 +54,7 @@ def _rows(prep: Prepared, arr: np.ndarray) -> np.ndarray:
     return prep.canonical(arr).astype(np.float64).reshape(rows, math.prod(prep.reduced_shape))
 
 
-def _first_true(mask: np.ndarray) -> int:
+def _first_true(mask: npt.NDArray[np.bool_] | np.bool_) -> int:
     return int(np.argmax(mask))
 
 
@@ -82,7 +82,7 @@ def _reduce(measure: str, prep: Prepared) -> Result:
         q = np.where(dropped, 0.0, q)
 
     def bad(x: np.ndarray) -> np.ndarray:
-        mask = np.isinf(x) | (x < 0)
+        mask: np.ndarray = np.isinf(x) | (x < 0)
         return mask | np.isnan(x) if policy == "raise" else mask
 
     with np.errstate(invalid="ignore", over="ignore"):
@@ -102,9 +102,9 @@ def _reduce(measure: str, prep: Prepared) -> Result:
         for arg, x, mask in (("p", p, bad_p), ("q", q, bad_q)):
             if mask[d].any():
                 j = _first_true(mask[d])
-                value = float(x[d, j])
-                kind = "nan" if np.isnan(value) else "infinite" if np.isinf(value) else "negative"
-                raise data_error(prep, kind, arg, d, j, value)
+                entry = float(x[d, j])
+                kind = "nan" if np.isnan(entry) else "infinite" if np.isinf(entry) else "negative"
+                raise data_error(prep, kind, arg, d, j, entry)
         raise data_error(prep, "zero_mass", "p" if zero_p[d] else "q", d, 0, 0.0)
 
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -128,7 +128,7 @@ def _reduce(measure: str, prep: Prepared) -> Result:
             log_ratio = log_q if measure == "cross_entropy" else log_p - log_q
             terms = np.where(both, weight * log_ratio, 0.0)
         total = terms.sum(axis=1)
-        value = total if measure == "kl_divergence" else 0.0 - total
+        value: npt.NDArray[np.float64] = total if measure == "kl_divergence" else 0.0 - total
         if measure != "entropy":
             # p > 0 where q = 0: the term, and so the measure, is +inf.
             value = np.where((positive & (q == 0)).any(axis=1), np.inf, value)
