@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import math
+import sys
+import types
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from entropykit import __main__ as cli
@@ -50,6 +53,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "1,2",
             "--no-memory",
             "--no-progress",
+            "--logits-shape",
+            "8x100",
             "--json",
             str(path),
         ]
@@ -122,6 +127,7 @@ def test_without_peers_only_the_reference_is_compared() -> None:
         memory=False,
         progress=False,
         peers=(),
+        logits_shape=(4, 50),
     )
     report = _bench.run_benchmark(config)
     assert report["peers"] == {
@@ -136,6 +142,9 @@ def test_without_peers_only_the_reference_is_compared() -> None:
         assert row["speedup"]["reference"] > 0
         assert row["speedup"]["numpy"] is None and row["speedup"]["scipy_stats"] is None
     assert "n/a" in _bench.format_report(report)
+    logits_rows = report["logits"]["rows"]
+    assert logits_rows and all(r["speedup"]["torch"] is None for r in logits_rows)
+    assert all(r["speedup"]["reference"] > 0 for r in logits_rows)
 
 
 def test_peak_memory_probe_runs_in_a_subprocess() -> None:
@@ -191,3 +200,183 @@ def test_parse_sizes() -> None:
     for bad in ("", "0", "1.5", "-1e3", "x"):
         with pytest.raises(ValueError):
             _bench.parse_sizes(bad)
+
+
+# --------------------------------------------------------------------------------------------
+# The losses-from-logits section (issue 5)
+
+LOGITS_KEYS = ROW_KEYS - {"layout"} | {"case", "options"}
+
+
+def test_logits_rows_cover_every_case_and_agree(report: dict) -> None:
+    rows = report["logits"]["rows"]
+    cases = [(label, dtype) for label, _, dtypes, _ in _bench.LOGITS_CASES for dtype in dtypes]
+    assert len(rows) == 2 * len(cases)  # 2 thread counts
+    assert {(r["case"], r["dtype"]) for r in rows} == set(cases)
+    assert report["config"]["logits_shape"] == [8, 100]
+    assert report["logits"]["memory"] == []
+    for row in rows:
+        assert LOGITS_KEYS <= row.keys()
+        assert row["shape"] == [8, 100] and row["elements"] == 800
+        assert row["agreement"] is True, row
+        assert row["same_bits_across_threads"] is True
+        assert row["rtol"] == (1e-5 if row["dtype"] == "float32" else 1e-10)
+        seconds = row["seconds_per_call"]
+        for name in ("entropykit", "stream_sum", "reference"):
+            assert seconds[name] > 0
+            assert len(row["samples_seconds"][name]) == 1  # --repeats 1
+        assert row["speedup"]["reference"] == pytest.approx(
+            seconds["reference"] / seconds["entropykit"]
+        )
+        if not report["peers"]["torch"]:
+            assert seconds["torch"] is None and row["speedup"]["torch"] is None
+    smoothed = [r for r in rows if r["case"] == "softmax_cross_entropy ls=0.1"]
+    assert smoothed and all(r["options"] == {"label_smoothing": 0.1} for r in smoothed)
+
+
+def test_issue5_targets_need_the_issue_shape(report: dict) -> None:
+    targets = {t["target"]: t for t in report["targets"]}
+    names = [
+        "softmax_cross_entropy 1024x32000 vs F.cross_entropy",
+        "softmax_cross_entropy 1024x32000 vs reference",
+        "softmax_cross_entropy label_smoothing=0.1: time / without",
+        "entropy_from_logits 1024x32000 vs reference",
+        "logits 1024x32000: peak extra memory / input",
+    ]
+    for name in names:
+        assert targets[name]["met"] is None  # 8x100 is not the issue's shape
+    # The figure measured at the run's shape is still shown.
+    assert "8x100" in targets["softmax_cross_entropy 1024x32000 vs reference"]["indicative"]
+    assert "8x100" in targets["entropy_from_logits 1024x32000 vs reference"]["indicative"]
+    if not report["peers"]["torch"]:
+        assert "PyTorch" in targets[names[0]]["missing"]
+
+
+def test_text_report_has_the_logits_section(report: dict) -> None:
+    text = _bench.format_report(report)
+    assert "Losses from logits, batch x vocabulary 8x100" in text
+    assert f"Agreement: all {len(report['logits']['rows'])} logits rows match" in text
+    assert "Targets (issues 3 and 5;" in text
+
+
+def test_no_logits_skips_the_section(tmp_path: Path) -> None:
+    path = tmp_path / "bench.json"
+    argv = ["bench", "--sizes", "1e3", "--functions", "entropy", "--dtypes", "float64"]
+    argv += ["--threads", "1", "--repeats", "1", "--min-time", "0", "--no-memory"]
+    assert cli.main([*argv, "--no-progress", "--no-logits", "--json", str(path)]) == 0
+    report = json.loads(path.read_text(encoding="utf-8"))
+    assert report["config"]["logits"] is False
+    assert report["logits"]["rows"] == [] and report["logits"]["memory"] == []
+    issue5 = [t for t in report["targets"] if "1024x32000" in t["target"]]
+    assert len(issue5) == 4
+    assert all(t["met"] is None and "--no-logits" in t["missing"] for t in issue5)
+    assert "Losses from logits" not in _bench.format_report(report)
+
+
+def _stand_in_torch() -> types.ModuleType:
+    """The few torch calls the logits section makes, in NumPy (when PyTorch is not installed)."""
+    torch = types.ModuleType("torch")
+
+    def logsumexp(x: np.ndarray, dim: int = -1) -> np.ndarray:
+        m = x.max(axis=dim, keepdims=True)
+        return (m + np.log(np.exp(x - m).sum(axis=dim, keepdims=True))).squeeze(dim)
+
+    def log_softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
+        return x - logsumexp(x, dim)[..., None]
+
+    def cross_entropy(x: np.ndarray, t: np.ndarray, label_smoothing: float = 0.0) -> np.ndarray:
+        lp = log_softmax(x)
+        eps, classes = label_smoothing, x.shape[-1]
+        losses = -(1 - eps) * lp[np.arange(len(t)), t] - eps / classes * lp.sum(-1)
+        return losses.mean()
+
+    def bce_with_logits(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return ((1 - y) * x + np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)).mean()
+
+    def bce(p: np.ndarray, y: np.ndarray) -> np.ndarray:
+        log_p, log_q = np.maximum(np.log(p), -100), np.maximum(np.log1p(-p), -100)
+        return (-(y * log_p + (1 - y) * log_q)).mean()
+
+    threads = [1]
+    torch.set_num_threads = lambda n: threads.__setitem__(0, n)  # type: ignore[attr-defined]
+    torch.get_num_threads = lambda: threads[0]  # type: ignore[attr-defined]
+    torch.from_numpy = lambda a: a  # type: ignore[attr-defined]
+    torch.exp, torch.logsumexp = np.exp, logsumexp  # type: ignore[attr-defined]
+    torch.nn = types.SimpleNamespace(  # type: ignore[attr-defined]
+        functional=types.SimpleNamespace(
+            log_softmax=log_softmax,
+            cross_entropy=cross_entropy,
+            binary_cross_entropy_with_logits=bce_with_logits,
+            binary_cross_entropy=bce,
+        )
+    )
+    return torch
+
+
+def test_logits_torch_candidates(monkeypatch: pytest.MonkeyPatch) -> None:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        monkeypatch.setitem(sys.modules, "torch", _stand_in_torch())
+    peers = _bench.Peers.load(["torch"])
+    config = _bench.BenchConfig(
+        sizes=(1000,), threads=(1,), repeats=1, min_time=0.0, progress=False, memory=False
+    )
+    state = _bench._ThreadState(peers.torch)
+    rng = np.random.default_rng(0)
+    timed = set()
+    for label, _, _, kwargs in _bench.LOGITS_CASES:
+        case = _bench.LogitsCase(label, label.split()[0], "float64", (6, 40), dict(kwargs))
+        (row,) = _bench.run_logits_case(case, config, peers, state, rng)
+        assert row["agreement"] is True
+        if row["speedup"]["torch"] is not None:
+            timed.add(label)
+            # PyTorch computes the same loss (float64 here).
+            assert row["peer_max_rel_diff"]["torch"] < 1e-9, label
+    assert timed == set(_bench.LOGITS_FORMULAS)
+
+
+def test_fewer_repeats_are_spread_over_the_rounds() -> None:
+    calls: list[str] = []
+    candidates = [
+        _bench.Candidate("a", lambda: calls.append("a")),
+        _bench.Candidate("b", lambda: calls.append("b"), repeats=2),
+    ]
+    samples, values = _bench.time_interleaved(
+        candidates, repeats=5, min_time=0.0, threads=_bench._ThreadState(None)
+    )
+    assert len(samples["a"]) == 5 and len(samples["b"]) == 2
+    # Warm-ups, then rounds 0-4 with b only in rounds 1 and 3.
+    assert "".join(calls) == "ab" + "a" + "ab" + "a" + "ab" + "a"
+    assert values == {"a": None, "b": None}
+
+
+def test_logits_memory_probe_runs_in_a_subprocess() -> None:
+    spec = {
+        "section": "logits",
+        "side": "entropykit",
+        "function": "softmax_cross_entropy",
+        "dtype": "float32",
+        "shape": [64, 4000],
+        "elements": 64 * 4000,
+        "threads": 2,
+        "seed": 0,
+    }
+    (row,) = _bench.measure_peak_memory([spec])
+    if not Path("/proc/self/clear_refs").exists():
+        assert "error" in row
+        return
+    assert "error" not in row, row.get("error")
+    assert row["input_bytes"] == 64 * 4000 * 4 + 64 * 8  # logits and int64 class indices
+    assert row["extra_bytes"] >= 0
+
+
+def test_parse_logits_shape() -> None:
+    assert _bench.parse_logits_shape("1024x32000") == (1024, 32_000)
+    assert _bench.parse_logits_shape("1e3, 3.2e4") == (1000, 32_000)
+    for bad in ("", "1024", "1024x", "0x10", "1x2x3", "axb"):
+        with pytest.raises(ValueError):
+            _bench.parse_logits_shape(bad)
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["bench", "--logits-shape", "1024"])
+    assert exc.value.code == 2

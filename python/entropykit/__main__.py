@@ -26,6 +26,15 @@ def _sizes(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _logits_shape(text: str) -> tuple[int, int]:
+    from ._bench import parse_logits_shape
+
+    try:
+        return parse_logits_shape(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _names(choices: Sequence[str]) -> Callable[[str], tuple[str, ...]]:
     def parse(text: str) -> tuple[str, ...]:
         names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
@@ -81,7 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
             "the NumPy one-liners, SciPy and PyTorch (when importable), interleaved in one "
             "process; check that entropykit agrees with the reference; report each kernel "
             "time as a multiple of a plain streaming sum over the same bytes, peak extra "
-            "memory at the largest size, and the speed targets of issue 3."
+            "memory at the largest size, and the speed targets of issue 3. A second section "
+            "times the losses from logits (softmax_cross_entropy, logsumexp, ...) at one "
+            "(batch, vocabulary) shape against their twins and PyTorch: the targets of issue 5."
         ),
     )
     bench.add_argument(
@@ -93,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--quick",
         action="store_true",
-        help="sizes 1e3,1e5,1e6 and shorter samples: about a minute or less on 2 cores",
+        help="sizes 1e3,1e5,1e6, logits 256x8000 and shorter samples: about a minute or less "
+        "on 2 cores",
     )
     bench.add_argument(
         "--repeats", type=int, help="timed samples per candidate, median kept (default 5)"
@@ -127,6 +139,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip the peak-memory subprocesses",
     )
+    bench.add_argument(
+        "--no-logits",
+        action="store_true",
+        help="skip the losses-from-logits section (and the issue-5 targets)",
+    )
+    bench.add_argument(
+        "--logits-shape",
+        type=_logits_shape,
+        metavar="BATCHxVOCAB",
+        help="shape of the logits section (default 1024x32000, the issue-5 targets' shape; "
+        "--quick 256x8000)",
+    )
     bench.add_argument("--json", metavar="PATH", help="write every figure and the machine here")
     bench.add_argument(
         "--plot", metavar="PATH.png", help="draw speedup against size (needs matplotlib)"
@@ -159,6 +183,9 @@ def _bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         seed=args.seed,
         peers=bench.PEER_GROUPS if args.peers is None else args.peers,
         quick=quick,
+        logits=not args.no_logits,
+        logits_shape=args.logits_shape
+        or (bench.QUICK_LOGITS_SHAPE if quick else bench.DEFAULT_LOGITS_SHAPE),
     )
     report = bench.run_benchmark(config)
     print(bench.format_report(report))
