@@ -3,53 +3,8 @@
 use _core::simd::exp::{exp_slice, VectorExp};
 use _core::SimdLevel;
 
-/// Distance in units in the last place between two floats (0 for equal values or two NaNs).
-fn ulps_f64(a: f64, b: f64) -> u64 {
-    if a == b || (a.is_nan() && b.is_nan()) {
-        return 0;
-    }
-    if !a.is_finite() || !b.is_finite() {
-        return u64::MAX;
-    }
-    let key = |x: f64| {
-        let bits = x.to_bits() as i64;
-        if bits < 0 {
-            i64::MIN - bits
-        } else {
-            bits
-        }
-    };
-    key(a).abs_diff(key(b))
-}
-
-fn ulps_f32(a: f32, b: f32) -> u64 {
-    if a == b || (a.is_nan() && b.is_nan()) {
-        return 0;
-    }
-    if !a.is_finite() || !b.is_finite() {
-        return u64::MAX;
-    }
-    let key = |x: f32| {
-        let bits = x.to_bits() as i32 as i64;
-        if bits < 0 {
-            i32::MIN as i64 - bits
-        } else {
-            bits
-        }
-    };
-    key(a).abs_diff(key(b))
-}
-
-/// A deterministic xorshift generator, so the sweep is the same on every run.
-struct XorShift(u64);
-impl XorShift {
-    fn next_f64(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+mod common;
+use common::{ulps_f32, ulps_f64, XorShift};
 
 #[test]
 fn exp_f64_within_2_ulp_at_every_level() {

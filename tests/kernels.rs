@@ -32,14 +32,15 @@ fn oracle(measure: Measure, p: &[f64], q: &[f64], normalize: bool) -> f64 {
     }
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next_f64(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
+mod common;
+use common::XorShift as Rng;
+
+/// Test data drawn from the shared generator.
+trait Data {
+    fn vec(&mut self, n: usize, zeros: bool) -> Vec<f64>;
+}
+
+impl Data for Rng {
     fn vec(&mut self, n: usize, zeros: bool) -> Vec<f64> {
         (0..n)
             .map(|_| {

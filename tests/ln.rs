@@ -3,53 +3,8 @@
 use _core::simd::ln::{ln_slice, VectorLn};
 use _core::SimdLevel;
 
-/// Distance in units in the last place between two finite floats of the same sign.
-fn ulps_f64(a: f64, b: f64) -> u64 {
-    if a == b || (a.is_nan() && b.is_nan()) {
-        return 0;
-    }
-    if !a.is_finite() || !b.is_finite() {
-        return u64::MAX;
-    }
-    let key = |x: f64| {
-        let bits = x.to_bits() as i64;
-        if bits < 0 {
-            i64::MIN - bits
-        } else {
-            bits
-        }
-    };
-    key(a).abs_diff(key(b))
-}
-
-fn ulps_f32(a: f32, b: f32) -> u64 {
-    if a == b || (a.is_nan() && b.is_nan()) {
-        return 0;
-    }
-    if !a.is_finite() || !b.is_finite() {
-        return u64::MAX;
-    }
-    let key = |x: f32| {
-        let bits = x.to_bits() as i32 as i64;
-        if bits < 0 {
-            i32::MIN as i64 - bits
-        } else {
-            bits
-        }
-    };
-    key(a).abs_diff(key(b))
-}
-
-/// A deterministic xorshift generator, so the sweep is the same on every run.
-struct XorShift(u64);
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
+mod common;
+use common::{ulps_f32, ulps_f64, XorShift};
 
 fn sweep_f64() -> Vec<f64> {
     let mut xs = vec![
@@ -72,7 +27,7 @@ fn sweep_f64() -> Vec<f64> {
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
     // Random bit patterns cover every exponent, subnormals included.
     for _ in 0..200_000 {
-        let x = f64::from_bits(rng.next() >> 1);
+        let x = f64::from_bits(rng.next_u64() >> 1);
         if x.is_finite() {
             xs.push(x);
         }

@@ -7,14 +7,15 @@ use _core::kernels::logits::{
 use _core::parallel;
 use _core::SimdLevel;
 
-struct Rng(u64);
-impl Rng {
-    fn next_f64(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
+mod common;
+use common::XorShift as Rng;
+
+/// Test data drawn from the shared generator.
+trait Logits {
+    fn logits(&mut self, n: usize, scale: f64, masked: bool) -> Vec<f64>;
+}
+
+impl Logits for Rng {
     /// Logits of spread `scale`, with some -inf (masked) entries when `masked`.
     fn logits(&mut self, n: usize, scale: f64, masked: bool) -> Vec<f64> {
         (0..n)
