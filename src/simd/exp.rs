@@ -10,7 +10,7 @@
 //! scales in two steps, so subnormal results are rounded once, and sets the IEEE answers:
 //! +inf for large x, 0 for very negative x and -inf, NaN for NaN.
 
-use super::{FloatVec, Level, Real, SimdLevel, SimdTask};
+use super::{map_slice, Elementwise, FloatVec, Real, SimdLevel};
 
 /// The element types that have a vector exp, with the constants of their precision.
 pub trait VectorExp: Real {
@@ -167,33 +167,13 @@ impl<V: FloatVec> LessEqual for V {
     }
 }
 
-struct ExpSlice<'a, E> {
-    input: &'a [E],
-    output: &'a mut [E],
-}
+/// The natural exponential as an elementwise function, for `map_slice`.
+struct Exp;
 
-impl<E: VectorExp> SimdTask for ExpSlice<'_, E> {
-    type Output = ();
+impl<E: VectorExp> Elementwise<E> for Exp {
     #[inline(always)]
-    fn run<L: Level>(self) {
-        type V<E, L> = <E as Real>::Vector<L>;
-        let lanes = V::<E, L>::LANES;
-        let n = self.input.len();
-        let whole = n - n % lanes;
-        for i in (0..whole).step_by(lanes) {
-            // SAFETY: i + lanes <= n for both slices (equal lengths checked by the caller).
-            unsafe {
-                let x = V::<E, L>::load(self.input.as_ptr().add(i));
-                exp(x).store(self.output.as_mut_ptr().add(i));
-            }
-        }
-        if whole < n {
-            let mut buf = [E::ZERO; 64];
-            buf[..n - whole].copy_from_slice(&self.input[whole..]);
-            // SAFETY: `buf` holds at least `lanes` (<= 64) elements.
-            unsafe { exp(V::<E, L>::load(buf.as_ptr())).store(buf.as_mut_ptr()) };
-            self.output[whole..].copy_from_slice(&buf[..n - whole]);
-        }
+    fn apply<V: FloatVec<Elem = E>>(x: V) -> V {
+        exp(x)
     }
 }
 
@@ -202,8 +182,7 @@ impl<E: VectorExp> SimdTask for ExpSlice<'_, E> {
 /// # Panics
 /// If the slices differ in length.
 pub fn exp_slice<E: VectorExp>(level: SimdLevel, input: &[E], output: &mut [E]) {
-    assert_eq!(input.len(), output.len(), "exp_slice: lengths differ");
-    super::dispatch(level, ExpSlice { input, output });
+    map_slice::<E, Exp>(level, input, output);
 }
 
 /// e^x for lanes with x <= 0 (or NaN), flushing results below the smallest normal number to 0:

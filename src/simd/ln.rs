@@ -6,7 +6,7 @@
 //! an ulp for large |k|. Subnormal inputs are scaled into the normal range first; 0 gives -inf,
 //! +inf gives +inf, negatives and NaN give NaN, as the platform `ln` does.
 
-use super::{FloatVec, Level, Real, SimdLevel, SimdTask};
+use super::{map_slice, Elementwise, FloatVec, Real, SimdLevel};
 
 /// fdlibm's `e_log.c` minimax R(z, w) with z = s^2, w = s^4 (constants by bit pattern).
 #[inline(always)]
@@ -162,33 +162,13 @@ impl VectorLn for f32 {
     }
 }
 
-struct LnSlice<'a, E> {
-    input: &'a [E],
-    output: &'a mut [E],
-}
+/// The natural log as an elementwise function, for `map_slice`.
+struct Ln;
 
-impl<E: VectorLn> SimdTask for LnSlice<'_, E> {
-    type Output = ();
+impl<E: VectorLn> Elementwise<E> for Ln {
     #[inline(always)]
-    fn run<L: Level>(self) {
-        type V<E, L> = <E as Real>::Vector<L>;
-        let lanes = V::<E, L>::LANES;
-        let n = self.input.len();
-        let whole = n - n % lanes;
-        for i in (0..whole).step_by(lanes) {
-            // SAFETY: i + lanes <= n for both slices (equal lengths checked by the caller).
-            unsafe {
-                let x = V::<E, L>::load(self.input.as_ptr().add(i));
-                E::ln_vec(x).store(self.output.as_mut_ptr().add(i));
-            }
-        }
-        if whole < n {
-            let mut buf = [E::ONE; 64];
-            buf[..n - whole].copy_from_slice(&self.input[whole..]);
-            // SAFETY: `buf` holds at least `lanes` (<= 64) elements.
-            unsafe { E::ln_vec(V::<E, L>::load(buf.as_ptr())).store(buf.as_mut_ptr()) };
-            self.output[whole..].copy_from_slice(&buf[..n - whole]);
-        }
+    fn apply<V: FloatVec<Elem = E>>(x: V) -> V {
+        E::ln_vec(x)
     }
 }
 
@@ -197,6 +177,5 @@ impl<E: VectorLn> SimdTask for LnSlice<'_, E> {
 /// # Panics
 /// If the slices differ in length.
 pub fn ln_slice<E: VectorLn>(level: SimdLevel, input: &[E], output: &mut [E]) {
-    assert_eq!(input.len(), output.len(), "ln_slice: lengths differ");
-    super::dispatch(level, LnSlice { input, output });
+    map_slice::<E, Ln>(level, input, output);
 }

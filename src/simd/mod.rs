@@ -304,6 +304,64 @@ pub fn dispatch<T: SimdTask>(level: SimdLevel, task: T) -> T::Output {
     }
 }
 
+/// An elementwise vector function as a type (a closure would be compiled outside the
+/// `#[target_feature]` trampoline, see [`SimdTask`]).
+pub(crate) trait Elementwise<E: Real> {
+    fn apply<V: FloatVec<Elem = E>>(x: V) -> V;
+}
+
+struct MapSlice<'a, E, F> {
+    input: &'a [E],
+    output: &'a mut [E],
+    function: std::marker::PhantomData<F>,
+}
+
+impl<E: Real, F: Elementwise<E>> SimdTask for MapSlice<'_, E, F> {
+    type Output = ();
+    #[inline(always)]
+    fn run<L: Level>(self) {
+        type V<E, L> = <E as Real>::Vector<L>;
+        let lanes = V::<E, L>::LANES;
+        let n = self.input.len();
+        let whole = n - n % lanes;
+        for i in (0..whole).step_by(lanes) {
+            // SAFETY: i + lanes <= n for both slices (equal lengths checked by `map_slice`).
+            unsafe {
+                let x = V::<E, L>::load(self.input.as_ptr().add(i));
+                F::apply(x).store(self.output.as_mut_ptr().add(i));
+            }
+        }
+        if whole < n {
+            // The tail, padded with ones (harmless for any function); the padding is dropped.
+            let mut buf = [E::ONE; 64];
+            buf[..n - whole].copy_from_slice(&self.input[whole..]);
+            // SAFETY: `buf` holds at least `lanes` (<= 64) elements.
+            unsafe { F::apply(V::<E, L>::load(buf.as_ptr())).store(buf.as_mut_ptr()) };
+            self.output[whole..].copy_from_slice(&buf[..n - whole]);
+        }
+    }
+}
+
+/// Writes `F(input[i])` to `output[i]` with the vectors of `level`.
+///
+/// # Panics
+/// If the slices differ in length.
+pub(crate) fn map_slice<E: Real, F: Elementwise<E>>(
+    level: SimdLevel,
+    input: &[E],
+    output: &mut [E],
+) {
+    assert_eq!(input.len(), output.len(), "map_slice: lengths differ");
+    dispatch(
+        level,
+        MapSlice::<E, F> {
+            input,
+            output,
+            function: std::marker::PhantomData,
+        },
+    );
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
 unsafe fn run_avx512<T: SimdTask>(task: T) -> T::Output {
