@@ -31,18 +31,66 @@ fn dtype_mismatch(what: &str) -> PyErr {
     PyTypeError::new_err(format!("{what} must have the logits' dtype"))
 }
 
-/// The per-row kernel in precision `E`; `other` and `weight` are already in `E`.
+/// The precisions the kernels take, and how to find an argument of the same one.
+trait Precision: LogitElem + numpy::Element {
+    fn rows<'a, 'py>(arg: &'a Rows2<'py>) -> Option<&'a PyReadonlyArray2<'py, Self>>;
+    fn vec<'a, 'py>(arg: &'a Vec1<'py>) -> Option<&'a PyReadonlyArray1<'py, Self>>;
+}
+
+macro_rules! precision {
+    ($t:ty, $variant:ident) => {
+        impl Precision for $t {
+            fn rows<'a, 'py>(arg: &'a Rows2<'py>) -> Option<&'a PyReadonlyArray2<'py, $t>> {
+                match arg {
+                    Rows2::$variant(a) => Some(a),
+                    _ => None,
+                }
+            }
+            fn vec<'a, 'py>(arg: &'a Vec1<'py>) -> Option<&'a PyReadonlyArray1<'py, $t>> {
+                match arg {
+                    Vec1::$variant(a) => Some(a),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+precision!(f64, F64);
+precision!(f32, F32);
+
+/// `arg` as a (rows, cols) array of precision `E`, or a dtype error naming it.
+fn same_rows<'a, 'py, E: Precision>(
+    arg: Option<&'a Rows2<'py>>,
+    what: &str,
+) -> PyResult<Option<&'a PyReadonlyArray2<'py, E>>> {
+    arg.map(|a| E::rows(a).ok_or_else(|| dtype_mismatch(what)))
+        .transpose()
+}
+
+/// The per-row kernel in precision `E`; `other` and `weight` must be in `E` too.
 #[allow(clippy::too_many_arguments)]
-fn rows_in<E: LogitElem + numpy::Element>(
+fn rows_in<E: Precision>(
     py: Python<'_>,
     op: &str,
     x: &PyReadonlyArray2<'_, E>,
-    other: Option<&[E]>,
+    other: Option<&Rows2<'_>>,
     target: Option<&[i64]>,
-    weight: Option<&[E]>,
+    weight: Option<&Vec1<'_>>,
     ignore_index: Option<i64>,
     label_smoothing: f64,
 ) -> PyResult<(Vec<f64>, Vec<f64>)> {
+    let other = match same_rows::<E>(other, "the second array")? {
+        Some(o) => Some(o.as_slice()?),
+        None => None,
+    };
+    let weight = match weight {
+        Some(w) => Some(
+            E::vec(w)
+                .ok_or_else(|| dtype_mismatch("weight"))?
+                .as_slice()?,
+        ),
+        None => None,
+    };
     let classes = x.shape()[1];
     let xs = x.as_slice()?;
     let missing = |what: &str| PyValueError::new_err(format!("{op} needs {what}"));
@@ -100,51 +148,28 @@ pub(super) fn logits_rows<'py>(
     label_smoothing: f64,
 ) -> PyResult<ValuesAndWeights<'py>> {
     let target = target.as_ref().map(|t| t.as_slice()).transpose()?;
+    let (other, weight) = (other.as_ref(), weight.as_ref());
     let (values, weights) = match &x {
-        Rows2::F64(a) => {
-            let other = match &other {
-                Some(Rows2::F64(o)) => Some(o.as_slice()?),
-                Some(Rows2::F32(_)) => return Err(dtype_mismatch("the second array")),
-                None => None,
-            };
-            let weight = match &weight {
-                Some(Vec1::F64(w)) => Some(w.as_slice()?),
-                Some(Vec1::F32(_)) => return Err(dtype_mismatch("weight")),
-                None => None,
-            };
-            rows_in(
-                py,
-                op,
-                a,
-                other,
-                target,
-                weight,
-                ignore_index,
-                label_smoothing,
-            )?
-        }
-        Rows2::F32(a) => {
-            let other = match &other {
-                Some(Rows2::F32(o)) => Some(o.as_slice()?),
-                Some(Rows2::F64(_)) => return Err(dtype_mismatch("the second array")),
-                None => None,
-            };
-            let weight = match &weight {
-                Some(Vec1::F32(w)) => Some(w.as_slice()?),
-                Some(Vec1::F64(_)) => return Err(dtype_mismatch("weight")),
-                None => None,
-            };
-            rows_in(
-                py,
-                op,
-                a,
-                other,
-                target,
-                weight,
-                ignore_index,
-                label_smoothing,
-            )?
-        }
+        Rows2::F64(a) => rows_in(
+            py,
+            op,
+            a,
+            other,
+            target,
+            weight,
+            ignore_index,
+            label_smoothing,
+        )?,
+        Rows2::F32(a) => rows_in(
+            py,
+            op,
+            a,
+            other,
+            target,
+            weight,
+            ignore_index,
+            label_smoothing,
+        )?,
     };
     Ok((
         PyArray1::from_vec(py, values),
@@ -196,15 +221,18 @@ fn factor<'a, E: numpy::Element>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn binary_in<E: LogitElem + numpy::Element>(
+fn binary_in<E: Precision>(
     py: Python<'_>,
     kind: BinaryKind,
     x: &PyReadonlyArray2<'_, E>,
-    y: &PyReadonlyArray2<'_, E>,
-    weight: Option<&PyReadonlyArray2<'_, E>>,
-    pos_weight: Option<&PyReadonlyArray2<'_, E>>,
+    y: &Rows2<'_>,
+    weight: Option<&Rows2<'_>>,
+    pos_weight: Option<&Rows2<'_>>,
     per_row: bool,
 ) -> PyResult<Vec<f64>> {
+    let y = E::rows(y).ok_or_else(|| dtype_mismatch("y"))?;
+    let weight = same_rows::<E>(weight, "weight")?;
+    let pos_weight = same_rows::<E>(pos_weight, "pos_weight")?;
     let (rows, cols) = (x.shape()[0], x.shape()[1]);
     let (xs, ys) = (x.as_slice()?, y.as_slice()?);
     let (weight, pos_weight) = (factor(weight)?, factor(pos_weight)?);
@@ -246,34 +274,10 @@ pub(super) fn binary_rows<'py>(
         "probabilities" => BinaryKind::Probabilities,
         _ => return Err(PyValueError::new_err(format!("unknown kind {kind:?}"))),
     };
-    let values = match (&x, &y) {
-        (Rows2::F64(a), Rows2::F64(b)) => {
-            let w = match &weight {
-                Some(Rows2::F64(w)) => Some(w),
-                Some(_) => return Err(dtype_mismatch("weight")),
-                None => None,
-            };
-            let pw = match &pos_weight {
-                Some(Rows2::F64(w)) => Some(w),
-                Some(_) => return Err(dtype_mismatch("pos_weight")),
-                None => None,
-            };
-            binary_in(py, kind, a, b, w, pw, per_row)?
-        }
-        (Rows2::F32(a), Rows2::F32(b)) => {
-            let w = match &weight {
-                Some(Rows2::F32(w)) => Some(w),
-                Some(_) => return Err(dtype_mismatch("weight")),
-                None => None,
-            };
-            let pw = match &pos_weight {
-                Some(Rows2::F32(w)) => Some(w),
-                Some(_) => return Err(dtype_mismatch("pos_weight")),
-                None => None,
-            };
-            binary_in(py, kind, a, b, w, pw, per_row)?
-        }
-        _ => return Err(dtype_mismatch("y")),
+    let (weight, pos_weight) = (weight.as_ref(), pos_weight.as_ref());
+    let values = match &x {
+        Rows2::F64(a) => binary_in(py, kind, a, &y, weight, pos_weight, per_row)?,
+        Rows2::F32(a) => binary_in(py, kind, a, &y, weight, pos_weight, per_row)?,
     };
     Ok(PyArray1::from_vec(py, values))
 }
