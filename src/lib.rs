@@ -15,6 +15,8 @@ pub mod strided;
 mod python;
 
 pub use error::{Arg, KernelError};
-pub use kernels::{reduce, reduce_slice, Measure, NanPolicy, Options, Partial};
+pub use kernels::{
+    partial_sums, reduce, reduce_slice, Measure, NanPolicy, Options, Partial, SumKind,
+};
 pub use simd::SimdLevel;
 pub use strided::{Input, Strided};

@@ -23,6 +23,7 @@ fn oracle(measure: Measure, p: &[f64], q: &[f64], normalize: bool) -> f64 {
             Measure::Entropy => -x * x.ln(),
             Measure::CrossEntropy => -x * y.ln(),
             Measure::KlDivergence => x * (x.ln() - y.ln()),
+            other => unreachable!("{other:?} has its own tests (tests/family.rs)"),
         };
     }
     if normalize {

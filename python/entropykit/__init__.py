@@ -14,11 +14,24 @@ from __future__ import annotations
 import os
 import warnings
 
-from . import reference
+from . import reference, scipy_compat
 from ._api import cross_entropy, entropy, kl_divergence
 from ._args import InvalidDistributionError
 from ._core import available_simd_levels, get_num_threads, simd_level
 from ._core import set_num_threads as _set_num_threads
+from ._family import (
+    conditional_entropy,
+    joint_entropy,
+    js_distance,
+    js_divergence,
+    js_divergence_many,
+    mutual_information,
+    normalized_mutual_information,
+    perplexity,
+    renyi_entropy,
+    tsallis_entropy,
+    variation_of_information,
+)
 from ._logits import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -35,19 +48,31 @@ __all__ = [
     "available_simd_levels",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "conditional_entropy",
     "cross_entropy",
     "entropy",
     "entropy_from_logits",
     "get_num_threads",
+    "joint_entropy",
+    "js_distance",
+    "js_divergence",
+    "js_divergence_many",
     "kl_divergence",
     "kl_divergence_from_logits",
     "log_softmax",
     "logsumexp",
+    "mutual_information",
+    "normalized_mutual_information",
+    "perplexity",
     "perplexity_from_logits",
     "reference",
+    "renyi_entropy",
+    "scipy_compat",
     "set_num_threads",
     "simd_level",
     "softmax_cross_entropy",
+    "tsallis_entropy",
+    "variation_of_information",
 ]
 
 __version__ = "0.1.0"

@@ -25,7 +25,7 @@ def _kernel_ready(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-def _run(measure: str, prep: Prepared) -> Result:
+def _run(measure: str, prep: Prepared, order: float = 2.0) -> Result:
     views = [prep.canonical(_kernel_ready(a)) for a in prep.arrays]
     try:
         values = _core.reduce(
@@ -36,6 +36,7 @@ def _run(measure: str, prep: Prepared) -> Result:
             prep.normalize,
             prep.nan_policy,
             prep.base,
+            order,
         )
     except _core.KernelInputError as error:
         _, kind, arg, distribution, position, value = error.args
@@ -151,3 +152,20 @@ def kl_divergence(
     """
     prep = prepare("kl_divergence", p, q, axis, keepdims, normalize, nan_policy, base)
     return _run("kl_divergence", prep)
+
+
+def _partials(kind: str, prep: Prepared) -> np.ndarray:
+    """Rows ``(mass_p, mass_q, core, peak)`` per distribution of ``prep`` (C order over the
+    batch), with bad entries raised in the caller's coordinates."""
+    views = [prep.canonical(_kernel_ready(a)) for a in prep.arrays]
+    try:
+        return _core.partial_sums(
+            kind,
+            views[0],
+            views[1] if len(views) > 1 else None,
+            len(prep.batch_axes),
+            prep.nan_policy,
+        )
+    except _core.KernelInputError as error:
+        _, kind, arg, distribution, position, value = error.args
+        raise data_error(prep, kind, arg, distribution, position, value) from None

@@ -39,7 +39,7 @@ class InvalidDistributionError(ValueError):
     kind : str
         ``"negative"``, ``"infinite"``, ``"nan"`` or ``"zero_mass"``.
     arg : str
-        The argument at fault, ``"p"`` or ``"q"``.
+        The argument at fault, by its name (``"p"``, ``"q"``, ``"pxy"``, ...).
     index : tuple of int
         For an entry, its index in the argument as passed; for zero mass, the index of the
         distribution in the result.
@@ -123,6 +123,7 @@ class Prepared:
         "batch_axes",
         "func",
         "keepdims",
+        "names",
         "nan_policy",
         "normalize",
         "reduced_axes",
@@ -140,8 +141,10 @@ class Prepared:
         nan_policy: str,
         base: float | None,
         normalize: bool,
+        names: tuple[str, ...] = ("p", "q"),
     ) -> None:
         self.func = func
+        self.names = names
         self.arrays = arrays
         self.shape = shape
         self.reduced_axes = reduced_axes
@@ -192,10 +195,11 @@ def prepare(
     normalize: bool,
     nan_policy: Any,
     base: Any,
+    names: tuple[str, ...] = ("p", "q"),
 ) -> Prepared:
     """Validates everything that does not depend on the data's values (``q`` is None for
-    one-argument measures)."""
-    args = [("p", p)] if q is None else [("p", p), ("q", q)]
+    one-argument measures). ``names`` are the arguments' names in messages."""
+    args = [(names[0], p)] if q is None else [(names[0], p), (names[1], q)]
     arrays = tuple([as_input_array(value, name, func) for name, value in args])
     try:
         shapes = {a.shape for a in arrays}
@@ -222,6 +226,7 @@ def prepare(
         check_nan_policy(nan_policy, func),
         check_base(base, func),
         bool(normalize),
+        names,
     )
 
 
@@ -249,8 +254,11 @@ def data_error(
     position: int,
     value: float,
 ) -> InvalidDistributionError:
-    """The exception for bad data, located in the caller's own coordinates."""
+    """The exception for bad data, located in the caller's own coordinates (``arg`` is the
+    kernel's "p" or "q"; messages use the caller's names for them)."""
     func = prep.func
+    which = 0 if arg == "p" else 1
+    arg = prep.names[which]
     if kind == "zero_mass":
         index = (
             tuple(int(i) for i in np.unravel_index(distribution, prep.batch_shape))
@@ -263,7 +271,7 @@ def data_error(
             "it cannot be normalized (normalize=True)"
         )
         return InvalidDistributionError(message, kind, arg, index)
-    arg_array = prep.arrays[0 if arg == "p" else 1]
+    arg_array = prep.arrays[which]
     index = _entry_index(prep, arg_array.shape, distribution, position)
     at = f"{arg}[{', '.join(map(str, index))}]" if index else arg
     if kind == "nan":

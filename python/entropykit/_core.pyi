@@ -14,6 +14,14 @@ def reduce(
     normalize: bool,
     nan_policy: str,
     base: float | None,
+    order: float = 2.0,
+) -> npt.NDArray[np.float64]: ...
+def partial_sums(
+    kind: str,
+    p: npt.NDArray[np.generic],
+    q: npt.NDArray[np.generic] | None,
+    batch_dims: int,
+    nan_policy: str,
 ) -> npt.NDArray[np.float64]: ...
 def stream_sum(data: npt.NDArray[np.floating]) -> float: ...
 def set_num_threads(n: int) -> None: ...

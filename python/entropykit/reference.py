@@ -19,7 +19,21 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from ._args import Prepared, data_error, prepare
+from ._args import Prepared, prepare
+from ._reference_rows import Result, checked_rows, fix_scale
+from ._reference_family import (
+    conditional_entropy,
+    joint_entropy,
+    js_distance,
+    js_divergence,
+    js_divergence_many,
+    mutual_information,
+    normalized_mutual_information,
+    perplexity,
+    renyi_entropy,
+    tsallis_entropy,
+    variation_of_information,
+)
 from ._reference_logits import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -34,83 +48,36 @@ from ._reference_logits import (
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "conditional_entropy",
     "cross_entropy",
     "entropy",
     "entropy_from_logits",
+    "joint_entropy",
+    "js_distance",
+    "js_divergence",
+    "js_divergence_many",
     "kl_divergence",
     "kl_divergence_from_logits",
     "log_softmax",
     "logsumexp",
+    "mutual_information",
+    "normalized_mutual_information",
+    "perplexity",
     "perplexity_from_logits",
+    "renyi_entropy",
     "softmax_cross_entropy",
+    "tsallis_entropy",
+    "variation_of_information",
 ]
-
-Result = np.ndarray | np.float64
-
-
-def _rows(prep: Prepared, arr: np.ndarray) -> np.ndarray:
-    """(distributions, entries) float64 copy of ``arr`` in the canonical order."""
-    rows = math.prod(prep.batch_shape)
-    return prep.canonical(arr).astype(np.float64).reshape(rows, math.prod(prep.reduced_shape))
-
-
-def _first_true(mask: npt.NDArray[np.bool_] | np.bool_) -> int:
-    return int(np.argmax(mask))
-
-
-def _fix_scale(x: np.ndarray, mass: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows whose sum overflowed are scaled by a power of two (exact) so that it does not:
-    normalised measures do not depend on scale."""
-    big = np.isinf(mass)
-    if big.any():
-        x = x.copy()
-        x[big] = np.ldexp(x[big], -600)
-        mass = mass.copy()
-        mass[big] = x[big].sum(axis=1)
-    return x, mass
-
 
 def _reduce(measure: str, prep: Prepared) -> Result:
     binary = measure != "entropy"
-    p = _rows(prep, prep.arrays[0])
-    q = _rows(prep, prep.arrays[1]) if binary else p
-    policy = prep.nan_policy
-
-    if policy == "omit":
-        dropped = np.isnan(p) | np.isnan(q)
-        p = np.where(dropped, 0.0, p)
-        q = np.where(dropped, 0.0, q)
-
-    def bad(x: np.ndarray) -> np.ndarray:
-        mask: np.ndarray = np.isinf(x) | (x < 0)
-        return mask | np.isnan(x) if policy == "raise" else mask
-
-    with np.errstate(invalid="ignore", over="ignore"):
-        bad_p = bad(p)
-        bad_q = bad(q) if binary else np.zeros_like(bad_p)
-        has_nan = np.isnan(p).any(axis=1) | (np.isnan(q).any(axis=1) if binary else False)
-        mass_p = p.sum(axis=1)
-        mass_q = q.sum(axis=1)
-
-    problems = bad_p.any(axis=1) | bad_q.any(axis=1)
-    if prep.normalize:
-        zero_p = (mass_p == 0) & ~has_nan
-        zero_q = (mass_q == 0) & ~has_nan if binary else np.zeros_like(zero_p)
-        problems |= zero_p | zero_q
-    if problems.any():
-        d = _first_true(problems)
-        for arg, x, mask in (("p", p, bad_p), ("q", q, bad_q)):
-            if mask[d].any():
-                j = _first_true(mask[d])
-                entry = float(x[d, j])
-                kind = "nan" if np.isnan(entry) else "infinite" if np.isinf(entry) else "negative"
-                raise data_error(prep, kind, arg, d, j, entry)
-        raise data_error(prep, "zero_mass", "p" if zero_p[d] else "q", d, 0, 0.0)
-
+    rows = checked_rows(prep, binary)
+    p, q, mass_p, mass_q, has_nan = rows.p, rows.q, rows.mass_p, rows.mass_q, rows.has_nan
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if prep.normalize:
-            p, mass_p = _fix_scale(p, mass_p)
-            q, mass_q = _fix_scale(q, mass_q)
+            p, mass_p = fix_scale(p, mass_p)
+            q, mass_q = fix_scale(q, mass_q)
         # p > 0 is judged on the entries themselves: a p/S_p that underflows is still positive.
         positive = p > 0
         # Logs of normalised entries as differences, so that a subnormal q/S_q is not rounded to 0.

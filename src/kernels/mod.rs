@@ -13,11 +13,18 @@
 //! A term with p = 0 is 0 whatever q is (0 ln 0 = 0); p > 0 with q = 0 gives +inf. Partial sums of
 //! pieces of a distribution add up (`Partial::combine`), which is what streaming and distributed
 //! reductions build on.
+//!
+//! The rest of the family takes two passes, because its terms need the normalised entries: a
+//! first pass of masses (S, the number of positive entries and the largest entry), then a pass
+//! over the entries scaled by 1/S (Jensen-Shannon: p ln(p/m) + q ln(q/m), m = (p + q)/2) or by
+//! 1/max (Renyi and Tsallis: sum (p/max)^alpha, which holds a 1 and so neither overflows nor
+//! underflows whatever alpha is; the max and the mass are put back in logs).
 
 pub mod logits;
 
 use crate::error::{Arg, KernelError};
 use crate::parallel::{self, counter_tree_sum, Leaves, TreeSum};
+use crate::simd::exp::exp_nonpositive;
 use crate::simd::ln::{ln_f64_positive, ln_parts_f32, VectorLn};
 use crate::simd::{dispatch, FloatVec, Level, Real, SimdLevel, SimdTask};
 use crate::strided::Input;
@@ -31,13 +38,50 @@ pub enum Measure {
     Entropy,
     CrossEntropy,
     KlDivergence,
+    /// JS(p, q) = (KL(p || m) + KL(q || m)) / 2 with m = (p + q) / 2.
+    JensenShannon,
+    /// H_alpha(p) = ln(sum p^alpha) / (1 - alpha), alpha = `Options::order` (>= 0 or +inf).
+    Renyi,
+    /// S_q(p) = (1 - sum p^q) / (q - 1), q = `Options::order` (>= 0 or +inf).
+    Tsallis,
 }
 
 impl Measure {
     /// Whether the measure takes a second distribution `q`.
     pub fn is_binary(self) -> bool {
-        !matches!(self, Measure::Entropy)
+        matches!(
+            self,
+            Measure::CrossEntropy | Measure::KlDivergence | Measure::JensenShannon
+        )
     }
+
+    /// Whether this is one of the single-pass measures of the module table.
+    fn is_shannon(self) -> bool {
+        matches!(
+            self,
+            Measure::Entropy | Measure::CrossEntropy | Measure::KlDivergence
+        )
+    }
+
+    /// The leaf term of a single-pass measure.
+    fn term(self) -> u8 {
+        match self {
+            Measure::Entropy => ENTROPY,
+            Measure::CrossEntropy => CROSS_ENTROPY,
+            Measure::KlDivergence => KL_DIVERGENCE,
+            Measure::JensenShannon => JENSEN_SHANNON,
+            Measure::Renyi | Measure::Tsallis => POWER,
+        }
+    }
+}
+
+/// What [`partial_sums`] sums for each distribution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SumKind {
+    /// `mass_p`, `mass_q` (when q is given), `core` = the number of positive p entries, `peak`.
+    Mass,
+    /// The raw sums of a single-pass measure (`peak` is 0).
+    Shannon(Measure),
 }
 
 /// What a NaN entry does.
@@ -62,6 +106,8 @@ pub struct Options {
     pub level: SimdLevel,
     /// Spread work over the pool (`false` keeps it on the calling thread).
     pub parallel: bool,
+    /// The order of the Renyi and Tsallis measures (alpha, q); ignored by the others.
+    pub order: f64,
 }
 
 impl Default for Options {
@@ -72,6 +118,7 @@ impl Default for Options {
             base: None,
             level: SimdLevel::current(),
             parallel: true,
+            order: 2.0,
         }
     }
 }
@@ -82,6 +129,8 @@ pub struct Partial {
     pub mass_p: f64,
     pub mass_q: f64,
     pub core: f64,
+    /// The largest p entry (mass sums only; 0 otherwise).
+    pub peak: f64,
 }
 
 impl Partial {
@@ -92,10 +141,14 @@ impl Partial {
             mass_p: self.mass_p + other.mass_p,
             mass_q: self.mass_q + other.mass_q,
             core: self.core + other.core,
+            peak: self.peak.max(other.peak),
         }
     }
 
-    /// The measure from these sums (see the module table), in nats.
+    /// A single-pass measure from these sums (see the module table), in nats.
+    ///
+    /// # Panics
+    /// For a two-pass measure (Jensen-Shannon, Renyi, Tsallis).
     pub fn finish(self, measure: Measure, normalize: bool) -> f64 {
         let value = match (measure, normalize) {
             (Measure::Entropy, true) => self.mass_p.ln() - self.core / self.mass_p,
@@ -105,6 +158,7 @@ impl Partial {
             }
             (Measure::Entropy | Measure::CrossEntropy, false) => -self.core,
             (Measure::KlDivergence, false) => self.core,
+            _ => panic!("{measure:?} is not a single-pass measure"),
         };
         // All three are >= 0 for normalised distributions: rounding must not make them negative.
         if normalize && value < 0.0 {
@@ -141,6 +195,7 @@ struct Accumulators<W: FloatVec<Elem = f64>> {
     mass_p: W,
     mass_q: W,
     core: W,
+    peak: W,
 }
 
 impl<W: FloatVec<Elem = f64>> Accumulators<W> {
@@ -151,6 +206,7 @@ impl<W: FloatVec<Elem = f64>> Accumulators<W> {
             mass_p: zero,
             mass_q: zero,
             core: zero,
+            peak: zero,
         }
     }
 
@@ -170,8 +226,22 @@ impl<W: FloatVec<Elem = f64>> Accumulators<W> {
             mass_p: a.mass_p.horizontal_sum() + b.mass_p.horizontal_sum(),
             mass_q: a.mass_q.horizontal_sum() + b.mass_q.horizontal_sum(),
             core: a.core.horizontal_sum() + b.core.horizontal_sum(),
+            peak: horizontal_max(a.peak).max(horizontal_max(b.peak)),
         }
     }
+}
+
+/// The largest lane (lanes hold entries >= 0).
+#[inline(always)]
+fn horizontal_max<W: FloatVec<Elem = f64>>(v: W) -> f64 {
+    let mut lanes = [0.0f64; 8];
+    // SAFETY: at most 8 f64 lanes.
+    unsafe { v.store(lanes.as_mut_ptr()) };
+    let mut max = 0.0f64;
+    for &x in &lanes[..W::LANES] {
+        max = max.max(x);
+    }
+    max
 }
 
 /// The measure's term from p and the logs it needs (only lanes with p > 0 count; there the log
@@ -182,7 +252,7 @@ fn term<W: FloatVec<Elem = f64>>(measure: Measure, p: W, ln_p: W, ln_q: W) -> W 
     let value = match measure {
         Measure::Entropy => p.mul(ln_p),
         Measure::CrossEntropy => p.mul(ln_q),
-        Measure::KlDivergence => p.mul(ln_p.sub(ln_q)),
+        _ => p.mul(ln_p.sub(ln_q)),
     };
     W::select(p.gt(zero), value, zero)
 }
@@ -271,14 +341,30 @@ pub(crate) trait Compute: VectorLn {
     /// A mass below which terms may be subnormal.
     const TINY_MASS: f64;
 
-    /// Sums one leaf (`p` and `q` of equal length, `q` empty for entropy).
+    /// Sums one leaf of `term` (`p` and `q` of equal length, `q` empty for unary terms).
     fn leaf_sums<L: Level>(
-        measure: Measure,
+        term: u8,
         omit_nan: bool,
         scale: [Self; 2],
+        extra: Extra,
         p: &[Self],
         q: &[Self],
     ) -> LeafSums;
+}
+
+/// Per-pass constants of the two-pass terms: entries are multiplied by `scale` (a power of two,
+/// checked for range), then by `post` (1/mass or 1/max), and `order` is the power of `POWER`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Extra {
+    post: [f64; 2],
+    order: f64,
+}
+
+impl Extra {
+    const NONE: Extra = Extra {
+        post: [1.0, 1.0],
+        order: 1.0,
+    };
 }
 
 impl Compute for f64 {
@@ -300,15 +386,27 @@ impl Compute for f64 {
 
     #[inline(always)]
     fn leaf_sums<L: Level>(
-        measure: Measure,
+        term: u8,
         omit_nan: bool,
         scale: [f64; 2],
+        extra: Extra,
         p: &[f64],
         q: &[f64],
     ) -> LeafSums {
-        by_measure!(measure, omit_nan, |M, OMIT| leaf_f64::<L, M, OMIT>(
-            scale, p, q
-        ))
+        by_term!(
+            term,
+            omit_nan,
+            [
+                ENTROPY,
+                CROSS_ENTROPY,
+                KL_DIVERGENCE,
+                JENSEN_SHANNON,
+                MASS,
+                MASS_PQ,
+                POWER
+            ],
+            |M, OMIT| leaf_f64::<L, M, OMIT>(scale, extra, p, q)
+        )
     }
 }
 
@@ -329,83 +427,113 @@ impl Compute for f32 {
     const HUGE_MASS: f64 = f32::MAX as f64 / 1024.0;
     const TINY_MASS: f64 = f32::MIN_POSITIVE as f64 * 8_388_608.0;
 
+    /// Only the single-pass terms: `reduce` computes the others in f64.
     #[inline(always)]
     fn leaf_sums<L: Level>(
-        measure: Measure,
+        term: u8,
         omit_nan: bool,
         scale: [f32; 2],
+        _extra: Extra,
         p: &[f32],
         q: &[f32],
     ) -> LeafSums {
-        by_measure!(measure, omit_nan, |M, OMIT| leaf_f32::<L, M, OMIT>(
-            scale, p, q
-        ))
+        by_term!(
+            term,
+            omit_nan,
+            [ENTROPY, CROSS_ENTROPY, KL_DIVERGENCE],
+            |M, OMIT| leaf_f32::<L, M, OMIT>(scale, p, q)
+        )
     }
 }
 
-/// Measures as const generic codes, so that each (measure, NaN policy) pair gets a loop of its
-/// own with no per-vector branches and only the constants it needs.
+/// Leaf terms as const generic codes, so that each (term, NaN policy) pair gets a loop of its own
+/// with no per-vector branches and only the constants it needs.
 const ENTROPY: u8 = 0;
 const CROSS_ENTROPY: u8 = 1;
 const KL_DIVERGENCE: u8 = 2;
+/// p ln(p/m) + q ln(q/m), m = (p + q)/2, for entries already scaled by 1/mass.
+const JENSEN_SHANNON: u8 = 3;
+/// Masses, the number of positive p entries (as `core`) and the largest p entry; p only.
+const MASS: u8 = 4;
+/// As `MASS`, with the mass of q too.
+const MASS_PQ: u8 = 5;
+/// x^order with x = p / max p (so in [0, 1]).
+const POWER: u8 = 6;
 
-macro_rules! by_measure {
-    ($measure:expr, $omit:expr, |$m:ident, $o:ident| $call:expr) => {
-        match ($measure, $omit) {
-            (Measure::Entropy, false) => {
-                const $m: u8 = ENTROPY;
-                const $o: bool = false;
-                $call
-            }
-            (Measure::Entropy, true) => {
-                const $m: u8 = ENTROPY;
-                const $o: bool = true;
-                $call
-            }
-            (Measure::CrossEntropy, false) => {
-                const $m: u8 = CROSS_ENTROPY;
-                const $o: bool = false;
-                $call
-            }
-            (Measure::CrossEntropy, true) => {
-                const $m: u8 = CROSS_ENTROPY;
-                const $o: bool = true;
-                $call
-            }
-            (Measure::KlDivergence, false) => {
-                const $m: u8 = KL_DIVERGENCE;
-                const $o: bool = false;
-                $call
-            }
-            (Measure::KlDivergence, true) => {
-                const $m: u8 = KL_DIVERGENCE;
-                const $o: bool = true;
-                $call
-            }
+/// Whether a term reads q.
+const fn reads_q(term: u8) -> bool {
+    matches!(
+        term,
+        CROSS_ENTROPY | KL_DIVERGENCE | JENSEN_SHANNON | MASS_PQ
+    )
+}
+
+/// Calls `$call` with `$m` and `$o` bound as constants to the run-time `$term` and `$omit`, for
+/// each term listed.
+macro_rules! by_term {
+    ($term:expr, $omit:expr, [$($code:ident),*], |$m:ident, $o:ident| $call:expr) => {
+        match ($term, $omit) {
+            $(
+                ($code, false) => {
+                    const $m: u8 = $code;
+                    const $o: bool = false;
+                    $call
+                }
+                ($code, true) => {
+                    const $m: u8 = $code;
+                    const $o: bool = true;
+                    $call
+                }
+            )*
+            (term, _) => unreachable!("leaf term {term} is not served here"),
         }
     };
 }
-use by_measure;
+use by_term;
 
 /// One f64 vector of p (and q) into `acc`; returns the lanes' validity.
 #[inline(always)]
 fn step_f64<W: FloatVec<Elem = f64>, const M: u8, const OMIT: bool>(
     acc: &mut Accumulators<W>,
     scale: [W; 2],
+    extra: &ExtraLanes<W>,
     p: W,
     q: W,
 ) -> W::Mask {
-    let binary = M != ENTROPY;
+    let binary = reads_q(M);
     let (p, q, valid) = prepare_lanes(binary, OMIT, scale, p, q);
-    // Only the logs the measure uses are computed. Lanes with p = 0 are masked by `term`, and bad
+    let zero = W::splat(0.0);
+    // Only the logs the term uses are computed. Lanes with p = 0 are masked by `term`, and bad
     // lanes make the leaf suspicious, so only q = 0 needs care.
     let t = match M {
         ENTROPY => term(Measure::Entropy, p, ln_f64_positive(p), p),
         CROSS_ENTROPY => term(Measure::CrossEntropy, p, p, ln_of_q(q)),
-        _ => term(Measure::KlDivergence, p, ln_f64_positive(p), ln_of_q(q)),
+        KL_DIVERGENCE => term(Measure::KlDivergence, p, ln_f64_positive(p), ln_of_q(q)),
+        JENSEN_SHANNON => {
+            let (p, q) = (p.mul(extra.post[0]), q.mul(extra.post[1]));
+            let ln_m = ln_f64_positive(p.add(q).mul(W::splat(0.5)));
+            let from_p = p.mul(ln_f64_positive(p).sub(ln_m));
+            let from_q = q.mul(ln_f64_positive(q).sub(ln_m));
+            W::select(p.gt(zero), from_p, zero).add(W::select(q.gt(zero), from_q, zero))
+        }
+        MASS | MASS_PQ => {
+            acc.peak = W::select(p.gt(acc.peak), p, acc.peak);
+            W::select(p.gt(zero), W::splat(1.0), zero)
+        }
+        _ => {
+            let x = p.mul(extra.post[0]);
+            let power = exp_nonpositive(extra.order.mul(ln_f64_positive(x)));
+            W::select(x.gt(zero), power, zero)
+        }
     };
     acc.add(binary, p, q, t);
     valid
+}
+
+/// [`Extra`] splatted to vectors.
+struct ExtraLanes<W> {
+    post: [W; 2],
+    order: W,
 }
 
 /// Sums one leaf of f64 entries: two accumulator sets in locals (so they stay in registers), full
@@ -413,13 +541,18 @@ fn step_f64<W: FloatVec<Elem = f64>, const M: u8, const OMIT: bool>(
 #[inline(always)]
 fn leaf_f64<L: Level, const M: u8, const OMIT: bool>(
     scale: [f64; 2],
+    extra: Extra,
     p: &[f64],
     q: &[f64],
 ) -> LeafSums {
     type W<L> = <L as Level>::F64;
-    let binary = M != ENTROPY;
+    let binary = reads_q(M);
     let lanes = W::<L>::LANES;
     let scale = [W::<L>::splat(scale[0]), W::<L>::splat(scale[1])];
+    let extra = ExtraLanes {
+        post: [W::<L>::splat(extra.post[0]), W::<L>::splat(extra.post[1])],
+        order: W::<L>::splat(extra.order),
+    };
     let (mut a, mut b) = (Accumulators::<W<L>>::new(), Accumulators::<W<L>>::new());
     let mut valid = W::<L>::mask_true();
     let n = p.len();
@@ -441,19 +574,25 @@ fn leaf_f64<L: Level, const M: u8, const OMIT: bool>(
                 [p0, p1, p0, p1]
             }
         };
-        let v0 = step_f64::<W<L>, M, OMIT>(&mut a, scale, p0, q0);
-        let v1 = step_f64::<W<L>, M, OMIT>(&mut b, scale, p1, q1);
+        let v0 = step_f64::<W<L>, M, OMIT>(&mut a, scale, &extra, p0, q0);
+        let v1 = step_f64::<W<L>, M, OMIT>(&mut b, scale, &extra, p1, q1);
         valid = W::<L>::mask_and(valid, W::<L>::mask_and(v0, v1));
         at += 2 * lanes;
     }
     if at < n {
         let (p0, q0) = padded_pair::<W<L>>(binary, p, q, at);
-        valid = W::<L>::mask_and(valid, step_f64::<W<L>, M, OMIT>(&mut a, scale, p0, q0));
+        valid = W::<L>::mask_and(
+            valid,
+            step_f64::<W<L>, M, OMIT>(&mut a, scale, &extra, p0, q0),
+        );
         at += lanes;
     }
     if at < n {
         let (p1, q1) = padded_pair::<W<L>>(binary, p, q, at);
-        valid = W::<L>::mask_and(valid, step_f64::<W<L>, M, OMIT>(&mut b, scale, p1, q1));
+        valid = W::<L>::mask_and(
+            valid,
+            step_f64::<W<L>, M, OMIT>(&mut b, scale, &extra, p1, q1),
+        );
     }
     LeafSums {
         sums: Accumulators::total([a, b]),
@@ -477,7 +616,7 @@ fn stage_f32<V: FloatVec<Elem = f32>, const M: u8, const OMIT: bool>(
     p: V,
     q: V,
 ) -> V::Mask {
-    let binary = M != ENTROPY;
+    let binary = reads_q(M);
     let (p, q, valid) = prepare_lanes(binary, OMIT, scale, p, q);
     let [sp, skp, slp, sq, skq, slq] = stage;
     // SAFETY: the caller guarantees at + LANES <= MAX_LEAF for every buffer.
@@ -505,7 +644,7 @@ fn finish_f32<W: FloatVec<Elem = f64>, const M: u8>(
     stage: [*mut f32; 6],
     at: usize,
 ) {
-    let binary = M != ENTROPY;
+    let binary = reads_q(M);
     let [sp, skp, slp, sq, skq, slq] = stage;
     let ln2 = W::splat(std::f64::consts::LN_2);
     let zero = W::splat(0.0);
@@ -545,7 +684,7 @@ fn leaf_f32<L: Level, const M: u8, const OMIT: bool>(
 ) -> LeafSums {
     type V<L> = <L as Level>::F32;
     type W<L> = <L as Level>::F64;
-    let binary = M != ENTROPY;
+    let binary = reads_q(M);
     let scale = [V::<L>::splat(scale[0]), V::<L>::splat(scale[1])];
     let n = p.len();
     let padded = n.div_ceil(V::<L>::LANES) * V::<L>::LANES;
@@ -599,6 +738,8 @@ fn leaf_f32<L: Level, const M: u8, const OMIT: bool>(
 /// Everything a reduction needs to know, shared by all threads.
 struct Job<'a> {
     measure: Measure,
+    /// Whether q is read (and checked).
+    binary: bool,
     p: &'a Input<'a>,
     q: &'a Input<'a>,
     options: Options,
@@ -606,13 +747,31 @@ struct Job<'a> {
     leaf_len: usize,
 }
 
+/// One pass over a distribution: the leaf term and how entries are scaled.
+#[derive(Clone, Copy)]
+struct Pass<E> {
+    term: u8,
+    scale: [E; 2],
+    extra: Extra,
+}
+
+impl<E: Compute> Pass<E> {
+    fn plain(term: u8) -> Self {
+        Pass {
+            term,
+            scale: [E::ONE, E::ONE],
+            extra: Extra::NONE,
+        }
+    }
+}
+
 /// The SIMD task: a sequential tree sum over `count` leaves of one distribution from `first`.
 struct LeafRange<'a, E> {
     job: &'a Job<'a>,
+    pass: Pass<E>,
     bases: [isize; 2],
     first: usize,
     count: usize,
-    scale: [E; 2],
 }
 
 /// The leaves of one distribution, fetched and summed inside a SIMD task.
@@ -630,15 +789,16 @@ impl<E: Compute, L: Level> Leaves for LeafWalker<'_, '_, E, L> {
     #[inline(always)]
     fn leaf(&mut self, i: usize) -> LeafSums {
         let job = self.task.job;
+        let pass = self.task.pass;
         let start = (self.task.first + i) * job.leaf_len;
         let len = job.leaf_len.min(job.reduce_len - start);
         let p = E::fetch(job.p, self.task.bases[0], start, len, self.buf_p);
-        let q: &[E] = if job.measure.is_binary() {
+        let q: &[E] = if reads_q(pass.term) {
             E::fetch(job.q, self.task.bases[1], start, len, self.buf_q)
         } else {
             &[]
         };
-        E::leaf_sums::<L>(job.measure, self.omit, self.task.scale, p, q)
+        E::leaf_sums::<L>(pass.term, self.omit, pass.scale, pass.extra, p, q)
     }
 }
 
@@ -648,7 +808,7 @@ impl<E: Compute> SimdTask for LeafRange<'_, E> {
     #[inline(always)]
     fn run<L: Level>(self) -> LeafSums {
         let job = self.job;
-        let binary = job.measure.is_binary();
+        let binary = reads_q(self.pass.term);
         // Scratch for gathering strided or integer entries; contiguous floats are read in place.
         let direct = job.p.is_direct::<E>() && (!binary || job.q.is_direct::<E>());
         let mut scratch = vec![E::ZERO; if direct { 0 } else { 2 * job.leaf_len }];
@@ -670,11 +830,44 @@ const SERIAL_LEAVES: usize = 256;
 /// Entries (over the whole batch) below which the calling thread does everything.
 pub(crate) const SERIAL_ENTRIES: usize = 1 << 15;
 
+/// 2^e for e in the normal range.
+const fn pow2(e: i32) -> f64 {
+    f64::from_bits(((e + 1023) as u64) << 52)
+}
+
+/// Masses outside [2^-500, 2^500] are measured again at a scale of 2^-+600, so that their
+/// reciprocals and the scaled entries stay normal.
+const MASS_RANGE: [f64; 2] = [pow2(-500), pow2(500)];
+const RESCALE: i32 = 600;
+
+/// The first pass of a two-pass measure, at entry scale `scale`.
+struct Masses {
+    scale: [f64; 2],
+    /// Masses of the scaled p and q.
+    mass: [f64; 2],
+    /// The largest scaled p entry.
+    peak: f64,
+    /// The number of positive p entries.
+    count: f64,
+}
+
+impl Masses {
+    /// ln of the largest p entry, of the normalised distribution or of the unscaled entries. The
+    /// ratio is taken before the log, so the scale cancels exactly.
+    fn ln_peak(&self, normalize: bool) -> f64 {
+        if normalize {
+            (self.peak / self.mass[0]).ln()
+        } else {
+            self.peak.ln() - self.scale[0].ln()
+        }
+    }
+}
+
 impl Job<'_> {
     fn bases(&self, d: usize) -> [isize; 2] {
         [
             self.p.distribution_offset(d),
-            if self.measure.is_binary() {
+            if self.binary {
                 self.q.distribution_offset(d)
             } else {
                 0
@@ -682,8 +875,8 @@ impl Job<'_> {
         ]
     }
 
-    /// Sums of distribution `d`, with p and q multiplied by `scale`.
-    fn sums<E: Compute>(&self, d: usize, split: bool, scale: [E; 2]) -> LeafSums {
+    /// Sums of `pass` over distribution `d`.
+    fn sums<E: Compute>(&self, d: usize, split: bool, pass: Pass<E>) -> LeafSums {
         let bases = self.bases(d);
         let leaves = self.reduce_len.div_ceil(self.leaf_len);
         let run = |first: usize, count: usize| {
@@ -691,10 +884,10 @@ impl Job<'_> {
                 self.options.level,
                 LeafRange {
                     job: self,
+                    pass,
                     bases,
                     first,
                     count,
-                    scale,
                 },
             )
         };
@@ -707,9 +900,26 @@ impl Job<'_> {
 
     /// The result for distribution `d`, or its first error.
     fn distribution<E: Compute>(&self, d: usize, split: bool) -> Result<f64, KernelError> {
+        let value = match self.measure {
+            Measure::JensenShannon => self.jensen_shannon::<E>(d, split)?,
+            Measure::Renyi | Measure::Tsallis => self.power_family::<E>(d, split)?,
+            shannon => self.shannon::<E>(d, split, shannon)?,
+        };
+        Ok(match self.options.base {
+            Some(base) => value / base.ln(),
+            None => value,
+        })
+    }
+
+    /// A single-pass measure of distribution `d`, in nats.
+    fn shannon<E: Compute>(
+        &self,
+        d: usize,
+        split: bool,
+        measure: Measure,
+    ) -> Result<f64, KernelError> {
         let opts = &self.options;
-        let binary = self.measure.is_binary();
-        let leaf = self.sums::<E>(d, split, [E::ONE, E::ONE]);
+        let leaf = self.sums::<E>(d, split, Pass::plain(measure.term()));
         if leaf.suspicious {
             // Rare: find the first offending entry. Only NaN under "propagate" gets through.
             self.diagnose(d)?;
@@ -717,27 +927,29 @@ impl Job<'_> {
         }
         let mut sums = leaf.sums;
         if opts.normalize {
-            if sums.mass_p == 0.0 {
-                return Err(KernelError::ZeroMass {
-                    arg: Arg::P,
-                    distribution: d,
-                });
-            }
-            if binary && sums.mass_q == 0.0 {
-                return Err(KernelError::ZeroMass {
-                    arg: Arg::Q,
-                    distribution: d,
-                });
-            }
+            self.check_masses(d, [sums.mass_p, sums.mass_q])?;
             if self.out_of_range::<E>(&sums) {
-                sums = self.rescaled::<E>(d, split, sums);
+                sums = self.rescaled::<E>(d, split, measure, sums);
             }
         }
-        let value = sums.finish(self.measure, opts.normalize);
-        Ok(match opts.base {
-            Some(base) => value / base.ln(),
-            None => value,
-        })
+        Ok(sums.finish(measure, opts.normalize))
+    }
+
+    /// A zero mass of p, then of q, is an error.
+    fn check_masses(&self, d: usize, masses: [f64; 2]) -> Result<(), KernelError> {
+        if masses[0] == 0.0 {
+            return Err(KernelError::ZeroMass {
+                arg: Arg::P,
+                distribution: d,
+            });
+        }
+        if self.binary && masses[1] == 0.0 {
+            return Err(KernelError::ZeroMass {
+                arg: Arg::Q,
+                distribution: d,
+            });
+        }
+        Ok(())
     }
 
     /// Whether the sums may have overflowed or lost precision to subnormals; normalised measures
@@ -751,30 +963,190 @@ impl Job<'_> {
 
     /// Recomputes distribution `d` with p and q scaled by powers of two that bring their masses
     /// near 1. A mass that overflowed is first measured at a scale of 2^-600.
-    fn rescaled<E: Compute>(&self, d: usize, split: bool, sums: Partial) -> Partial {
+    fn rescaled<E: Compute>(
+        &self,
+        d: usize,
+        split: bool,
+        measure: Measure,
+        sums: Partial,
+    ) -> Partial {
         let exponent = |mass: f64| -> Option<i32> {
             (mass.is_finite() && mass > 0.0).then(|| mass.log2().floor() as i32)
         };
         let mut exps = [exponent(sums.mass_p), exponent(sums.mass_q)];
+        let term = measure.term();
         if exps.iter().any(Option::is_none) {
-            let shrink = |e: Option<i32>| if e.is_none() { -600 } else { 0 };
+            let shrink = |e: Option<i32>| if e.is_none() { -RESCALE } else { 0 };
             let probe = self.sums::<E>(
                 d,
                 split,
-                [
-                    E::power_of_two(shrink(exps[0])),
-                    E::power_of_two(shrink(exps[1])),
-                ],
+                Pass {
+                    term,
+                    scale: [
+                        E::power_of_two(shrink(exps[0])),
+                        E::power_of_two(shrink(exps[1])),
+                    ],
+                    extra: Extra::NONE,
+                },
             );
             let masses = [probe.sums.mass_p, probe.sums.mass_q];
             for (e, mass) in exps.iter_mut().zip(masses) {
                 if e.is_none() {
-                    *e = exponent(mass).map(|e| e + 600);
+                    *e = exponent(mass).map(|e| e + RESCALE);
                 }
             }
         }
         let scale = exps.map(|e| E::power_of_two(-e.unwrap_or(0)));
-        self.sums::<E>(d, split, scale).sums
+        self.sums::<E>(
+            d,
+            split,
+            Pass {
+                term,
+                scale,
+                extra: Extra::NONE,
+            },
+        )
+        .sums
+    }
+
+    /// The first pass of a two-pass measure: masses, count and peak, at a scale that keeps them
+    /// in range. `None` when a NaN is to propagate.
+    fn masses<E: Compute>(&self, d: usize, split: bool) -> Result<Option<Masses>, KernelError> {
+        let term = if self.binary { MASS_PQ } else { MASS };
+        let first = self.sums::<E>(d, split, Pass::plain(term));
+        if first.suspicious {
+            self.diagnose(d)?;
+            return Ok(None);
+        }
+        let mut sums = first.sums;
+        let mut scale = [1.0, 1.0];
+        let mut again = false;
+        for (s, mass) in scale.iter_mut().zip([sums.mass_p, sums.mass_q]) {
+            if mass > 0.0 && !(MASS_RANGE[0]..=MASS_RANGE[1]).contains(&mass) {
+                *s = pow2(if mass > 1.0 { -RESCALE } else { RESCALE });
+                again = true;
+            }
+        }
+        if again {
+            let pass = Pass {
+                term,
+                scale: scale.map(E::from_f64),
+                extra: Extra::NONE,
+            };
+            sums = self.sums::<E>(d, split, pass).sums;
+        }
+        Ok(Some(Masses {
+            scale,
+            mass: [sums.mass_p, sums.mass_q],
+            peak: sums.peak,
+            count: sums.core,
+        }))
+    }
+
+    /// Jensen-Shannon divergence of distribution `d`, in nats.
+    fn jensen_shannon<E: Compute>(&self, d: usize, split: bool) -> Result<f64, KernelError> {
+        if !self.options.normalize {
+            let leaf = self.sums::<E>(d, split, Pass::plain(JENSEN_SHANNON));
+            if leaf.suspicious {
+                self.diagnose(d)?;
+                return Ok(f64::NAN);
+            }
+            return Ok(0.5 * leaf.sums.core);
+        }
+        let Some(masses) = self.masses::<E>(d, split)? else {
+            return Ok(f64::NAN);
+        };
+        self.check_masses(d, masses.mass)?;
+        let pass = Pass {
+            term: JENSEN_SHANNON,
+            scale: masses.scale.map(E::from_f64),
+            extra: Extra {
+                post: masses.mass.map(|mass| 1.0 / mass),
+                order: 1.0,
+            },
+        };
+        let core = self.sums::<E>(d, split, pass).sums.core;
+        // Rounding must not leave [0, ln 2], where the divergence of two distributions lies.
+        Ok((0.5 * core).clamp(0.0, std::f64::consts::LN_2))
+    }
+
+    /// Renyi or Tsallis entropy of distribution `d`, in nats.
+    fn power_family<E: Compute>(&self, d: usize, split: bool) -> Result<f64, KernelError> {
+        let order = self.options.order;
+        let normalize = self.options.normalize;
+        if order == 1.0 {
+            // Both are Shannon's entropy at order 1.
+            return self.shannon::<E>(d, split, Measure::Entropy);
+        }
+        let Some(masses) = self.masses::<E>(d, split)? else {
+            return Ok(f64::NAN);
+        };
+        if masses.count == 0.0 {
+            return Err(KernelError::ZeroMass {
+                arg: Arg::P,
+                distribution: d,
+            });
+        }
+        let ln_peak = masses.ln_peak(normalize);
+        // ln sum p^order, over the positive entries of the (normalised) distribution.
+        let ln_power_sum = if order == 0.0 {
+            masses.count.ln()
+        } else if order == f64::INFINITY {
+            if self.measure == Measure::Tsallis {
+                return Ok(0.0);
+            }
+            return Ok(if normalize {
+                (-ln_peak).max(0.0)
+            } else {
+                -ln_peak
+            });
+        } else {
+            let pass = Pass {
+                term: POWER,
+                scale: [E::from_f64(masses.scale[0]), E::ONE],
+                extra: Extra {
+                    post: [1.0 / masses.peak, 1.0],
+                    order,
+                },
+            };
+            // sum (p / max)^order: at least 1 (the max itself), at most the count.
+            let scaled = self.sums::<E>(d, split, pass).sums.core;
+            order * ln_peak + scaled.ln()
+        };
+        // Near order 1 both divide a small log by 1 - order: their relative error grows like
+        // eps / |1 - order| (order 1 itself is computed as Shannon's entropy).
+        let value = if self.measure == Measure::Renyi {
+            ln_power_sum / (1.0 - order)
+        } else {
+            -ln_power_sum.exp_m1() / (order - 1.0)
+        };
+        // Both are >= 0 for a normalised distribution: rounding must not make them negative.
+        Ok(if normalize { value.max(0.0) } else { value })
+    }
+
+    /// The raw sums of `kind` over distribution `d` (NaN sums for a NaN under "propagate").
+    fn partial<E: Compute>(
+        &self,
+        d: usize,
+        split: bool,
+        kind: SumKind,
+    ) -> Result<Partial, KernelError> {
+        let term = match kind {
+            SumKind::Mass if self.binary => MASS_PQ,
+            SumKind::Mass => MASS,
+            SumKind::Shannon(measure) => measure.term(),
+        };
+        let leaf = self.sums::<E>(d, split, Pass::plain(term));
+        if leaf.suspicious {
+            self.diagnose(d)?;
+            return Ok(Partial {
+                mass_p: f64::NAN,
+                mass_q: f64::NAN,
+                core: f64::NAN,
+                peak: f64::NAN,
+            });
+        }
+        Ok(leaf.sums)
     }
 
     /// Scans distribution `d` for its first offending entry: p first, then q. Returns `Ok` when
@@ -783,7 +1155,7 @@ impl Job<'_> {
         let bases = self.bases(d);
         let omit = self.options.nan_policy == NanPolicy::Omit;
         let raise_nan = self.options.nan_policy == NanPolicy::Raise;
-        let binary = self.measure.is_binary();
+        let binary = self.binary;
         let args: &[(Arg, &Input)] = if binary {
             &[(Arg::P, self.p), (Arg::Q, self.q)]
         } else {
@@ -843,19 +1215,21 @@ impl Job<'_> {
     }
 
     /// Fills `out[i]` with distribution `offset + i`; stops at its first error.
-    fn run_range<E: Compute>(
+    fn run_range<T, F: Each<T>>(
         &self,
         offset: usize,
-        out: &mut [f64],
+        out: &mut [T],
         split: bool,
+        each: &F,
     ) -> Result<(), KernelError> {
         for (i, slot) in out.iter_mut().enumerate() {
-            *slot = self.distribution::<E>(offset + i, split)?;
+            *slot = each(self, offset + i, split)?;
         }
         Ok(())
     }
 
-    fn run<E: Compute>(&self, out: &mut [f64]) -> Result<(), KernelError> {
+    /// Fills `out` (one slot per distribution) with `each`, on the pool when it pays.
+    fn run<T: Send, F: Each<T>>(&self, out: &mut [T], each: F) -> Result<(), KernelError> {
         let distributions = out.len();
         let entries = distributions.saturating_mul(self.reduce_len);
         let threads = if self.options.parallel {
@@ -864,7 +1238,7 @@ impl Job<'_> {
             1
         };
         if threads == 1 || entries < SERIAL_ENTRIES {
-            return self.run_range::<E>(0, out, false);
+            return self.run_range(0, out, false, &each);
         }
         let leaves = self.reduce_len.div_ceil(self.leaf_len);
         if distributions >= 4 * threads || leaves <= SERIAL_LEAVES {
@@ -873,31 +1247,33 @@ impl Job<'_> {
             let first_error = parallel::install(|| {
                 out.par_chunks_mut(per_chunk)
                     .enumerate()
-                    .filter_map(|(c, chunk)| self.run_range::<E>(c * per_chunk, chunk, false).err())
+                    .filter_map(|(c, chunk)| {
+                        self.run_range(c * per_chunk, chunk, false, &each).err()
+                    })
                     .min_by_key(|e| e.distribution())
             })?;
             return first_error.map_or(Ok(()), Err);
         }
         // Few long distributions: split each one across the pool.
-        parallel::install(|| self.run_range::<E>(0, out, true))?
+        parallel::install(|| self.run_range(0, out, true, &each))?
     }
 }
 
-/// Computes `measure` for every distribution of `p` (and `q`), writing one value per
-/// distribution (C order over the batch shape) to `out`.
-///
-/// `q` is required for cross-entropy and KL and ignored for entropy. Float32 inputs (with a
-/// float32 or absent `q`) are computed in float32 lanes and accumulated in float64; everything
-/// else is computed in float64. Errors name the first offending distribution (lowest index) and,
-/// within it, the first offending entry of p, then of q, then a zero mass of p, then of q.
-pub fn reduce(
+/// A per-distribution computation of a job: `(job, distribution, split)` to one `T`.
+trait Each<T>: Fn(&Job<'_>, usize, bool) -> Result<T, KernelError> + Sync {}
+
+impl<T, F: Fn(&Job<'_>, usize, bool) -> Result<T, KernelError> + Sync> Each<T> for F {}
+
+/// Checks shapes and options and builds the job (q is p for unary work).
+fn job<'a>(
     measure: Measure,
-    p: &Input,
-    q: Option<&Input>,
+    binary: bool,
+    p: &'a Input<'a>,
+    q: Option<&'a Input<'a>>,
     options: &Options,
-    out: &mut [f64],
-) -> Result<(), KernelError> {
-    let q = match (measure.is_binary(), q) {
+    outputs: usize,
+) -> Result<Job<'a>, KernelError> {
+    let q = match (binary, q) {
         (true, Some(q)) => q,
         (true, None) => {
             return Err(KernelError::Layout(format!(
@@ -916,10 +1292,9 @@ pub fn reduce(
         )));
     }
     let distributions: usize = p.batch_shape().iter().product();
-    if out.len() != distributions {
+    if outputs != distributions {
         return Err(KernelError::Layout(format!(
-            "out has {} slots for {distributions} distributions",
-            out.len()
+            "out has {outputs} slots for {distributions} distributions"
         )));
     }
     if let Some(base) = options.base {
@@ -929,19 +1304,81 @@ pub fn reduce(
             )));
         }
     }
-    let in_f32 = p.is_f32() && q.is_f32();
-    let job = Job {
+    if matches!(measure, Measure::Renyi | Measure::Tsallis) && !(options.order >= 0.0) {
+        return Err(KernelError::Layout(format!(
+            "the order of {measure:?} must be >= 0 (or +inf), not {}",
+            options.order
+        )));
+    }
+    Ok(Job {
         measure,
+        binary,
         p,
         q,
         options: *options,
         reduce_len: p.reduce_len(),
         leaf_len: leaf_len(f64_lanes(options.level)),
-    };
-    if in_f32 {
-        job.run::<f32>(out)
+    })
+}
+
+/// Computes `measure` for every distribution of `p` (and `q`), writing one value per
+/// distribution (C order over the batch shape) to `out`.
+///
+/// `q` is required for the binary measures (cross-entropy, KL, Jensen-Shannon) and ignored by
+/// the others. Float32 inputs (with a float32 or absent `q`) of the single-pass measures are
+/// computed in float32 lanes and accumulated in float64; everything else is computed in float64.
+/// Errors name the first offending distribution (lowest index) and, within it, the first
+/// offending entry of p, then of q, then a zero mass of p, then of q.
+pub fn reduce(
+    measure: Measure,
+    p: &Input,
+    q: Option<&Input>,
+    options: &Options,
+    out: &mut [f64],
+) -> Result<(), KernelError> {
+    let job = job(measure, measure.is_binary(), p, q, options, out.len())?;
+    if measure.is_shannon() && p.is_f32() && job.q.is_f32() {
+        job.run(out, |job: &Job<'_>, d, split| {
+            job.distribution::<f32>(d, split)
+        })
     } else {
-        job.run::<f64>(out)
+        job.run(out, |job: &Job<'_>, d, split| {
+            job.distribution::<f64>(d, split)
+        })
+    }
+}
+
+/// The raw, mergeable sums of `kind` for every distribution of `p` (and `q`): what streaming and
+/// distributed reductions combine with [`Partial::combine`] and finish with [`Partial::finish`].
+///
+/// Entries are checked as by [`reduce`] (zero masses are not errors here); a NaN under
+/// "propagate" makes all sums of its distribution NaN. `options.normalize` and `base` are not
+/// used.
+pub fn partial_sums(
+    kind: SumKind,
+    p: &Input,
+    q: Option<&Input>,
+    options: &Options,
+    out: &mut [Partial],
+) -> Result<(), KernelError> {
+    let (measure, binary) = match kind {
+        SumKind::Mass => (Measure::Entropy, q.is_some()),
+        SumKind::Shannon(measure) if measure.is_shannon() => (measure, measure.is_binary()),
+        SumKind::Shannon(measure) => {
+            return Err(KernelError::Layout(format!(
+                "{measure:?} has no single-pass partial sums"
+            )))
+        }
+    };
+    let job = job(measure, binary, p, q, options, out.len())?;
+    if matches!(kind, SumKind::Shannon(_)) && p.is_f32() && job.q.is_f32() {
+        job.run(out, |job: &Job<'_>, d, split| {
+            job.partial::<f32>(d, split, kind)
+        })
+    } else {
+        job.run(out, |job: &Job<'_>, d, split| {
+            job.partial::<f64>(d, split, kind)
+        })
     }
 }
 

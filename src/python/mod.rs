@@ -5,12 +5,12 @@
 //! (axes, broadcasting, dtype rules) happens once, in `entropykit._api`.
 
 use crate::error::KernelError;
-use crate::kernels::{self, Measure, NanPolicy, Options};
+use crate::kernels::{self, Measure, NanPolicy, Options, Partial, SumKind};
 use crate::strided::{Element, Input, Strided};
 use crate::{parallel, SimdLevel};
 use numpy::{
-    PyArray1, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArray,
-    PyUntypedArrayMethods,
+    PyArray1, PyArray2, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn,
+    PyUntypedArray, PyUntypedArrayMethods,
 };
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -129,6 +129,9 @@ fn parse_measure(name: &str) -> PyResult<Measure> {
         "entropy" => Ok(Measure::Entropy),
         "cross_entropy" => Ok(Measure::CrossEntropy),
         "kl_divergence" => Ok(Measure::KlDivergence),
+        "jensen_shannon" => Ok(Measure::JensenShannon),
+        "renyi" => Ok(Measure::Renyi),
+        "tsallis" => Ok(Measure::Tsallis),
         _ => Err(PyValueError::new_err(format!("unknown measure {name:?}"))),
     }
 }
@@ -147,9 +150,10 @@ fn parse_nan_policy(name: &str) -> PyResult<NanPolicy> {
 /// Reduces each distribution of `p` (and `q`) to one float64.
 ///
 /// `p` and `q` are arrays of equal shape (broadcast views are fine) whose first `batch_dims`
-/// dimensions index distributions and whose remaining dimensions are reduced.
+/// dimensions index distributions and whose remaining dimensions are reduced. `order` is the
+/// Renyi / Tsallis order.
 #[pyfunction]
-#[pyo3(signature = (measure, p, q, batch_dims, normalize, nan_policy, base))]
+#[pyo3(signature = (measure, p, q, batch_dims, normalize, nan_policy, base, order=2.0))]
 #[allow(clippy::too_many_arguments)]
 fn reduce<'py>(
     py: Python<'py>,
@@ -160,6 +164,7 @@ fn reduce<'py>(
     normalize: bool,
     nan_policy: &str,
     base: Option<f64>,
+    order: f64,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let measure = parse_measure(measure)?;
     let options = Options {
@@ -168,6 +173,7 @@ fn reduce<'py>(
         base,
         level: SimdLevel::current(),
         parallel: true,
+        order,
     };
     let p = borrow(p)?;
     let q = q.map(borrow).transpose()?;
@@ -181,6 +187,47 @@ fn reduce<'py>(
         })
         .map_err(to_pyerr)?;
     Ok(PyArray1::from_vec(py, out))
+}
+
+/// The raw mergeable sums of each distribution, as rows `(mass_p, mass_q, core, peak)`.
+///
+/// `kind` is "mass" (core = the number of positive p entries, peak = the largest p entry) or a
+/// single-pass measure ("entropy", "cross_entropy", "kl_divergence": core = the sum of its term).
+#[pyfunction]
+#[pyo3(signature = (kind, p, q, batch_dims, nan_policy))]
+fn partial_sums<'py>(
+    py: Python<'py>,
+    kind: &str,
+    p: &Bound<'py, PyAny>,
+    q: Option<&Bound<'py, PyAny>>,
+    batch_dims: usize,
+    nan_policy: &str,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let kind = match kind {
+        "mass" => SumKind::Mass,
+        measure => SumKind::Shannon(parse_measure(measure)?),
+    };
+    let options = Options {
+        nan_policy: parse_nan_policy(nan_policy)?,
+        level: SimdLevel::current(),
+        ..Options::default()
+    };
+    let p = borrow(p)?;
+    let q = q.map(borrow).transpose()?;
+    let p = p.input(batch_dims)?;
+    let q = q.as_ref().map(|q| q.input(batch_dims)).transpose()?;
+    let distributions: usize = p.batch_shape().iter().product();
+    let rows = py
+        .detach(|| {
+            let mut out = vec![Partial::default(); distributions];
+            kernels::partial_sums(kind, &p, q.as_ref(), &options, &mut out).map(|()| out)
+        })
+        .map_err(to_pyerr)?;
+    let flat: Vec<f64> = rows
+        .iter()
+        .flat_map(|s| [s.mass_p, s.mass_q, s.core, s.peak])
+        .collect();
+    PyArray1::from_vec(py, flat).reshape([distributions, 4])
 }
 
 /// A plain multithreaded sum of a 1-D contiguous float array: the benchmark's bandwidth yardstick.
@@ -249,6 +296,7 @@ mod _core {
     use super::{
         available_simd_levels, get_num_threads,
         logits::{binary_rows, log_softmax_rows, logits_rows},
-        reduce, set_num_threads, set_simd_level, simd_level, stream_sum, KernelInputError,
+        partial_sums, reduce, set_num_threads, set_simd_level, simd_level, stream_sum,
+        KernelInputError,
     };
 }

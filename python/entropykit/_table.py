@@ -1,0 +1,153 @@
+"""Rules shared by both twins for the measures of a joint table and of a weighted mixture: which
+axes hold the table, how the entropies combine into each measure, how weights are checked.
+
+Both twins compute the entropies H(X, Y), H(X), H(Y) (in nats) their own way and hand them to
+:func:`combine`, so that the two agree on every clamp, convention and shape.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._args import InvalidDistributionError
+
+__all__ = [
+    "NMI_METHODS",
+    "check_weights",
+    "combine",
+    "table_axes",
+    "table_result",
+    "zero_mass_error",
+]
+
+NMI_METHODS = ("arithmetic", "geometric", "min", "max")
+
+
+def table_axes(func: str, ndim: int, axis: Any) -> tuple[int, int]:
+    """The (X, Y) axes of the joint table: two distinct axes of an array with ``ndim`` >= 2."""
+    if ndim < 2:
+        raise ValueError(
+            f"{func}: pxy must have at least 2 dimensions (a joint table of X and Y), not {ndim}"
+        )
+    if not isinstance(axis, (tuple, list)) or len(axis) != 2:
+        raise TypeError(f"{func}: axis must be a pair of ints (X axis, Y axis), not {axis!r}")
+    axes = []
+    for item in axis:
+        if isinstance(item, (bool, np.bool_)):
+            raise TypeError(f"{func}: axis must be a pair of ints, not {axis!r}")
+        try:
+            a = operator.index(item)
+        except TypeError:
+            raise TypeError(f"{func}: axis must be a pair of ints, not {axis!r}") from None
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(a, ndim, func)
+        axes.append(a % ndim)
+    if axes[0] == axes[1]:
+        raise ValueError(f"{func}: the X and Y axes must differ, not {axis!r}")
+    return axes[0], axes[1]
+
+
+def zero_mass_error(func: str, index: tuple[int, ...]) -> InvalidDistributionError:
+    where = f"the table at index {index}" if index else "the table"
+    return InvalidDistributionError(
+        f"{func}: pxy has zero total mass in {where}; it cannot be normalized",
+        "zero_mass",
+        "pxy",
+        index,
+    )
+
+
+def combine(
+    func: str,
+    h_xy: npt.NDArray[np.float64],
+    h_x: npt.NDArray[np.float64],
+    h_y: npt.NDArray[np.float64],
+    base: float | None,
+    given: str = "y",
+    method: str = "arithmetic",
+) -> npt.NDArray[np.float64]:
+    """The measure ``func`` from the entropies in nats (rounding clamped to the measure's range),
+    in ``base``."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if func == "joint_entropy":
+            value = h_xy
+        elif func == "mutual_information":
+            value = np.maximum(h_x + h_y - h_xy, 0.0)
+        elif func == "conditional_entropy":
+            value = np.maximum(h_xy - (h_y if given == "y" else h_x), 0.0)
+        elif func == "variation_of_information":
+            value = np.maximum(2.0 * h_xy - h_x - h_y, 0.0)
+        else:
+            mi = np.maximum(h_x + h_y - h_xy, 0.0)
+            if method == "arithmetic":
+                norm = 0.5 * (h_x + h_y)
+            elif method == "geometric":
+                norm = np.sqrt(h_x * h_y)
+            elif method == "min":
+                norm = np.minimum(h_x, h_y)
+            else:
+                norm = np.maximum(h_x, h_y)
+            # Both marginals certain: identical (one-cluster) labelings, NMI 1 as in scikit-learn.
+            # A zero normaliser otherwise means MI = 0.
+            both_certain = (h_x == 0) & (h_y == 0)
+            ratio = np.where(norm > 0, mi / np.where(norm > 0, norm, 1.0), 0.0)
+            value = np.where(both_certain, 1.0, np.clip(ratio, 0.0, 1.0))
+            value = np.where(np.isnan(h_xy + h_x + h_y), np.nan, value)
+            return np.asarray(value, dtype=np.float64)  # a ratio: the base cancels
+    value = np.asarray(value, dtype=np.float64)
+    return value / math.log(base) if base is not None else value
+
+
+def check_given(func: str, given: Any) -> str:
+    if given not in ("x", "y"):
+        raise ValueError(f"{func}: given must be 'x' or 'y', not {given!r}")
+    return str(given)
+
+
+def check_method(func: str, method: Any) -> str:
+    if method not in NMI_METHODS:
+        raise ValueError(
+            f"{func}: method must be one of {', '.join(map(repr, NMI_METHODS))}, not {method!r}"
+        )
+    return str(method)
+
+
+def table_result(
+    value: npt.NDArray[np.float64], axes: tuple[int, int], keepdims: bool
+) -> np.ndarray | np.float64:
+    """``value`` (shaped as the batch) with the table axes kept as size 1 if asked; a float64
+    scalar for a single table."""
+    if keepdims:
+        return np.expand_dims(value, tuple(sorted(axes)))
+    if value.ndim == 0:
+        scalar: np.float64 = value[()]
+        return scalar
+    return value
+
+
+def check_weights(func: str, weights: Any, n: int) -> npt.NDArray[np.float64]:
+    """Mixture weights: ``None`` (uniform) or ``n`` finite entries >= 0 with a positive sum,
+    returned normalised."""
+    if weights is None:
+        if n == 0:
+            raise ValueError(f"{func}: ps holds no distributions")
+        return np.full(n, 1.0 / n)
+    w = np.asarray(weights)
+    if w.dtype.kind not in "fiu":
+        raise TypeError(f"{func}: weights have dtype {w.dtype}; expected floats or integers")
+    if w.shape != (n,):
+        raise ValueError(f"{func}: weights have shape {w.shape}; expected ({n},), one per row")
+    w = w.astype(np.float64)
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"{func}: weights[{i}] = {w[i]!r}; weights must be finite and >= 0")
+    total = w.sum()
+    if total == 0:
+        raise ValueError(f"{func}: weights sum to 0")
+    return w / total
