@@ -266,10 +266,8 @@ def data_error(
             else ()
         )
         where = f"the distribution at index {index}" if index else "the distribution"
-        message = (
-            f"{func}: {arg} has zero total mass in {where}; "
-            "it cannot be normalized (normalize=True)"
-        )
+        why = "it cannot be normalized (normalize=True)" if prep.normalize else "no entry is > 0"
+        message = f"{func}: {arg} has zero total mass in {where}; {why}"
         return InvalidDistributionError(message, kind, arg, index)
     arg_array = prep.arrays[which]
     index = _entry_index(prep, arg_array.shape, distribution, position)

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from ._args import as_input_array, check_base, check_nan_policy, prepare
 from ._family import check_order
+from ._reference_rows import Result, checked_rows
 from ._table import (
     check_given,
     check_method,
@@ -20,7 +21,6 @@ from ._table import (
     table_result,
     zero_mass_error,
 )
-from ._reference_rows import Result, checked_rows
 
 __all__ = [
     "conditional_entropy",
@@ -90,10 +90,12 @@ def _js(prep: Any) -> np.ndarray:
             p = p / mass_p[:, None]
             q = q / mass_q[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
-        m = 0.5 * (p + q)
-        safe_m = np.where(m > 0, m, 1.0)
-        terms = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0) / safe_m), 0.0)
-        terms += np.where(q > 0, q * np.log(np.where(q > 0, q, 1.0) / safe_m), 0.0)
+        # Differences of logs, not logs of ratios, and ln m = ln(p + q) - ln 2: a ratio or a
+        # half of subnormals can round to 0.
+        log_m = np.log(np.where(p + q > 0, p + q, 1.0)) - math.log(2.0)
+        terms = np.where(p > 0, p * (np.log(np.where(p > 0, p, 1.0)) - log_m), 0.0)
+        terms += np.where(q > 0, q * (np.log(np.where(q > 0, q, 1.0)) - log_m), 0.0)
+        terms = np.where(p == q, 0.0, terms)  # equal entries contribute exactly 0
         value = 0.5 * terms.sum(axis=1)
     if prep.normalize:
         value = np.clip(value, 0.0, math.log(2.0))
@@ -179,7 +181,9 @@ def _power_family(func: str, prep: Any, order: float) -> np.ndarray:
             if func == "renyi_entropy":
                 value = -ln_peak if ln_sum is None else ln_sum / (1.0 - order)
             else:
-                value = np.zeros_like(ln_peak) if ln_sum is None else -np.expm1(ln_sum) / (order - 1)
+                value = (
+                    np.zeros_like(ln_peak) if ln_sum is None else -np.expm1(ln_sum) / (order - 1)
+                )
     if prep.normalize:
         value = np.maximum(value, 0.0)
     value = np.where(rows.has_nan, np.nan, value)
@@ -249,16 +253,17 @@ def perplexity(
     >>> round(float(reference.perplexity([1, 1, 1, 1])), 12)
     4.0
     """
-    from .reference import entropy  # the twin of the entropy it exponentiates
+    from .reference import _reduce  # the twin of the entropy it exponentiates
 
-    prepare("perplexity", p, None, axis, keepdims, normalize, nan_policy, base)
-    h = entropy(p, axis=axis, keepdims=keepdims, normalize=normalize, nan_policy=nan_policy)
+    prep = prepare("perplexity", p, None, axis, keepdims, normalize, nan_policy, base)
+    prep.base = None
+    h = _reduce("entropy", prep)
     return np.exp(h)
 
 
 def _table_entropies(
     func: str, pxy: ArrayLike, axis: Any, nan_policy: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]:
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, np.ndarray], tuple[int, int]]:
     arr = as_input_array(pxy, "pxy", func)
     x_axis, y_axis = table_axes(func, arr.ndim, axis)
     prep = prepare(func, arr, None, y_axis, False, True, nan_policy, None, names=("pxy",))
@@ -270,16 +275,19 @@ def _table_entropies(
     if zero.any():
         index = np.unravel_index(int(np.argmax(zero)), zero.shape) if zero.ndim else ()
         raise zero_mass_error(func, tuple(int(i) for i in index))
-    big = np.isinf(mass)
-    if big.any():
-        tables = np.where(big[..., None, None], np.ldexp(tables, -600), tables)
-        mass = tables.sum(axis=(-2, -1))
+    # The same power-of-two scalings as the kernel path (exact; entropies ignore scale).
+    if np.isinf(mass).any():
+        tables = np.ldexp(tables, -600)
+    elif ((mass > 0) & (mass < 2.0**-500)).any():
+        tables = np.ldexp(tables, 600)
+    mass = tables.sum(axis=(-2, -1))
     with np.errstate(invalid="ignore", divide="ignore"):
         pn = tables / mass[..., None, None]
     h_xy = np.maximum(-_xlogx(pn).sum(axis=(-2, -1)), 0.0)
     h_x = np.maximum(-_xlogx(pn.sum(axis=-1)).sum(axis=-1), 0.0)
     h_y = np.maximum(-_xlogx(pn.sum(axis=-2)).sum(axis=-1), 0.0)
-    return h_xy, h_x, h_y, (x_axis, y_axis)
+    supports = ((tables.sum(axis=-1) > 0).sum(axis=-1), (tables.sum(axis=-2) > 0).sum(axis=-1))
+    return (h_xy, h_x, h_y), supports, (x_axis, y_axis)
 
 
 def _table_measure(
@@ -294,8 +302,9 @@ def _table_measure(
 ) -> Result:
     base = check_base(base, func)
     nan_policy = check_nan_policy(nan_policy, func)
-    h_xy, h_x, h_y, axes = _table_entropies(func, pxy, axis, nan_policy)
-    return table_result(combine(func, h_xy, h_x, h_y, base, given, method), axes, keepdims)
+    (h_xy, h_x, h_y), supports, axes = _table_entropies(func, pxy, axis, nan_policy)
+    value = combine(func, h_xy, h_x, h_y, base, supports, given, method)
+    return table_result(value, axes, keepdims)
 
 
 def joint_entropy(
@@ -330,7 +339,7 @@ def mutual_information(
     Examples
     --------
     >>> from entropykit import reference
-    >>> float(reference.mutual_information([[5, 0], [0, 5]], base=2))
+    >>> round(float(reference.mutual_information([[5, 0], [0, 5]], base=2)), 12)
     1.0
     """
     return _table_measure("mutual_information", pxy, base, axis, keepdims, nan_policy)
@@ -370,7 +379,7 @@ def variation_of_information(
     Examples
     --------
     >>> from entropykit import reference
-    >>> float(reference.variation_of_information([[1, 1], [1, 1]], base=2))
+    >>> round(float(reference.variation_of_information([[1, 1], [1, 1]], base=2)), 12)
     2.0
     """
     return _table_measure("variation_of_information", pxy, base, axis, keepdims, nan_policy)
@@ -397,4 +406,3 @@ def normalized_mutual_information(
     return _table_measure(
         "normalized_mutual_information", pxy, base, axis, keepdims, nan_policy, method=method
     )
-

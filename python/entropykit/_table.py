@@ -68,11 +68,20 @@ def combine(
     h_x: npt.NDArray[np.float64],
     h_y: npt.NDArray[np.float64],
     base: float | None,
+    supports: tuple[np.ndarray, np.ndarray],
     given: str = "y",
     method: str = "arithmetic",
 ) -> npt.NDArray[np.float64]:
     """The measure ``func`` from the entropies in nats (rounding clamped to the measure's range),
-    in ``base``."""
+    in ``base``. ``supports`` are the numbers of rows and of columns with positive mass: a
+    marginal with one is certain, and its entropy is exactly 0 whatever the rounding."""
+    x_certain, y_certain = (s <= 1 for s in supports)
+    h_x = np.where(x_certain & ~np.isnan(h_x), 0.0, h_x)
+    h_y = np.where(y_certain & ~np.isnan(h_y), 0.0, h_y)
+    # With one marginal certain the joint entropy is the other's, exactly (so MI is exactly 0
+    # even when the two were computed at different precisions).
+    h_xy = np.where(x_certain & ~np.isnan(h_xy), h_y, h_xy)
+    h_xy = np.where(y_certain & ~np.isnan(h_xy), h_x, h_xy)
     with np.errstate(invalid="ignore", divide="ignore"):
         if func == "joint_entropy":
             value = h_xy
@@ -94,7 +103,7 @@ def combine(
                 norm = np.maximum(h_x, h_y)
             # Both marginals certain: identical (one-cluster) labelings, NMI 1 as in scikit-learn.
             # A zero normaliser otherwise means MI = 0.
-            both_certain = (h_x == 0) & (h_y == 0)
+            both_certain = x_certain & y_certain
             ratio = np.where(norm > 0, mi / np.where(norm > 0, norm, 1.0), 0.0)
             value = np.where(both_certain, 1.0, np.clip(ratio, 0.0, 1.0))
             value = np.where(np.isnan(h_xy + h_x + h_y), np.nan, value)
@@ -146,7 +155,7 @@ def check_weights(func: str, weights: Any, n: int) -> npt.NDArray[np.float64]:
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
         i = int(np.argmax(bad))
-        raise ValueError(f"{func}: weights[{i}] = {w[i]!r}; weights must be finite and >= 0")
+        raise ValueError(f"{func}: weights[{i}] = {float(w[i])!r}; weights must be finite and >= 0")
     total = w.sum()
     if total == 0:
         raise ValueError(f"{func}: weights sum to 0")

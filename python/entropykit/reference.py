@@ -14,13 +14,10 @@ True
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import numpy.typing as npt
 
 from ._args import Prepared, prepare
-from ._reference_rows import Result, checked_rows, fix_scale
 from ._reference_family import (
     conditional_entropy,
     joint_entropy,
@@ -44,6 +41,7 @@ from ._reference_logits import (
     perplexity_from_logits,
     softmax_cross_entropy,
 )
+from ._reference_rows import Result, checked_rows, fix_scale
 
 __all__ = [
     "binary_cross_entropy",
@@ -69,6 +67,7 @@ __all__ = [
     "tsallis_entropy",
     "variation_of_information",
 ]
+
 
 def _reduce(measure: str, prep: Prepared) -> Result:
     binary = measure != "entropy"

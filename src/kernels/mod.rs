@@ -511,10 +511,14 @@ fn step_f64<W: FloatVec<Elem = f64>, const M: u8, const OMIT: bool>(
         KL_DIVERGENCE => term(Measure::KlDivergence, p, ln_f64_positive(p), ln_of_q(q)),
         JENSEN_SHANNON => {
             let (p, q) = (p.mul(extra.post[0]), q.mul(extra.post[1]));
-            let ln_m = ln_f64_positive(p.add(q).mul(W::splat(0.5)));
+            // ln m = ln(p + q) - ln 2: halving a subnormal sum could round it to 0.
+            let ln_m = ln_f64_positive(p.add(q)).sub(W::splat(std::f64::consts::LN_2));
             let from_p = p.mul(ln_f64_positive(p).sub(ln_m));
             let from_q = q.mul(ln_f64_positive(q).sub(ln_m));
-            W::select(p.gt(zero), from_p, zero).add(W::select(q.gt(zero), from_q, zero))
+            let t = W::select(p.gt(zero), from_p, zero).add(W::select(q.gt(zero), from_q, zero));
+            // Equal entries contribute exactly 0 (the logs above need not cancel to the bit), so
+            // identical distributions are exactly 0 apart.
+            W::select(p.eq(q), zero, t)
         }
         MASS | MASS_PQ => {
             acc.peak = W::select(p.gt(acc.peak), p, acc.peak);
@@ -1074,9 +1078,19 @@ impl Job<'_> {
     fn power_family<E: Compute>(&self, d: usize, split: bool) -> Result<f64, KernelError> {
         let order = self.options.order;
         let normalize = self.options.normalize;
-        if order == 1.0 {
+        if order == 1.0 && normalize {
             // Both are Shannon's entropy at order 1.
             return self.shannon::<E>(d, split, Measure::Entropy);
+        }
+        if order == 1.0 {
+            // Unnormalised: -sum p ln p, and no positive entry is an error as at other orders.
+            let leaf = self.sums::<E>(d, split, Pass::plain(ENTROPY));
+            if leaf.suspicious {
+                self.diagnose(d)?;
+                return Ok(f64::NAN);
+            }
+            self.check_masses(d, [leaf.sums.mass_p, 1.0])?;
+            return Ok(-leaf.sums.core);
         }
         let Some(masses) = self.masses::<E>(d, split)? else {
             return Ok(f64::NAN);
@@ -1352,7 +1366,7 @@ pub fn reduce(
 /// distributed reductions combine with [`Partial::combine`] and finish with [`Partial::finish`].
 ///
 /// Entries are checked as by [`reduce`] (zero masses are not errors here); a NaN under
-/// "propagate" makes all sums of its distribution NaN. `options.normalize` and `base` are not
+/// "propagate" makes all sums of its distribution NaN. Terms are computed in f64 for every dtype. `options.normalize` and `base` are not
 /// used.
 pub fn partial_sums(
     kind: SumKind,
@@ -1371,15 +1385,11 @@ pub fn partial_sums(
         }
     };
     let job = job(measure, binary, p, q, options, out.len())?;
-    if matches!(kind, SumKind::Shannon(_)) && p.is_f32() && job.q.is_f32() {
-        job.run(out, |job: &Job<'_>, d, split| {
-            job.partial::<f32>(d, split, kind)
-        })
-    } else {
-        job.run(out, |job: &Job<'_>, d, split| {
-            job.partial::<f64>(d, split, kind)
-        })
-    }
+    // Always f64 terms (float32 entries are widened per leaf): raw sums get combined and
+    // differenced downstream (mutual information), where float32 logs' 1e-8 would show.
+    job.run(out, |job: &Job<'_>, d, split| {
+        job.partial::<f64>(d, split, kind)
+    })
 }
 
 fn f64_lanes(level: SimdLevel) -> usize {
