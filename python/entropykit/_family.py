@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._api import _partials, _run
-from ._args import Prepared, as_input_array, prepare
+from ._args import Prepared, as_input_array, data_error, prepare
 from ._table import (
     check_given,
     check_method,
@@ -161,6 +161,7 @@ def js_divergence_many(
     if arr.ndim != 2:
         raise ValueError(f"{func}: ps must be 2-D (distributions x outcomes), not {arr.ndim}-D")
     prep = prepare(func, arr, None, axis, False, True, "propagate", base, names=("ps",))
+    base, prep.base = prep.base, None  # checked; applied once at the end
     rows = prep.canonical(arr)
     w = check_weights(func, weights, rows.shape[0])
     masses = _partials("mass", prep)[:, 0]
@@ -168,12 +169,12 @@ def js_divergence_many(
         return np.float64(np.nan)
     zero = masses == 0
     if zero.any():
-        from ._args import data_error
-
         raise data_error(prep, "zero_mass", "p", int(np.argmax(zero)), 0, 0.0)
+    # H(m) - sum w_i H(p_i) rather than sum w_i KL(p_i || m): a mixture entry that underflows
+    # to 0 under a tiny positive p_ij would make that KL infinite.
     mixture = _mixture(rows, w, masses)
-    kl = _run("kl_divergence", _rows_against(prep, rows, mixture))
-    value = max(float(np.sum(np.where(w > 0, w * kl, 0.0))), 0.0)
+    own = _run("entropy", prep)
+    value = max(float(_run("entropy", _whole(prep, mixture)) - np.dot(w, own)), 0.0)
     return np.float64(value / math.log(base) if base is not None else value)
 
 
@@ -191,19 +192,9 @@ def _mixture(
     return mixture
 
 
-def _rows_against(prep: Prepared, rows: np.ndarray, mixture: np.ndarray) -> Prepared:
-    """The KL job of each row against the mixture (broadcast, not copied)."""
-    return prepare(
-        prep.func,
-        rows,
-        mixture,
-        -1,
-        False,
-        True,
-        "propagate",
-        None,
-        names=("ps", "mixture"),
-    )
+def _whole(prep: Prepared, mixture: np.ndarray) -> Prepared:
+    """The entropy job of the mixture, as one distribution (base applied by the caller)."""
+    return prepare(prep.func, mixture, None, -1, False, True, "propagate", None, names=("ps",))
 
 
 def renyi_entropy(
