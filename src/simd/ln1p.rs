@@ -1,0 +1,109 @@
+//! Vector ln(1 + u) for f64 and f32, in the style of fdlibm's `s_log1p.c`, on the same reduction
+//! and minimax polynomial as [`super::ln`].
+//!
+//! w = 1 + u is rounded, so ln(w) alone would lose the low bits of u. With w = 2^k m and
+//! m in [sqrt(1/2), sqrt(2)): when k = 0, w is near 1 and f = u itself is used (exact, so tiny u
+//! give u); otherwise f = m - 1 and the rounding error of w enters as the first-order correction
+//! c = (u - (w - 1)) / w, added to the low part of k ln 2. The result is within about an ulp of
+//! the platform `ln_1p`. u = -1 gives -inf, u < -1 and NaN give NaN, +inf gives +inf.
+//!
+//! [`ln_corrected`] exposes the core for callers that already have a reduced argument (the
+//! elementwise `rel_entr` takes ln1p of (x - y) / y or ln of x / y in one polynomial evaluation).
+
+use super::ln::VectorLn;
+use super::{map_slice, Elementwise, FloatVec, Real, SimdLevel};
+
+/// The element types that have a vector ln1p: ln 2 split as fdlibm does.
+pub trait VectorLn1p: VectorLn {
+    /// ln 2 = `LN2[0]` + `LN2[1]`, the high part exact times any exponent.
+    const LN2: [Self; 2];
+}
+
+impl VectorLn1p for f64 {
+    const LN2: [f64; 2] = [
+        f64::from_bits(0x3fe6_2e42_fee0_0000),
+        f64::from_bits(0x3dea_39ef_3579_3c76),
+    ];
+}
+
+impl VectorLn1p for f32 {
+    const LN2: [f32; 2] = [f32::from_bits(0x3f31_7180), f32::from_bits(0x3717_f7d1)];
+}
+
+/// k ln 2 + ln(1 + f) + c for |f| <= sqrt(2) - 1 and a small correction `c` (fdlibm's final
+/// assembly: k ln2_hi - ((hfsq - (s (hfsq + R) + (k ln2_lo + c))) - f)).
+#[inline(always)]
+pub fn ln_corrected<V: FloatVec>(f: V, k: V, c: V) -> V
+where
+    V::Elem: VectorLn1p,
+{
+    let [ln2_hi, ln2_lo] = <V::Elem as VectorLn1p>::LN2;
+    let one = V::splat(V::Elem::ONE);
+    let s = f.div_approx(one.add(one).add(f));
+    let z = s.mul(s);
+    let w = z.mul(z);
+    let r = V::Elem::poly(z, w);
+    let half_f2 = f.mul(f).mul(V::splat(V::Elem::from_f64(0.5)));
+    let low = k.mul_add(V::splat(ln2_lo), c);
+    let inner = s.mul_add(half_f2.add(r), low);
+    k.mul(V::splat(ln2_hi)).sub(half_f2.sub(inner).sub(f))
+}
+
+/// `(f, c)` for ln(1 + u) = k ln 2 + ln(1 + f) + c, given u > -1 finite, w = fl(1 + u) and its
+/// split w = 2^k m (other lanes unspecified).
+#[inline(always)]
+pub fn ln1p_parts<V: FloatVec>(u: V, w: V, m: V, k: V) -> (V, V)
+where
+    V::Elem: VectorLn1p,
+{
+    let zero = V::splat(V::Elem::ZERO);
+    let one = V::splat(V::Elem::ONE);
+    let near_one = k.eq(zero);
+    // The rounding error of w, relative to w: for k > 0 (w >= sqrt 2) 1 - (w - u) is the exact
+    // one, for k < 0 (w < sqrt(1/2), u < -0.29) u - (w - 1) is.
+    let err = V::select(k.gt(zero), one.sub(w.sub(u)), u.sub(w.sub(one)));
+    let c = V::select(near_one, zero, err.div(w));
+    let f = V::select(near_one, u, m.sub(one));
+    (f, c)
+}
+
+/// ln(1 + u) of each lane.
+#[inline(always)]
+pub fn ln1p<V: FloatVec>(u: V) -> V
+where
+    V::Elem: VectorLn1p,
+{
+    let zero = V::splat(V::Elem::ZERO);
+    let one = V::splat(V::Elem::ONE);
+    let inf = V::splat(V::Elem::from_f64(f64::INFINITY));
+    let w = one.add(u);
+    let (m, k) = w.split_exponent();
+    let (f, c) = ln1p_parts(u, w, m, k);
+    let y = ln_corrected(f, k, c);
+    // w = 0 exactly when u = -1 (1 + u rounds to 0 for no other u).
+    let y = V::select(
+        w.eq(zero),
+        V::splat(V::Elem::from_f64(f64::NEG_INFINITY)),
+        y,
+    );
+    let y = V::select(u.eq(inf), inf, y);
+    // !(w >= 0) holds for u < -1 and NaN.
+    V::select(w.ge(zero), y, V::splat(V::Elem::from_f64(f64::NAN)))
+}
+
+struct Ln1p;
+
+impl<E: VectorLn1p> Elementwise<E> for Ln1p {
+    #[inline(always)]
+    fn apply<V: FloatVec<Elem = E>>(x: V) -> V {
+        ln1p(x)
+    }
+}
+
+/// Writes `ln(1 + input[i])` to `output[i]` using the vectors of `level`.
+///
+/// # Panics
+/// If the slices differ in length.
+pub fn ln1p_slice<E: VectorLn1p>(level: SimdLevel, input: &[E], output: &mut [E]) {
+    map_slice::<E, Ln1p>(level, input, output);
+}
