@@ -19,6 +19,7 @@ from ._api import cross_entropy, entropy, kl_divergence
 from ._args import InvalidDistributionError
 from ._core import available_simd_levels, get_num_threads, simd_level
 from ._core import set_num_threads as _set_num_threads
+from ._elementwise import binary_entropy, entr, kl_div, rel_entr, surprisal, xlogy
 from ._logits import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -35,19 +36,25 @@ __all__ = [
     "available_simd_levels",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "binary_entropy",
     "cross_entropy",
+    "entr",
     "entropy",
     "entropy_from_logits",
     "get_num_threads",
+    "kl_div",
     "kl_divergence",
     "kl_divergence_from_logits",
     "log_softmax",
     "logsumexp",
     "perplexity_from_logits",
     "reference",
+    "rel_entr",
     "set_num_threads",
     "simd_level",
     "softmax_cross_entropy",
+    "surprisal",
+    "xlogy",
 ]
 
 __version__ = "0.1.0"

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._args import Prepared, data_error, prepare
+from ._reference_elementwise import binary_entropy, entr, kl_div, rel_entr, surprisal, xlogy
 from ._reference_logits import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -34,15 +35,21 @@ from ._reference_logits import (
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "binary_entropy",
     "cross_entropy",
+    "entr",
     "entropy",
     "entropy_from_logits",
+    "kl_div",
     "kl_divergence",
     "kl_divergence_from_logits",
     "log_softmax",
     "logsumexp",
     "perplexity_from_logits",
+    "rel_entr",
     "softmax_cross_entropy",
+    "surprisal",
+    "xlogy",
 ]
 
 Result = np.ndarray | np.float64
