@@ -187,10 +187,10 @@ impl Term for RelEntr {
         let d = x.sub(y).div(y);
         let w = W::select(near, one.add(d), ratio);
         let (m, k) = w.split_exponent();
-        let (f1p, c1p) = ln1p_parts(d, w, m, k);
+        let (f1p, num1p) = ln1p_parts(d, w, m, k);
         let f = W::select(near, f1p, m.sub(one));
-        let c = W::select(near, c1p, zero);
-        let mut v = x.mul(ln_corrected(f, k, c));
+        let num = W::select(near, num1p, zero);
+        let mut v = x.mul(ln_corrected(f, m, k, num));
         // x / y subnormal, zero or infinite (rare): the logs first, as SciPy does.
         let guard = W::mask_and(
             W::mask_and(x.gt(zero), y.gt(zero)),

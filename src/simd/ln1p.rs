@@ -30,16 +30,24 @@ impl VectorLn1p for f32 {
     const LN2: [f32; 2] = [f32::from_bits(0x3f31_7180), f32::from_bits(0x3717_f7d1)];
 }
 
-/// k ln 2 + ln(1 + f) + c for |f| <= sqrt(2) - 1 and a small correction `c` (fdlibm's final
-/// assembly: k ln2_hi - ((hfsq - (s (hfsq + R) + (k ln2_lo + c))) - f)).
+/// k ln 2 + ln(1 + f) + c for |f| <= sqrt(2) - 1, where c = `num` / m is a small correction
+/// and 1 + f = m or 1 + f = fl(1 + u) (fdlibm's final assembly:
+/// k ln2_hi - ((hfsq - (s (hfsq + R) + (k ln2_lo + c))) - f), with s = f / (2 + f)).
+///
+/// s and c come from one division, 1 / ((2 + f) m): s only scales the polynomial's terms (the
+/// extra roundings move the result by a few hundredths of an ulp) and c is a correction, and a
+/// division is the dearest instruction here.
 #[inline(always)]
-pub fn ln_corrected<V: FloatVec>(f: V, k: V, c: V) -> V
+pub fn ln_corrected<V: FloatVec>(f: V, m: V, k: V, num: V) -> V
 where
     V::Elem: VectorLn1p,
 {
     let [ln2_hi, ln2_lo] = <V::Elem as VectorLn1p>::LN2;
     let one = V::splat(V::Elem::ONE);
-    let s = f.div_approx(one.add(one).add(f));
+    let two_f = one.add(one).add(f);
+    let inv = one.div_approx(two_f.mul(m));
+    let s = f.mul(m).mul(inv);
+    let c = num.mul(two_f).mul(inv);
     let z = s.mul(s);
     let w = z.mul(z);
     let r = V::Elem::poly(z, w);
@@ -49,8 +57,8 @@ where
     k.mul(V::splat(ln2_hi)).sub(half_f2.sub(inner).sub(f))
 }
 
-/// `(f, c)` for ln(1 + u) = k ln 2 + ln(1 + f) + c, given u > -1 finite, w = fl(1 + u) and its
-/// split w = 2^k m (other lanes unspecified).
+/// `(f, num)` for ln(1 + u) = k ln 2 + ln(1 + f) + num / m (see [`ln_corrected`]), given u > -1
+/// finite, w = fl(1 + u) and its split w = 2^k m (other lanes unspecified).
 #[inline(always)]
 pub fn ln1p_parts<V: FloatVec>(u: V, w: V, m: V, k: V) -> (V, V)
 where
@@ -58,13 +66,17 @@ where
 {
     let zero = V::splat(V::Elem::ZERO);
     let one = V::splat(V::Elem::ONE);
+    // Near 1 (k = 0) f = u exactly and no correction is needed.
     let near_one = k.eq(zero);
-    // The rounding error of w, relative to w: for k > 0 (w >= sqrt 2) 1 - (w - u) is the exact
-    // one, for k < 0 (w < sqrt(1/2), u < -0.29) u - (w - 1) is.
+    // The rounding error of w: for k > 0 (w >= sqrt 2) 1 - (w - u) is exact, for k < 0
+    // (w < sqrt(1/2), u < -0.29) u - (w - 1) is. The correction err / w = err 2^-k / m.
     let err = V::select(k.gt(zero), one.sub(w.sub(u)), u.sub(w.sub(one)));
-    let c = V::select(near_one, zero, err.div(w));
+    // Beyond 2^100 the correction (at most 2^-53 absolute) is under 1/100 of an ulp of
+    // ln w > 69, and 2^-k may leave the normal range: it is dropped there.
+    let dropped = V::mask_or(near_one, k.gt(V::splat(V::Elem::from_f64(100.0))));
+    let num = V::select(dropped, zero, err.mul(V::pow2(zero.sub(k))));
     let f = V::select(near_one, u, m.sub(one));
-    (f, c)
+    (f, num)
 }
 
 /// ln(1 + u) of each lane.
@@ -78,8 +90,8 @@ where
     let inf = V::splat(V::Elem::from_f64(f64::INFINITY));
     let w = one.add(u);
     let (m, k) = w.split_exponent();
-    let (f, c) = ln1p_parts(u, w, m, k);
-    let y = ln_corrected(f, k, c);
+    let (f, num) = ln1p_parts(u, w, m, k);
+    let y = ln_corrected(f, m, k, num);
     // w = 0 exactly when u = -1 (1 + u rounds to 0 for no other u).
     let y = V::select(
         w.eq(zero),
