@@ -606,3 +606,35 @@ fn ln1p_special_values() {
         assert_eq!(out[6], 0.0, "{level}");
     }
 }
+
+/// A lane's bits do not depend on its neighbours: vectors of ordinary values take a fast path,
+/// vectors holding a special value the general one, and both must agree on ordinary lanes.
+#[test]
+fn a_lane_does_not_depend_on_its_neighbours() {
+    let mut rng = XorShift(99);
+    let n = 4099;
+    let mut x: Vec<f64> = (0..n).map(|_| rng.next_f64() * 2.0).collect();
+    let mut y: Vec<f64> = (0..n).map(|_| rng.next_f64() * 2.0 + 1e-3).collect();
+    let mut p: Vec<f64> = (0..n).map(|_| rng.next_f64()).collect();
+    for i in (0..n).step_by(37) {
+        x[i] = [0.0, f64::NAN, -1.0, INF, 1e-310][i % 5];
+        y[i + 3] = [0.0, f64::NAN, INF, 1e-310, 1e300][i % 5];
+        p[i] = [0.0, 1.0, f64::NAN, 1e-310][i % 4];
+    }
+    for level in SimdLevel::available() {
+        let opts = options(level);
+        for f in ALL {
+            let arg = if f.takes_probabilities() { &p } else { &x };
+            let all = run(f, arg, &y, &opts);
+            for i in 0..n {
+                let one = run(f, &arg[i..=i], &y[i..=i], &opts)[0];
+                assert_eq!(
+                    all[i].to_bits(),
+                    one.to_bits(),
+                    "{level} {f:?} at {i}: {} vs {one}",
+                    all[i]
+                );
+            }
+        }
+    }
+}

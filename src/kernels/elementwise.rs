@@ -23,8 +23,7 @@
 use super::SERIAL_ENTRIES;
 use crate::error::{Arg, KernelError};
 use crate::parallel;
-use crate::simd::ln::ln_f64;
-use crate::simd::ln1p::{ln1p, ln1p_parts, ln_corrected};
+use crate::simd::ln1p::{ln1p, ln1p_finite, ln1p_parts, ln_corrected, ln_ieee, ln_normal};
 use crate::simd::{dispatch, FloatVec, Level, Real, SimdLevel, SimdTask};
 use rayon::prelude::*;
 use std::marker::PhantomData;
@@ -98,11 +97,15 @@ impl Default for ElementwiseOptions {
 
 /// A function's value on f64 lanes: `x` and `y` (`y` is unused by one-argument functions).
 /// A trait, not a closure, so that it compiles inside the SIMD task's target features.
+///
+/// Each term has a fast path for vectors whose lanes are all ordinary (positive, normal and
+/// finite where a log is taken), which skips the special-value selects, and a general path. Both
+/// use the same log core, so a lane gets the same bits whatever its neighbours are.
 pub(crate) trait Term {
     const BINARY: bool;
-    /// Whether `valid` must be checked (probabilities).
-    const CHECKED: bool;
-    fn apply<W: FloatVec<Elem = f64>>(x: W, y: W) -> W;
+    /// Computes the lanes; a term that takes probabilities clears the lanes of `valid` whose
+    /// `x` is not in [0, 1] or NaN.
+    fn apply<W: FloatVec<Elem = f64>>(x: W, y: W, valid: &mut W::Mask) -> W;
 }
 
 #[inline(always)]
@@ -117,15 +120,27 @@ fn mask_any<W: FloatVec<Elem = f64>>(m: W::Mask) -> bool {
     !W::mask_all(W::select(m, W::splat(1.0), zero).eq(zero))
 }
 
+/// Lanes that are positive, normal and finite.
+#[inline(always)]
+fn normal_positive<W: FloatVec<Elem = f64>>(x: W) -> W::Mask {
+    W::mask_and(
+        x.ge(W::splat(f64::MIN_POSITIVE)),
+        W::splat(f64::INFINITY).gt(x),
+    )
+}
+
 struct Entr;
 impl Term for Entr {
     const BINARY: bool = false;
-    const CHECKED: bool = false;
     #[inline(always)]
-    fn apply<W: FloatVec<Elem = f64>>(x: W, _: W) -> W {
+    fn apply<W: FloatVec<Elem = f64>>(x: W, _: W, _: &mut W::Mask) -> W {
+        let minus_one = W::splat(-1.0);
+        if W::mask_all(normal_positive(x)) {
+            return x.mul(ln_normal(x)).mul(minus_one);
+        }
         let zero = W::splat(0.0);
         // ln gives ln(inf) = inf and NaN for NaN, so -x ln x covers x > 0 and NaN.
-        let v = x.mul(ln_f64(x)).mul(W::splat(-1.0));
+        let v = x.mul(ln_ieee(x)).mul(minus_one);
         let v = W::select(x.eq(zero), zero, v);
         W::select(x.lt(zero), W::splat(f64::NEG_INFINITY), v)
     }
@@ -134,11 +149,11 @@ impl Term for Entr {
 struct Xlogy;
 impl Term for Xlogy {
     const BINARY: bool = true;
-    const CHECKED: bool = false;
     #[inline(always)]
-    fn apply<W: FloatVec<Elem = f64>>(x: W, y: W) -> W {
+    fn apply<W: FloatVec<Elem = f64>>(x: W, y: W, _: &mut W::Mask) -> W {
         let zero = W::splat(0.0);
-        let v = x.mul(ln_f64(y));
+        let ordinary = W::mask_all(normal_positive(y));
+        let v = x.mul(if ordinary { ln_normal(y) } else { ln_ieee(y) });
         // y.eq(y): y is not NaN.
         W::select(W::mask_and(x.eq(zero), y.eq(y)), zero, v)
     }
@@ -155,15 +170,25 @@ fn convex_cases<W: FloatVec<Elem = f64>>(x: W, y: W, v: W, at_zero: W) -> W {
     W::select(nan_either(x, y), W::splat(f64::NAN), v)
 }
 
+/// Lanes with x > 0, y > 0 (neither NaN) and x / y positive, normal and finite.
+#[inline(always)]
+fn ordinary_pair<W: FloatVec<Elem = f64>>(x: W, y: W, ratio: W) -> W::Mask {
+    let zero = W::splat(0.0);
+    W::mask_and(W::mask_and(x.gt(zero), y.gt(zero)), normal_positive(ratio))
+}
+
 struct KlDiv;
 impl Term for KlDiv {
     const BINARY: bool = true;
-    const CHECKED: bool = false;
     #[inline(always)]
-    fn apply<W: FloatVec<Elem = f64>>(x: W, y: W) -> W {
+    fn apply<W: FloatVec<Elem = f64>>(x: W, y: W, _: &mut W::Mask) -> W {
         // SciPy: x * log(x / y) - x + y, with log(0) = -inf and log(inf) = inf where x / y
         // underflows or overflows.
-        let v = x.mul(ln_f64(x.div(y))).sub(x).add(y);
+        let ratio = x.div(y);
+        if W::mask_all(ordinary_pair(x, y, ratio)) {
+            return x.mul(ln_normal(ratio)).sub(x).add(y);
+        }
+        let v = x.mul(ln_ieee(ratio)).sub(x).add(y);
         convex_cases(x, y, v, y)
     }
 }
@@ -171,17 +196,12 @@ impl Term for KlDiv {
 struct RelEntr;
 impl Term for RelEntr {
     const BINARY: bool = true;
-    const CHECKED: bool = false;
     #[inline(always)]
-    fn apply<W: FloatVec<Elem = f64>>(x: W, y: W) -> W {
+    fn apply<W: FloatVec<Elem = f64>>(x: W, y: W, _: &mut W::Mask) -> W {
         let zero = W::splat(0.0);
         let one = W::splat(1.0);
         let ratio = x.div(y);
         let near = W::mask_and(ratio.gt(W::splat(0.5)), W::splat(2.0).gt(ratio));
-        let normal = W::mask_and(
-            ratio.gt(W::splat(f64::MIN_POSITIVE)),
-            W::splat(f64::INFINITY).gt(ratio),
-        );
         // Near 1, SciPy takes log1p((x - y) / y) (x - y is exact there); elsewhere log(x / y).
         // Both are ln(w) + c for w = 1 + d or w = x / y, so one polynomial serves both.
         let d = x.sub(y).div(y);
@@ -190,15 +210,21 @@ impl Term for RelEntr {
         let (f1p, num1p) = ln1p_parts(d, w, m, k);
         let f = W::select(near, f1p, m.sub(one));
         let num = W::select(near, num1p, zero);
-        let mut v = x.mul(ln_corrected(f, m, k, num));
-        // x / y subnormal, zero or infinite (rare): the logs first, as SciPy does.
+        let v = x.mul(ln_corrected(f, m, k, Some(num)));
+        let ordinary = ordinary_pair(x, y, ratio);
+        if W::mask_all(ordinary) {
+            return v;
+        }
+        // x / y subnormal, zero or infinite: the logs first, as SciPy does.
         let guard = W::mask_and(
             W::mask_and(x.gt(zero), y.gt(zero)),
-            W::select(normal, zero, one).eq(one),
+            W::select(normal_positive(ratio), zero, one).eq(one),
         );
-        if mask_any::<W>(guard) {
-            v = W::select(guard, x.mul(ln_f64(x).sub(ln_f64(y))), v);
-        }
+        let v = if mask_any::<W>(guard) {
+            W::select(guard, x.mul(ln_ieee(x).sub(ln_ieee(y))), v)
+        } else {
+            v
+        };
         convex_cases(x, y, v, zero)
     }
 }
@@ -213,15 +239,22 @@ fn probability_or_nan<W: FloatVec<Elem = f64>>(p: W) -> W::Mask {
 struct BinaryEntropy;
 impl Term for BinaryEntropy {
     const BINARY: bool = false;
-    const CHECKED: bool = true;
     #[inline(always)]
-    fn apply<W: FloatVec<Elem = f64>>(p: W, _: W) -> W {
+    fn apply<W: FloatVec<Elem = f64>>(p: W, _: W, valid: &mut W::Mask) -> W {
         let zero = W::splat(0.0);
         let one = W::splat(1.0);
+        let minus_p = p.mul(W::splat(-1.0));
         // ln(1 - p) as ln1p(-p): exact argument, so small p keep their precision.
-        let a = W::select(p.gt(zero), p.mul(ln_f64(p)), zero);
-        let b = W::select(one.gt(p), one.sub(p).mul(ln1p(p.mul(W::splat(-1.0)))), zero);
         // 0 - (a + b): h(0) = h(1) = +0.
+        let ordinary = W::mask_and(p.ge(W::splat(f64::MIN_POSITIVE)), one.gt(p));
+        if W::mask_all(ordinary) {
+            let a = p.mul(ln_normal(p));
+            let b = one.sub(p).mul(ln1p_finite(minus_p));
+            return zero.sub(a.add(b));
+        }
+        *valid = W::mask_and(*valid, probability_or_nan(p));
+        let a = W::select(p.gt(zero), p.mul(ln_ieee(p)), zero);
+        let b = W::select(one.gt(p), one.sub(p).mul(ln1p(minus_p)), zero);
         let v = zero.sub(a.add(b));
         W::select(p.is_nan(), p, v)
     }
@@ -230,10 +263,15 @@ impl Term for BinaryEntropy {
 struct Surprisal;
 impl Term for Surprisal {
     const BINARY: bool = false;
-    const CHECKED: bool = true;
     #[inline(always)]
-    fn apply<W: FloatVec<Elem = f64>>(p: W, _: W) -> W {
-        ln_f64(p).mul(W::splat(-1.0))
+    fn apply<W: FloatVec<Elem = f64>>(p: W, _: W, valid: &mut W::Mask) -> W {
+        let minus_one = W::splat(-1.0);
+        let ordinary = W::mask_and(p.ge(W::splat(f64::MIN_POSITIVE)), W::splat(1.0).ge(p));
+        if W::mask_all(ordinary) {
+            return ln_normal(p).mul(minus_one);
+        }
+        *valid = W::mask_and(*valid, probability_or_nan(p));
+        ln_ieee(p).mul(minus_one)
     }
 }
 
@@ -367,10 +405,7 @@ struct Chunk<'a, E, T> {
 impl<E: Storage, T: Term> Chunk<'_, E, T> {
     #[inline(always)]
     fn one<W: FloatVec<Elem = f64>>(&self, x: W, y: W, valid: &mut W::Mask) -> W {
-        if T::CHECKED {
-            *valid = W::mask_and(*valid, probability_or_nan(x));
-        }
-        let v = T::apply(x, y);
+        let v = T::apply(x, y, valid);
         match self.ln_base {
             Some(l) => v.div(W::splat(l)),
             None => v,

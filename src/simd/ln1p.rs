@@ -17,6 +17,10 @@ use super::{map_slice, Elementwise, FloatVec, Real, SimdLevel};
 pub trait VectorLn1p: VectorLn {
     /// ln 2 = `LN2[0]` + `LN2[1]`, the high part exact times any exponent.
     const LN2: [Self; 2];
+    /// The smallest positive normal number.
+    const MIN_NORMAL: Self;
+    /// A power of two that brings subnormals into the normal range, and its exponent.
+    const SUBNORMAL_SCALE: [Self; 2];
 }
 
 impl VectorLn1p for f64 {
@@ -24,35 +28,43 @@ impl VectorLn1p for f64 {
         f64::from_bits(0x3fe6_2e42_fee0_0000),
         f64::from_bits(0x3dea_39ef_3579_3c76),
     ];
+    const MIN_NORMAL: f64 = f64::MIN_POSITIVE;
+    const SUBNORMAL_SCALE: [f64; 2] = [18_014_398_509_481_984.0, 54.0];
 }
 
 impl VectorLn1p for f32 {
     const LN2: [f32; 2] = [f32::from_bits(0x3f31_7180), f32::from_bits(0x3717_f7d1)];
+    const MIN_NORMAL: f32 = f32::MIN_POSITIVE;
+    const SUBNORMAL_SCALE: [f32; 2] = [33_554_432.0, 25.0];
 }
 
 /// k ln 2 + ln(1 + f) + c for |f| <= sqrt(2) - 1, where c = `num` / m is a small correction
-/// and 1 + f = m or 1 + f = fl(1 + u) (fdlibm's final assembly:
+/// (0 for `None`) and 1 + f = m or 1 + f = fl(1 + u) (fdlibm's final assembly:
 /// k ln2_hi - ((hfsq - (s (hfsq + R) + (k ln2_lo + c))) - f), with s = f / (2 + f)).
 ///
-/// s and c come from one division, 1 / ((2 + f) m): s only scales the polynomial's terms (the
-/// extra roundings move the result by a few hundredths of an ulp) and c is a correction, and a
-/// division is the dearest instruction here.
+/// With a correction, s and c come from one division, 1 / ((2 + f) m): s only scales the
+/// polynomial's terms (the extra roundings move the result by a few hundredths of an ulp) and c
+/// is a correction, and a division is the dearest instruction here.
 #[inline(always)]
-pub fn ln_corrected<V: FloatVec>(f: V, m: V, k: V, num: V) -> V
+pub fn ln_corrected<V: FloatVec>(f: V, m: V, k: V, num: Option<V>) -> V
 where
     V::Elem: VectorLn1p,
 {
     let [ln2_hi, ln2_lo] = <V::Elem as VectorLn1p>::LN2;
     let one = V::splat(V::Elem::ONE);
     let two_f = one.add(one).add(f);
-    let inv = one.div_approx(two_f.mul(m));
-    let s = f.mul(m).mul(inv);
-    let c = num.mul(two_f).mul(inv);
+    let (s, low) = match num {
+        Some(num) => {
+            let inv = one.div_approx(two_f.mul(m));
+            let c = num.mul(two_f).mul(inv);
+            (f.mul(m).mul(inv), k.mul_add(V::splat(ln2_lo), c))
+        }
+        None => (f.div_approx(two_f), k.mul(V::splat(ln2_lo))),
+    };
     let z = s.mul(s);
     let w = z.mul(z);
     let r = V::Elem::poly(z, w);
     let half_f2 = f.mul(f).mul(V::splat(V::Elem::from_f64(0.5)));
-    let low = k.mul_add(V::splat(ln2_lo), c);
     let inner = s.mul_add(half_f2.add(r), low);
     k.mul(V::splat(ln2_hi)).sub(half_f2.sub(inner).sub(f))
 }
@@ -79,6 +91,18 @@ where
     (f, num)
 }
 
+/// ln(1 + u) for finite u > -1 (other lanes unspecified); the same bits as [`ln1p`] there.
+#[inline(always)]
+pub fn ln1p_finite<V: FloatVec>(u: V) -> V
+where
+    V::Elem: VectorLn1p,
+{
+    let w = V::splat(V::Elem::ONE).add(u);
+    let (m, k) = w.split_exponent();
+    let (f, num) = ln1p_parts(u, w, m, k);
+    ln_corrected(f, m, k, Some(num))
+}
+
 /// ln(1 + u) of each lane.
 #[inline(always)]
 pub fn ln1p<V: FloatVec>(u: V) -> V
@@ -89,9 +113,7 @@ where
     let one = V::splat(V::Elem::ONE);
     let inf = V::splat(V::Elem::from_f64(f64::INFINITY));
     let w = one.add(u);
-    let (m, k) = w.split_exponent();
-    let (f, num) = ln1p_parts(u, w, m, k);
-    let y = ln_corrected(f, m, k, num);
+    let y = ln1p_finite(u);
     // w = 0 exactly when u = -1 (1 + u rounds to 0 for no other u).
     let y = V::select(
         w.eq(zero),
@@ -118,4 +140,41 @@ impl<E: VectorLn1p> Elementwise<E> for Ln1p {
 /// If the slices differ in length.
 pub fn ln1p_slice<E: VectorLn1p>(level: SimdLevel, input: &[E], output: &mut [E]) {
     map_slice::<E, Ln1p>(level, input, output);
+}
+
+/// ln x for positive, normal, finite lanes (other lanes unspecified), on the core of
+/// [`ln_corrected`], so that it gives the same bits as [`ln_ieee`] there.
+#[inline(always)]
+pub fn ln_normal<V: FloatVec>(x: V) -> V
+where
+    V::Elem: VectorLn1p,
+{
+    let (m, k) = x.split_exponent();
+    ln_corrected(m.sub(V::splat(V::Elem::ONE)), m, k, None)
+}
+
+/// ln x of every lane, with the IEEE answers (0 gives -inf, +inf gives +inf, negatives and NaN
+/// give NaN); the same bits as [`ln_normal`] on positive normal lanes. Subnormals are scaled
+/// into the normal range first.
+#[inline(always)]
+pub fn ln_ieee<V: FloatVec>(x: V) -> V
+where
+    V::Elem: VectorLn1p,
+{
+    let zero = V::splat(V::Elem::ZERO);
+    let one = V::splat(V::Elem::ONE);
+    let inf = V::splat(V::Elem::from_f64(f64::INFINITY));
+    let [scale, bits] = <V::Elem as VectorLn1p>::SUBNORMAL_SCALE;
+    let subnormal = x.lt(V::splat(V::Elem::MIN_NORMAL));
+    let (m, k) = V::select(subnormal, x.mul(V::splat(scale)), x).split_exponent();
+    let k = V::select(subnormal, k.sub(V::splat(bits)), k);
+    let y = ln_corrected(m.sub(one), m, k, None);
+    let y = V::select(x.eq(inf), inf, y);
+    let y = V::select(
+        x.eq(zero),
+        V::splat(V::Elem::from_f64(f64::NEG_INFINITY)),
+        y,
+    );
+    // !(x >= 0) holds for negatives and NaN.
+    V::select(x.ge(zero), y, V::splat(V::Elem::from_f64(f64::NAN)))
 }
