@@ -30,6 +30,8 @@ __all__ = [
 
 Result = np.ndarray | np.float64 | np.float32
 
+_FLOAT32 = np.dtype(np.float32)
+_FLOAT64 = np.dtype(np.float64)
 # Smallest positive normal float64 (np.finfo(np.float64).tiny): SciPy's rel_entr guard.
 _TINY = float(np.finfo(np.float64).tiny)
 
@@ -86,24 +88,29 @@ def _as_operand(value: Any, name: str, func: str) -> tuple[np.ndarray, bool]:
 def prepare_operands(func: str, values: tuple[tuple[str, Any], ...], base: Any) -> Operands:
     """Checks the arguments (dtype, broadcasting, base) and settles the result's shape and
     dtype: float32 when every array argument is float32 or float16, else float64."""
-    pairs = [_as_operand(value, name, func) for name, value in values]
-    arrays = tuple(a for a, _ in pairs)
+    arrays: list[np.ndarray] = []
+    single: bool | None = None  # None while every argument is a Python number
+    scalar = True
+    for name, value in values:
+        arr, weak = _as_operand(value, name, func)
+        arrays.append(arr)
+        scalar = scalar and arr.ndim == 0
+        if not weak:
+            small = arr.dtype.kind == "f" and arr.dtype.itemsize <= 4
+            single = small if single is None else single and small
     try:
         shape = (
             arrays[0].shape
             if len(arrays) == 1 or arrays[0].shape == arrays[1].shape
-            else np.broadcast_shapes(*(a.shape for a in arrays))
+            else np.broadcast_shapes(arrays[0].shape, arrays[1].shape)
         )
     except ValueError:
         described = " and ".join(
             f"{name} {a.shape}" for (name, _), a in zip(values, arrays, strict=True)
         )
         raise ValueError(f"{func}: shapes do not broadcast: {described}") from None
-    strong = [a.dtype for a, weak in pairs if not weak]
-    single = bool(strong) and all(d.kind == "f" and d.itemsize <= 4 for d in strong)
-    dtype = np.dtype(np.float32 if single else np.float64)
-    scalar = all(a.ndim == 0 for a in arrays)
-    return Operands(func, arrays, tuple(shape), dtype, scalar, check_base(base, func))
+    dtype = _FLOAT32 if single else _FLOAT64
+    return Operands(func, tuple(arrays), shape, dtype, scalar, check_base(base, func))
 
 
 def probability_error(
