@@ -11,8 +11,9 @@
 //!
 //! The first four are SciPy's `scipy.special` convex-analysis functions, formula for formula
 //! (`rel_entr` takes ln1p((x - y) / y) when 1/2 < x / y < 2, ln(x / y) when x / y is a normal
-//! finite number, and ln x - ln y otherwise), so they agree with SciPy to within the vector log's
-//! ulp. `binary_entropy` and `surprisal` take probabilities: an entry below 0, above 1 or infinite
+//! finite number, and ln x - ln y otherwise). The logs are the fdlibm-style ones of
+//! [`crate::simd::ln1p`] (within 2 ulp of libm), so results stay within a few ulp of SciPy's
+//! (which calls libm); the special values and branches are SciPy's exactly. `binary_entropy` and `surprisal` take probabilities: an entry below 0, above 1 or infinite
 //! is an error naming its position (the lowest such position, whatever the thread count).
 //!
 //! Every function is computed in f64 lanes; float32 input is widened on load and the result
