@@ -1,4 +1,4 @@
-//! Elementwise information functions: one generic driver over a per-element [`Term`].
+//! Elementwise information functions: one generic driver over a per-element `Term`.
 //!
 //! | function | value | special values |
 //! |---|---|---|
