@@ -42,6 +42,14 @@ pub enum KernelError {
         distribution: usize,
         position: usize,
     },
+    /// An entry above 1 where a probability is expected (elementwise `binary_entropy`,
+    /// `surprisal`; entries below 0 are `Negative`, infinite ones `Infinite`).
+    OutOfRange {
+        arg: Arg,
+        distribution: usize,
+        position: usize,
+        value: f64,
+    },
     /// A distribution whose entries sum to zero (or that has none) under `normalize`.
     ZeroMass { arg: Arg, distribution: usize },
     /// Arguments whose shapes or lengths do not fit together.
@@ -57,6 +65,7 @@ impl KernelError {
             KernelError::Negative { distribution, .. }
             | KernelError::Infinite { distribution, .. }
             | KernelError::Nan { distribution, .. }
+            | KernelError::OutOfRange { distribution, .. }
             | KernelError::ZeroMass { distribution, .. } => Some(distribution),
             KernelError::Layout(_) | KernelError::ThreadPool(_) => None,
         }
@@ -93,6 +102,16 @@ impl fmt::Display for KernelError {
             } => write!(
                 f,
                 "{} has a NaN entry at position {position} of distribution {distribution}",
+                arg.name()
+            ),
+            KernelError::OutOfRange {
+                arg,
+                distribution,
+                position,
+                value,
+            } => write!(
+                f,
+                "{} has an entry above 1 ({value:?}) at position {position} of distribution {distribution}",
                 arg.name()
             ),
             KernelError::ZeroMass { arg, distribution } => write!(

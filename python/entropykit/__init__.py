@@ -19,6 +19,7 @@ from ._api import cross_entropy, entropy, kl_divergence
 from ._args import InvalidDistributionError
 from ._core import available_simd_levels, get_num_threads, simd_level
 from ._core import set_num_threads as _set_num_threads
+from ._elementwise import binary_entropy, entr, kl_div, rel_entr, surprisal, xlogy
 from ._family import (
     conditional_entropy,
     joint_entropy,
@@ -48,8 +49,10 @@ __all__ = [
     "available_simd_levels",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "binary_entropy",
     "conditional_entropy",
     "cross_entropy",
+    "entr",
     "entropy",
     "entropy_from_logits",
     "get_num_threads",
@@ -57,6 +60,7 @@ __all__ = [
     "js_distance",
     "js_divergence",
     "js_divergence_many",
+    "kl_div",
     "kl_divergence",
     "kl_divergence_from_logits",
     "log_softmax",
@@ -66,13 +70,16 @@ __all__ = [
     "perplexity",
     "perplexity_from_logits",
     "reference",
+    "rel_entr",
     "renyi_entropy",
     "scipy_compat",
     "set_num_threads",
     "simd_level",
     "softmax_cross_entropy",
+    "surprisal",
     "tsallis_entropy",
     "variation_of_information",
+    "xlogy",
 ]
 
 __version__ = "0.1.0"

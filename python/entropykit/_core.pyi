@@ -47,3 +47,10 @@ def binary_rows(
     pos_weight: npt.NDArray[np.floating] | None,
     per_row: bool,
 ) -> npt.NDArray[np.float64]: ...
+def elementwise(
+    function: str,
+    x: npt.NDArray[np.floating],
+    y: npt.NDArray[np.floating] | None,
+    base: float | None,
+    out: npt.NDArray[np.floating],
+) -> None: ...

@@ -332,7 +332,7 @@ def _table_pass(
     with np.errstate(invalid="ignore", divide="ignore"):
         h_xy = np.maximum(np.log(mass) - core / mass, 0.0)
     summed = np.nansum if nan_policy == "omit" else np.sum
-    columns = summed(arr, axis=x_axis, dtype=np.float64)
+    columns = np.asarray(summed(arr, axis=x_axis, dtype=np.float64))
     y_at = y_axis - (x_axis < y_axis)
     h_x = _marginal_entropy(func, row_mass, x_at)
     h_y = _marginal_entropy(func, columns, y_at)

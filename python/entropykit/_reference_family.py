@@ -154,7 +154,7 @@ def js_divergence_many(
     mixture = w @ p
     own = -_xlogx(p).sum(axis=1)
     value = max(float(-_xlogx(mixture).sum() - np.sum(w * own)), 0.0)
-    return np.float64(_in_base(np.float64(value), prep.base))
+    return np.float64(value / math.log(prep.base) if prep.base is not None else value)
 
 
 def _power_family(func: str, prep: Any, order: float) -> np.ndarray:

@@ -134,8 +134,7 @@ def table_result(
     if keepdims:
         return np.expand_dims(value, tuple(sorted(axes)))
     if value.ndim == 0:
-        scalar: np.float64 = value[()]
-        return scalar
+        return np.float64(value[()])
     return value
 
 
@@ -156,7 +155,8 @@ def check_weights(func: str, weights: Any, n: int) -> npt.NDArray[np.float64]:
     if bad.any():
         i = int(np.argmax(bad))
         raise ValueError(f"{func}: weights[{i}] = {float(w[i])!r}; weights must be finite and >= 0")
-    total = w.sum()
+    total = float(w.sum())
     if total == 0:
         raise ValueError(f"{func}: weights sum to 0")
-    return w / total
+    normalised: npt.NDArray[np.float64] = w / total
+    return normalised

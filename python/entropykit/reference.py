@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._args import Prepared, prepare
+from ._reference_elementwise import binary_entropy, entr, kl_div, rel_entr, surprisal, xlogy
 from ._reference_family import (
     conditional_entropy,
     joint_entropy,
@@ -46,14 +47,17 @@ from ._reference_rows import Result, checked_rows, fix_scale
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "binary_entropy",
     "conditional_entropy",
     "cross_entropy",
+    "entr",
     "entropy",
     "entropy_from_logits",
     "joint_entropy",
     "js_distance",
     "js_divergence",
     "js_divergence_many",
+    "kl_div",
     "kl_divergence",
     "kl_divergence_from_logits",
     "log_softmax",
@@ -62,10 +66,13 @@ __all__ = [
     "normalized_mutual_information",
     "perplexity",
     "perplexity_from_logits",
+    "rel_entr",
     "renyi_entropy",
     "softmax_cross_entropy",
+    "surprisal",
     "tsallis_entropy",
     "variation_of_information",
+    "xlogy",
 ]
 
 

@@ -20,6 +20,7 @@
 //! 1/max (Renyi and Tsallis: sum (p/max)^alpha, which holds a 1 and so neither overflows nor
 //! underflows whatever alpha is; the max and the mass are put back in logs).
 
+pub mod elementwise;
 pub mod logits;
 
 use crate::error::{Arg, KernelError};

@@ -15,6 +15,7 @@ use numpy::{
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
+mod elementwise;
 mod logits;
 
 pyo3::create_exception!(
@@ -117,6 +118,12 @@ fn to_pyerr(error: KernelError) -> PyErr {
             distribution,
             position,
         } => ("nan", arg, distribution, position, f64::NAN),
+        KernelError::OutOfRange {
+            arg,
+            distribution,
+            position,
+            value,
+        } => ("out_of_range", arg, distribution, position, value),
         KernelError::ZeroMass { arg, distribution } => ("zero_mass", arg, distribution, 0, 0.0),
         KernelError::Layout(_) => return PyValueError::new_err(message),
         KernelError::ThreadPool(_) => return PyRuntimeError::new_err(message),
@@ -294,7 +301,9 @@ fn set_simd_level(name: &str) -> PyResult<()> {
 mod _core {
     #[pymodule_export]
     use super::{
-        available_simd_levels, get_num_threads,
+        available_simd_levels,
+        elementwise::elementwise,
+        get_num_threads,
         logits::{binary_rows, log_softmax_rows, logits_rows},
         partial_sums, reduce, set_num_threads, set_simd_level, simd_level, stream_sum,
         KernelInputError,

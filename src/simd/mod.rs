@@ -8,6 +8,7 @@
 
 pub mod exp;
 pub mod ln;
+pub mod ln1p;
 pub(crate) mod scalar;
 
 #[cfg(target_arch = "x86_64")]
