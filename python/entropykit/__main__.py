@@ -26,6 +26,13 @@ def _sizes(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _family_size(text: str) -> int:
+    sizes = _sizes(text)
+    if len(sizes) != 1:
+        raise argparse.ArgumentTypeError(f"one size expected, not {text!r}")
+    return sizes[0]
+
+
 def _logits_shape(text: str) -> tuple[int, int]:
     from ._bench import parse_logits_shape
 
@@ -151,6 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="shape of the logits section (default 1024x32000, the issue-5 targets' shape; "
         "--quick 256x8000)",
     )
+    bench.add_argument(
+        "--no-family",
+        action="store_true",
+        help="skip the family section (JS, Renyi, MI, elementwise, ...: the issue-4 targets)",
+    )
+    bench.add_argument(
+        "--family-size",
+        type=_family_size,
+        metavar="N",
+        help="elements per argument in the family section (default 1e7, --quick 1e6)",
+    )
     bench.add_argument("--json", metavar="PATH", help="write every figure and the machine here")
     bench.add_argument(
         "--plot", metavar="PATH.png", help="draw speedup against size (needs matplotlib)"
@@ -186,6 +204,9 @@ def _bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         logits=not args.no_logits,
         logits_shape=args.logits_shape
         or (bench.QUICK_LOGITS_SHAPE if quick else bench.DEFAULT_LOGITS_SHAPE),
+        family=not args.no_family,
+        family_size=args.family_size
+        or (bench.QUICK_FAMILY_SIZE if quick else bench.DEFAULT_FAMILY_SIZE),
     )
     report = bench.run_benchmark(config)
     print(bench.format_report(report))

@@ -38,6 +38,14 @@ import numpy as np
 
 import entropykit as ek
 from entropykit import _core, reference
+from entropykit._bench_family import (
+    DEFAULT_FAMILY_SIZE,
+    FAMILY_CASES,
+    TWIN_REPEATS,
+    family_targets,
+    format_family,
+    run_family_case,
+)
 
 __all__ = [
     "DEFAULT_LOGITS_SHAPE",
@@ -146,6 +154,10 @@ class BenchConfig:
         Run the losses-from-logits section (:data:`LOGITS_CASES`, the targets of issue 5).
     logits_shape : tuple of int
         (batch, vocabulary) of that section's inputs.
+    family : bool
+        Run the family section (every function of issue 4 against its twin and its peer).
+    family_size : int
+        Elements per argument in that section.
     """
 
     sizes: tuple[int, ...] = DEFAULT_SIZES
@@ -162,6 +174,8 @@ class BenchConfig:
     quick: bool = False
     logits: bool = True
     logits_shape: tuple[int, int] = DEFAULT_LOGITS_SHAPE
+    family: bool = True
+    family_size: int = DEFAULT_FAMILY_SIZE
 
     def __post_init__(self) -> None:
         if not self.threads:
@@ -666,9 +680,11 @@ def run_benchmark(config: BenchConfig) -> dict[str, Any]:
     peers = Peers.load(config.peers)
     cases = cases_of(config)
     logits_cases = logits_cases_of(config)
+    family_cases = [c for c in FAMILY_CASES if c.available()] if config.family else []
     memory_specs = _memory_specs(config, peers) if config.memory else []
     logits_specs = _logits_memory_specs(config, peers) if config.memory else []
-    total = len(cases) + len(logits_cases) + len(memory_specs) + len(logits_specs)
+    total = len(cases) + len(logits_cases) + len(family_cases)
+    total += len(memory_specs) + len(logits_specs)
     progress = _Progress(total, config.progress)
     rng = np.random.default_rng(config.seed)
     threads_before = ek.get_num_threads()
@@ -676,6 +692,7 @@ def run_benchmark(config: BenchConfig) -> dict[str, Any]:
     torch_before = peers.torch.get_num_threads() if peers.torch is not None else None
     rows: list[dict[str, Any]] = []
     logits_rows: list[dict[str, Any]] = []
+    family_rows: list[dict[str, Any]] = []
     started = time.perf_counter()
     try:
         for case in cases:
@@ -687,6 +704,21 @@ def run_benchmark(config: BenchConfig) -> dict[str, Any]:
             logits_rows.extend(run_logits_case(lcase, config, peers, threads, rng))
             progress.advance()
             # Case inputs reach 260 MB: free them before the next case allocates its own.
+            gc.collect()
+        for fcase in family_cases:
+            progress.describe(f"{fcase.label or fcase.name}")
+            family_rows.extend(
+                run_family_case(
+                    fcase,
+                    config.family_size,
+                    config.threads,
+                    config.repeats,
+                    config.min_time,
+                    threads,
+                    rng,
+                )
+            )
+            progress.advance()
             gc.collect()
         memory = measure_peak_memory(memory_specs, progress)
         logits_memory = measure_peak_memory(logits_specs, progress)
@@ -711,6 +743,8 @@ def run_benchmark(config: BenchConfig) -> dict[str, Any]:
             "quick": config.quick,
             "logits": config.logits,
             "logits_shape": list(config.logits_shape),
+            "family": config.family,
+            "family_size": config.family_size,
             "statistic": "median of the repeats, seconds per call",
         },
         "peers": {name: peers.available(name) for name in PEERS},
@@ -726,7 +760,8 @@ def run_benchmark(config: BenchConfig) -> dict[str, Any]:
             "rows": logits_rows,
             "memory": logits_memory,
         },
-        "all_agree": all(row["agreement"] for row in (*rows, *logits_rows)),
+        "family": {"size": config.family_size, "twin_repeats": TWIN_REPEATS, "rows": family_rows},
+        "all_agree": all(row["agreement"] for row in (*rows, *logits_rows, *family_rows)),
         "elapsed_seconds": time.perf_counter() - started,
     }
     report["targets"] = evaluate_targets(report)
@@ -1483,6 +1518,7 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             indicative=hint,
         )
     _logits_targets(report, threads, add)
+    family_targets(report, threads, add)
     return targets
 
 
@@ -1731,6 +1767,7 @@ def format_report(report: dict[str, Any]) -> str:
         out.append("")
 
     out += _format_logits(report)
+    out += format_family(report)
 
     issues = "issues 3 and 5" if report.get("logits") else "issue 3"
     out.append(
