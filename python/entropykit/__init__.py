@@ -19,6 +19,7 @@ from ._api import cross_entropy, entropy, kl_divergence
 from ._args import InvalidDistributionError
 from ._core import available_simd_levels, get_num_threads, simd_level
 from ._core import set_num_threads as _set_num_threads
+from ._counts import boltzmann_entropy, entropy_from_counts, gaussian_entropy, gaussian_kl
 from ._logits import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -35,9 +36,13 @@ __all__ = [
     "available_simd_levels",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "boltzmann_entropy",
     "cross_entropy",
     "entropy",
+    "entropy_from_counts",
     "entropy_from_logits",
+    "gaussian_entropy",
+    "gaussian_kl",
     "get_num_threads",
     "kl_divergence",
     "kl_divergence_from_logits",

@@ -20,6 +20,12 @@ import numpy as np
 import numpy.typing as npt
 
 from ._args import Prepared, data_error, prepare
+from ._reference_counts import (
+    boltzmann_entropy,
+    entropy_from_counts,
+    gaussian_entropy,
+    gaussian_kl,
+)
 from ._reference_logits import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -34,9 +40,13 @@ from ._reference_logits import (
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "boltzmann_entropy",
     "cross_entropy",
     "entropy",
+    "entropy_from_counts",
     "entropy_from_logits",
+    "gaussian_entropy",
+    "gaussian_kl",
     "kl_divergence",
     "kl_divergence_from_logits",
     "log_softmax",

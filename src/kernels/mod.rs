@@ -14,6 +14,8 @@
 //! pieces of a distribution add up (`Partial::combine`), which is what streaming and distributed
 //! reductions build on.
 
+pub mod counts;
+pub mod gaussian;
 pub mod logits;
 
 use crate::error::{Arg, KernelError};

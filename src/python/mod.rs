@@ -15,6 +15,7 @@ use numpy::{
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
+mod counts;
 mod logits;
 
 pyo3::create_exception!(
@@ -118,6 +119,25 @@ fn to_pyerr(error: KernelError) -> PyErr {
             position,
         } => ("nan", arg, distribution, position, f64::NAN),
         KernelError::ZeroMass { arg, distribution } => ("zero_mass", arg, distribution, 0, 0.0),
+        KernelError::NotWhole {
+            arg,
+            distribution,
+            position,
+            value,
+        } => ("not_whole", arg, distribution, position, value),
+        KernelError::BadParameter { arg, index, value } => {
+            return KernelInputError::new_err((message, "bad_parameter", arg, index, 0usize, value))
+        }
+        KernelError::NotPositiveDefinite { arg, matrix, pivot } => {
+            return KernelInputError::new_err((
+                message,
+                "not_positive_definite",
+                arg,
+                matrix,
+                pivot,
+                f64::NAN,
+            ))
+        }
         KernelError::Layout(_) => return PyValueError::new_err(message),
         KernelError::ThreadPool(_) => return PyRuntimeError::new_err(message),
     };
@@ -247,7 +267,9 @@ fn set_simd_level(name: &str) -> PyResult<()> {
 mod _core {
     #[pymodule_export]
     use super::{
-        available_simd_levels, get_num_threads,
+        available_simd_levels,
+        counts::{counts_reduce, gaussian_entropy_rows, gaussian_kl_rows},
+        get_num_threads,
         logits::{binary_rows, log_softmax_rows, logits_rows},
         reduce, set_num_threads, set_simd_level, simd_level, stream_sum, KernelInputError,
     };
