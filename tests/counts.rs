@@ -177,7 +177,7 @@ fn estimators_match_the_oracle_on_every_level() {
     for len in [1usize, 2, 3, 7, 31, 64, 65, 1023, 1024, 1025, 4099, 70_000] {
         for max in [3.0, 40.0, 5000.0] {
             let mut counts = counts_vec(&mut rng, len, max);
-            counts[0] = 1.0 + counts[0];
+            counts[0] += 1.0;
             for level in SimdLevel::available() {
                 for measure in ESTIMATORS.into_iter().chain([CountMeasure::Boltzmann]) {
                     if measure == CountMeasure::Boltzmann && len > 5000 && max > 1000.0 {
@@ -243,6 +243,14 @@ fn hand_checked_values() {
         count_reduce_slice(CountMeasure::Boltzmann, &[0.0, 0.0], &opts).unwrap(),
         0.0
     );
+    // One nonzero cell: W = 1 exactly, on every level (ln N! and ln n! share their bits).
+    for level in SimdLevel::available() {
+        for n in [1.0, 255.0, 256.0, 1286.0, 1e15] {
+            let one = [0.0, n, 0.0];
+            let w = count_reduce_slice(CountMeasure::Boltzmann, &one, &options(level)).unwrap();
+            assert_eq!(w, 0.0, "{level} {n}");
+        }
+    }
 }
 
 #[test]

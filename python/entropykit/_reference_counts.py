@@ -378,7 +378,7 @@ def boltzmann_entropy(
     Examples
     --------
     >>> from entropykit import reference
-    >>> float(reference.boltzmann_entropy([1, 1], base=2))  # W = 2
+    >>> round(float(reference.boltzmann_entropy([1, 1], base=2)), 12)  # W = 2
     1.0
     """
     func = "boltzmann_entropy"

@@ -21,7 +21,7 @@
 use crate::error::{Arg, KernelError};
 use crate::parallel::{self, counter_tree_sum, Leaves, TreeSum};
 use crate::simd::exp::exp_nonpositive;
-use crate::simd::lgamma::{ln_factorial, ln_factorial_f64};
+use crate::simd::lgamma::{ln_factorial, ln_factorial_at};
 use crate::simd::ln::ln_f64_positive;
 use crate::simd::{dispatch, FloatVec, Level, SimdLevel, SimdTask};
 use crate::strided::Input;
@@ -136,6 +136,41 @@ const SERIAL_ENTRIES: usize = 1 << 15;
 /// a whole number.
 const TWO52: f64 = 4_503_599_627_370_496.0;
 
+/// Terms of small counts are looked up: counts are mostly small, and a term that depends only on
+/// n (n ln n; the second-pass terms once their constants are known) is then computed 256 times per
+/// call or distribution instead of once per cell. The table is filled by the same vector code at
+/// the same level, so a looked-up term has the bits a computed one would.
+const TABLE: usize = 256;
+type Table = [f64; TABLE];
+/// Cells per distribution (second pass) or entries per call (first pass) from which tables pay.
+const TABLE_WORTH: usize = 4096;
+
+/// The table's values for the lanes of `n` below `TABLE` (0 elsewhere), and whether every lane
+/// was found. Lanes are looked up one by one (the trait has no gather).
+#[inline(always)]
+fn lookup<W: FloatVec<Elem = f64>>(table: &Table, n: W) -> (W, bool) {
+    let mut lanes = [0.0f64; 16];
+    // SAFETY: 16 >= LANES elements.
+    unsafe { n.store(lanes.as_mut_ptr()) };
+    let mut all = true;
+    for x in lanes.iter_mut().take(W::LANES) {
+        if *x < TABLE as f64 && *x >= 0.0 {
+            *x = table[*x as usize];
+        } else {
+            *x = 0.0;
+            all = false;
+        }
+    }
+    // SAFETY: as above.
+    (unsafe { W::load(lanes.as_ptr()) }, all)
+}
+
+/// n ln n (unspecified for n = 0, which callers mask).
+#[inline(always)]
+fn n_ln_n<W: FloatVec<Elem = f64>>(n: W) -> W {
+    n.mul(ln_f64_positive(n))
+}
+
 /// Measures as const codes, so each gets a first-pass loop with only the sums it needs.
 const PLUGIN: u8 = 0;
 const JAMES_STEIN: u8 = 1;
@@ -187,7 +222,7 @@ impl<W: FloatVec<Elem = f64>> FirstAcc<W> {
 
     /// Adds one vector of counts (lanes that are not whole numbers >= 0 are caught by the caller).
     #[inline(always)]
-    fn add<const M: u8>(&mut self, n: W) {
+    fn add<const M: u8>(&mut self, n: W, table: Option<&Table>) {
         let zero = W::splat(0.0);
         let one = W::splat(1.0);
         self.total = self.total.add(n);
@@ -195,7 +230,13 @@ impl<W: FloatVec<Elem = f64>> FirstAcc<W> {
             PLUGIN => {
                 let positive = n.gt(zero);
                 self.nonzero = self.nonzero.add(W::select(positive, one, zero));
-                let t = n.mul(ln_f64_positive(n));
+                let t = match table {
+                    Some(table) => match lookup(table, n) {
+                        (found, true) => found,
+                        (found, false) => W::select(n.lt(W::splat(TABLE as f64)), found, n_ln_n(n)),
+                    },
+                    None => n_ln_n(n),
+                };
                 self.n_ln_n = self.n_ln_n.add(W::select(positive, t, zero));
             }
             JAMES_STEIN => self.squares = n.mul_add(n, self.squares),
@@ -238,7 +279,7 @@ fn load_padded<W: FloatVec<Elem = f64>>(data: &[f64], at: usize) -> W {
 
 /// First-pass sums of one leaf: two accumulator sets in locals; zero padding adds nothing.
 #[inline(always)]
-fn first_leaf<L: Level, const M: u8>(data: &[f64]) -> CountSums {
+fn first_leaf<L: Level, const M: u8>(data: &[f64], table: Option<&Table>) -> CountSums {
     type W<L> = <L as Level>::F64;
     let lanes = W::<L>::LANES;
     let (mut a, mut b) = (FirstAcc::<W<L>>::new(), FirstAcc::<W<L>>::new());
@@ -257,14 +298,14 @@ fn first_leaf<L: Level, const M: u8>(data: &[f64]) -> CountSums {
             valid,
             W::<L>::mask_and(whole_nonnegative(x0), whole_nonnegative(x1)),
         );
-        a.add::<M>(x0);
-        b.add::<M>(x1);
+        a.add::<M>(x0, table);
+        b.add::<M>(x1, table);
         at += 2 * lanes;
     }
     while at < n {
         let x = load_padded::<W<L>>(data, at);
         valid = W::<L>::mask_and(valid, whole_nonnegative(x));
-        a.add::<M>(x);
+        a.add::<M>(x, table);
         at += lanes;
     }
     FirstAcc::total([a, b], !W::<L>::mask_all(valid))
@@ -318,10 +359,30 @@ fn second_term<W: FloatVec<Elem = f64>, const M: u8>(c: &Second, n: W) -> W {
     }
 }
 
+/// The second-pass term, from the table where it has the lanes.
+#[inline(always)]
+fn second_lookup<W: FloatVec<Elem = f64>, const M: u8>(
+    c: &Second,
+    table: Option<&Table>,
+    n: W,
+) -> W {
+    match table {
+        Some(table) => match lookup(table, n) {
+            (found, true) => found,
+            (found, false) => W::select(
+                n.lt(W::splat(TABLE as f64)),
+                found,
+                second_term::<W, M>(c, n),
+            ),
+        },
+        None => second_term::<W, M>(c, n),
+    }
+}
+
 /// Second-pass sum of one leaf. The tail's padded lanes are dropped one by one (a zero count has
 /// a nonzero James-Stein term).
 #[inline(always)]
-fn second_leaf<L: Level, const M: u8>(c: &Second, data: &[f64]) -> f64 {
+fn second_leaf<L: Level, const M: u8>(c: &Second, table: Option<&Table>, data: &[f64]) -> f64 {
     type W<L> = <L as Level>::F64;
     let lanes = W::<L>::LANES;
     let (mut a, mut b) = (W::<L>::splat(0.0), W::<L>::splat(0.0));
@@ -335,8 +396,8 @@ fn second_leaf<L: Level, const M: u8>(c: &Second, data: &[f64]) -> f64 {
                 W::<L>::load(data.as_ptr().add(at + lanes)),
             )
         };
-        a = a.add(second_term::<W<L>, M>(c, x0));
-        b = b.add(second_term::<W<L>, M>(c, x1));
+        a = a.add(second_lookup::<W<L>, M>(c, table, x0));
+        b = b.add(second_lookup::<W<L>, M>(c, table, x1));
         at += 2 * lanes;
     }
     let mut tail = 0.0;
@@ -344,7 +405,8 @@ fn second_leaf<L: Level, const M: u8>(c: &Second, data: &[f64]) -> f64 {
         let mut terms = [0.0f64; 16];
         // SAFETY: 16 >= LANES elements.
         unsafe {
-            second_term::<W<L>, M>(c, load_padded::<W<L>>(data, at)).store(terms.as_mut_ptr())
+            second_lookup::<W<L>, M>(c, table, load_padded::<W<L>>(data, at))
+                .store(terms.as_mut_ptr())
         };
         for &t in terms.iter().take((n - at).min(lanes)) {
             tail += t;
@@ -360,6 +422,39 @@ struct Job<'a> {
     input: &'a Input<'a>,
     options: CountOptions,
     reduce_len: usize,
+    /// n ln n for small n (plug-in and Miller-Madow on enough entries).
+    table: Option<Table>,
+}
+
+/// Fills a table of a term at n = 0..256 with the vector code of a level: n ln n for the first
+/// pass (`None`), else the second-pass term of the measure with these constants.
+struct BuildTable(Option<(Second, u8)>);
+
+impl SimdTask for BuildTable {
+    type Output = Table;
+    #[inline(always)]
+    fn run<L: Level>(self) -> Table {
+        type W<L> = <L as Level>::F64;
+        let mut counts = [0.0f64; TABLE];
+        for (i, x) in counts.iter_mut().enumerate() {
+            *x = i as f64;
+        }
+        let mut out = [0.0f64; TABLE];
+        let mut at = 0;
+        while at < TABLE {
+            // SAFETY: TABLE is a multiple of every vector width, so at + LANES <= TABLE.
+            let n = unsafe { W::<L>::load(counts.as_ptr().add(at)) };
+            let t = match self.0 {
+                None => n_ln_n(n),
+                Some((c, JAMES_STEIN)) => second_term::<W<L>, JAMES_STEIN>(&c, n),
+                Some((c, _)) => second_term::<W<L>, CHAO_SHEN>(&c, n),
+            };
+            // SAFETY: as above.
+            unsafe { t.store(out.as_mut_ptr().add(at)) };
+            at += W::<L>::LANES;
+        }
+        out
+    }
 }
 
 /// The SIMD task of a pass: a sequential tree sum over `count` leaves of one distribution from
@@ -370,6 +465,8 @@ struct LeafRange<'a> {
     first: usize,
     count: usize,
     second: Option<Second>,
+    /// The second pass's table of small-count terms, if built.
+    table: Option<&'a Table>,
 }
 
 struct FirstWalker<'a, 'b, L, const M: u8> {
@@ -386,7 +483,7 @@ impl<L: Level, const M: u8> Leaves for FirstWalker<'_, '_, L, M> {
         let start = (self.task.first + i) * LEAF;
         let len = LEAF.min(job.reduce_len - start);
         let data = job.input.fetch_f64(self.task.base, start, len, self.buf);
-        first_leaf::<L, M>(data)
+        first_leaf::<L, M>(data, job.table.as_ref())
     }
 }
 
@@ -405,7 +502,7 @@ impl<L: Level, const M: u8> Leaves for SecondWalker<'_, '_, L, M> {
         let start = (self.task.first + i) * LEAF;
         let len = LEAF.min(job.reduce_len - start);
         let data = job.input.fetch_f64(self.task.base, start, len, self.buf);
-        Sum(second_leaf::<L, M>(&self.constants, data))
+        Sum(second_leaf::<L, M>(&self.constants, self.task.table, data))
     }
 }
 
@@ -482,6 +579,14 @@ impl Job<'_> {
     /// One pass over distribution `d` (`second` is `None` for the first pass).
     fn pass(&self, d: usize, split: bool, second: Option<Second>) -> PassSum {
         let base = self.input.distribution_offset(d);
+        let table = match second {
+            Some(c) if self.reduce_len >= TABLE_WORTH => Some(dispatch(
+                self.options.level,
+                BuildTable(Some((c, code(self.measure)))),
+            )),
+            _ => None,
+        };
+        let table = table.as_ref();
         let leaves = self.reduce_len.div_ceil(LEAF);
         let run = |first: usize, count: usize| {
             dispatch(
@@ -492,6 +597,7 @@ impl Job<'_> {
                     first,
                     count,
                     second,
+                    table,
                 },
             )
         };
@@ -558,7 +664,7 @@ impl Job<'_> {
                 (-self.second_sum(d, split, constants)).max(0.0)
             }
             CountMeasure::Boltzmann => {
-                let ln_w = ln_factorial_f64(n) - s.ln_factorials;
+                let ln_w = ln_factorial_at(self.options.level, n) - s.ln_factorials;
                 if !ln_w.is_finite() {
                     return Err(KernelError::Layout(format!(
                         "boltzmann_entropy: the counts of distribution {d} are too large: \
@@ -702,11 +808,15 @@ pub fn count_reduce(
             )));
         }
     }
+    let plugin = matches!(measure, CountMeasure::Plugin | CountMeasure::MillerMadow);
+    let entries = distributions.saturating_mul(counts.reduce_len());
     let job = Job {
         measure,
         input: counts,
         options: *options,
         reduce_len: counts.reduce_len(),
+        table: (plugin && entries >= TABLE_WORTH)
+            .then(|| dispatch(options.level, BuildTable(None))),
     };
     job.run(out)
 }

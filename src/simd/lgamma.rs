@@ -4,7 +4,7 @@
 //! (n near 2.5e305).
 
 use super::ln::ln_f64_positive;
-use super::{map_slice, Elementwise, FloatVec, SimdLevel};
+use super::{dispatch, map_slice, Elementwise, FloatVec, Level, SimdLevel, SimdTask};
 
 /// Below this, ln(n!) comes from the table.
 pub const TABLE_LEN: usize = 256;
@@ -146,7 +146,24 @@ pub fn ln_factorial_slice(level: SimdLevel, input: &[f64], output: &mut [f64]) {
     map_slice::<f64, LnFactorial>(level, input, output);
 }
 
-/// ln(n!) of one whole number n >= 0, by the same code as the vector lanes.
+/// ln(n!) of one whole number n >= 0, by the scalar level.
 pub fn ln_factorial_f64(n: f64) -> f64 {
     ln_factorial(super::scalar::F64x1(n)).0
+}
+
+/// ln(n!) of one whole number n >= 0 computed in the lanes of `level`, so that it has the same bits
+/// as the vector kernels of that level (ln W = ln N! - sum ln n! is then exactly 0 for one cell).
+pub fn ln_factorial_at(level: SimdLevel, n: f64) -> f64 {
+    struct One(f64);
+    impl SimdTask for One {
+        type Output = f64;
+        #[inline(always)]
+        fn run<L: Level>(self) -> f64 {
+            let mut lanes = [0.0f64; 16];
+            // SAFETY: 16 >= LANES elements.
+            unsafe { ln_factorial(L::F64::splat(self.0)).store(lanes.as_mut_ptr()) };
+            lanes[0]
+        }
+    }
+    dispatch(level, One(n))
 }
