@@ -414,6 +414,25 @@ fn gaussian_closed_forms() {
             );
         }
     }
+    // Single values broadcast against full-length slices, on every level.
+    for level in SimdLevel::available() {
+        let o = GaussianOptions { level, ..opts };
+        let mut out = vec![0.0; sigma.len()];
+        gaussian::kl_sigma([&[0.5], &sigma, &[-1.0], &[2.0]], &o, &mut out).unwrap();
+        for (&a, &got) in sigma.iter().zip(&out) {
+            let want = (2.0 / a).ln() + (a * a + 2.25) / 8.0 - 0.5;
+            assert!(close(got, want, 1e-13), "{level} {a}: {got} vs {want}");
+        }
+        let err = gaussian::kl_sigma([&[0.5], &sigma, &[-1.0], &[0.0]], &o, &mut out);
+        assert!(matches!(
+            err,
+            Err(KernelError::BadParameter {
+                arg: "s2",
+                index: 0,
+                ..
+            })
+        ));
+    }
     // Full covariance: [[2, 1], [1, 2]] has det 3.
     let cov = [2.0, 1.0, 1.0, 2.0];
     let mut out = [0.0];

@@ -175,7 +175,9 @@ class GaussianCall:
 
     def bad_parameter(self, arg: str, flat: int, value: float) -> InvalidDistributionError:
         arr = self.arrays[self.names.index(arg)]
-        index = tuple(int(i) for i in np.unravel_index(flat, arr.shape)) if arr.shape else ()
+        # Univariate arguments are indexed in the broadcast shape (a single value at its start).
+        shape = self.batch if self.kind == "sigma" else arr.shape
+        index = tuple(int(i) for i in np.unravel_index(flat, shape)) if shape else ()
         at = f"{arg}[{', '.join(map(str, index))}]" if index else arg
         need = "finite" if arg.startswith("mu") or self.kind == "full" else "finite and > 0"
         message = f"{self.func}: {at} = {float(value)!r} is out of its domain; it must be {need}"
@@ -226,7 +228,10 @@ def prepare_kl(
     b = check_base(base, func)
     if kind == "sigma":
         shape = _broadcast(func, names, tuple(a.shape for a in arrays))
-        out = tuple(_contiguous(a, shape) for a in arrays)
+        # A single value (a scalar mean, a standard normal target) stays 0-d: not copied out.
+        out = tuple(
+            _contiguous(a.reshape(()), ()) if a.size == 1 else _contiguous(a, shape) for a in arrays
+        )
         return GaussianCall(func, kind, names, out, shape, 0, b)
     if any(a.ndim < 1 for a in arrays):
         raise ValueError(f"{func}: kind={kind!r} needs arrays of at least one dimension")

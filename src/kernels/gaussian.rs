@@ -130,13 +130,28 @@ impl Elementwise4 for SigmaKl {
     }
 }
 
-/// Applies `F` to four equally long slices (or one, repeated), writing `out`; returns whether
+/// Applies `F` to four slices of `out`'s length, or of length 1 (one value broadcast: a scalar
+/// mean or standard deviation is not copied out to full length), writing `out`; returns whether
 /// every lane was in the domain. The tail is padded with ones (in every domain).
 struct Map4<'a, F> {
     inputs: [&'a [f64]; 4],
     out: &'a mut [f64],
     scale: f64,
     function: PhantomData<F>,
+}
+
+/// Vector `at` of `x`, or `x[0]` in every lane when `x` holds one value.
+///
+/// # Safety
+/// `x` has one element, or at least `at + LANES`.
+#[inline(always)]
+unsafe fn load_or_splat<V: FloatVec<Elem = f64>>(x: &[f64], at: usize) -> V {
+    if x.len() == 1 {
+        V::splat(x[0])
+    } else {
+        // SAFETY: by the caller.
+        unsafe { V::load(x.as_ptr().add(at)) }
+    }
 }
 
 impl<F: Elementwise4> SimdTask for Map4<'_, F> {
@@ -152,13 +167,13 @@ impl<F: Elementwise4> SimdTask for Map4<'_, F> {
         let [a, b, c, d] = self.inputs;
         let mut at = 0;
         while at < whole {
-            // SAFETY: at + lanes <= n for every slice (lengths checked by `map4`).
+            // SAFETY: at + lanes <= n for `out` and every slice longer than 1 (checked by `map4`).
             unsafe {
                 let (y, ok) = F::apply(
-                    W::<L>::load(a.as_ptr().add(at)),
-                    W::<L>::load(b.as_ptr().add(at)),
-                    W::<L>::load(c.as_ptr().add(at)),
-                    W::<L>::load(d.as_ptr().add(at)),
+                    load_or_splat::<W<L>>(a, at),
+                    load_or_splat::<W<L>>(b, at),
+                    load_or_splat::<W<L>>(c, at),
+                    load_or_splat::<W<L>>(d, at),
                     scale,
                 );
                 y.store(self.out.as_mut_ptr().add(at));
@@ -169,7 +184,11 @@ impl<F: Elementwise4> SimdTask for Map4<'_, F> {
         if at < n {
             let mut bufs = [[1.0f64; 16]; 5];
             for (buf, src) in bufs.iter_mut().zip([a, b, c, d]) {
-                buf[..n - at].copy_from_slice(&src[at..n]);
+                if src.len() == 1 {
+                    buf.fill(src[0]);
+                } else {
+                    buf[..n - at].copy_from_slice(&src[at..n]);
+                }
             }
             // SAFETY: each buffer holds 16 >= LANES elements.
             unsafe {
@@ -203,7 +222,13 @@ fn map4<F: Elementwise4>(
         dispatch(
             options.level,
             Map4::<F> {
-                inputs: inputs.map(|x| &x[offset..offset + len]),
+                inputs: inputs.map(|x| {
+                    if x.len() == 1 {
+                        x
+                    } else {
+                        &x[offset..offset + len]
+                    }
+                }),
                 out,
                 scale,
                 function: PhantomData,
@@ -237,7 +262,7 @@ pub fn entropy_sigma(
 }
 
 /// Elementwise KL(N(mu1, s1^2) ‖ N(mu2, s2^2)) of univariate Gaussians (standard deviations s1,
-/// s2), all four slices of `out`'s length.
+/// s2); each slice has `out`'s length or holds one value for all.
 pub fn kl_sigma(
     [mu1, s1, mu2, s2]: [&[f64]; 4],
     options: &GaussianOptions,
@@ -245,7 +270,9 @@ pub fn kl_sigma(
 ) -> Result<(), KernelError> {
     let ln_base = check_base(options)?;
     for (what, x) in [("mu1", mu1), ("s1", s1), ("mu2", mu2), ("s2", s2)] {
-        check_len(what, x.len(), out.len())?;
+        if x.len() != 1 {
+            check_len(what, x.len(), out.len())?;
+        }
     }
     if !map4::<SigmaKl>([mu1, s1, mu2, s2], out, 1.0 / ln_base, options)? {
         first_bad("mu1", mu1, finite)?;
