@@ -49,7 +49,7 @@ fn bad(arg: &'static str, index: usize, value: f64) -> KernelError {
 }
 
 /// The first entry of `data` that fails `ok`, as an error.
-fn first_bad(arg: &'static str, data: &[f64], ok: fn(f64) -> bool) -> Result<(), KernelError> {
+fn first_bad(arg: &'static str, data: &[f64], ok: impl Fn(f64) -> bool) -> Result<(), KernelError> {
     match data.iter().position(|&x| !ok(x)) {
         Some(i) => Err(bad(arg, i, data[i])),
         None => Ok(()),
@@ -367,30 +367,43 @@ pub fn cholesky(a: &[f64], d: usize, l: &mut [f64]) -> Result<(), usize> {
     l.fill(0.0);
     for j in 0..d {
         let row_j = j * d;
-        let mut s = a[row_j + j];
-        for k in 0..j {
-            s -= l[row_j + k] * l[row_j + k];
-        }
+        let done_j = &l[row_j..row_j + j];
+        let s = a[row_j + j] - dot(done_j, done_j);
         if !(s > 0.0 && s.is_finite()) {
             return Err(j);
         }
         let pivot = s.sqrt();
         l[row_j + j] = pivot;
+        // One division per column, not per entry: divisions dominate small factorisations.
+        let inverse = 1.0 / pivot;
         for i in j + 1..d {
             let row_i = i * d;
-            let mut t = a[row_i + j];
-            for k in 0..j {
-                t -= l[row_i + k] * l[row_j + k];
-            }
-            l[row_i + j] = t / pivot;
+            let t = a[row_i + j] - dot(&l[row_i..row_i + j], &l[row_j..row_j + j]);
+            l[row_i + j] = t * inverse;
         }
     }
     Ok(())
 }
 
-/// Sum of ln of the diagonal of the d x d factor `l`: half of ln det of L L^T.
+/// sum a_k b_k in order (slices, so the loop has no bounds checks).
+#[inline]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).fold(0.0, |acc, (x, y)| acc + x * y)
+}
+
+/// Sum of ln of the diagonal of the d x d factor `l`: half of ln det of L L^T. The pivots are
+/// multiplied and the log taken once (a log costs as much as the rest of a small factorisation),
+/// folding the product into the sum whenever it leaves [1e-250, 1e250], so it never overflows.
 fn half_log_det(l: &[f64], d: usize) -> f64 {
-    (0..d).map(|j| l[j * d + j].ln()).sum()
+    let (mut logs, mut product) = (0.0, 1.0f64);
+    for j in 0..d {
+        product *= l[j * d + j];
+        if !(1e-250..=1e250).contains(&product) {
+            logs += product.ln();
+            product = 1.0;
+        }
+    }
+    logs + product.ln()
 }
 
 /// Entropy of full-covariance Gaussians: `cov` holds `out.len()` row-major d x d matrices.
@@ -422,15 +435,13 @@ pub fn entropy_full(
 
 /// Squared Frobenius norm of L2^-1 L1 (both lower triangular, row-major d x d): tr(S2^-1 S1).
 /// Column c of X = L2^-1 L1 is zero above row c; forward substitution fills the rest in `x`.
-fn trace_term(l1: &[f64], l2: &[f64], d: usize, x: &mut [f64]) -> f64 {
+/// `inv2` holds the reciprocals of L2's diagonal.
+fn trace_term(l1: &[f64], l2: &[f64], inv2: &[f64], d: usize, x: &mut [f64]) -> f64 {
     let mut total = 0.0;
     for c in 0..d {
         for i in c..d {
-            let mut t = l1[i * d + c];
-            for k in c..i {
-                t -= l2[i * d + k] * x[k];
-            }
-            let v = t / l2[i * d + i];
+            let t = l1[i * d + c] - dot(&l2[i * d + c..i * d + i], &x[c..i]);
+            let v = t * inv2[i];
             x[i] = v;
             total += v * v;
         }
@@ -438,15 +449,13 @@ fn trace_term(l1: &[f64], l2: &[f64], d: usize, x: &mut [f64]) -> f64 {
     total
 }
 
-/// |L^-1 b|^2 by forward substitution (`y` is scratch of length d).
-fn mahalanobis(l: &[f64], b: &[f64], d: usize, y: &mut [f64]) -> f64 {
+/// |L^-1 b|^2 by forward substitution (`y` is scratch of length d, `inv` the reciprocals of L's
+/// diagonal).
+fn mahalanobis(l: &[f64], inv: &[f64], b: &[f64], d: usize, y: &mut [f64]) -> f64 {
     let mut total = 0.0;
     for i in 0..d {
-        let mut t = b[i];
-        for k in 0..i {
-            t -= l[i * d + k] * y[k];
-        }
-        let v = t / l[i * d + i];
+        let t = b[i] - dot(&l[i * d..i * d + i], &y[..i]);
+        let v = t * inv[i];
         y[i] = v;
         total += v * v;
     }
@@ -476,6 +485,7 @@ pub fn kl_full(
         let mut l2 = vec![0.0; d * d];
         let mut diff = vec![0.0; d];
         let mut scratch = vec![0.0; d];
+        let mut inv2 = vec![0.0; d];
         for (i, slot) in slots.iter_mut().enumerate() {
             let m = first + i;
             let square = m * d * d..(m + 1) * d * d;
@@ -491,8 +501,11 @@ pub fn kl_full(
             for (j, slot) in diff.iter_mut().enumerate() {
                 *slot = mu2[m * d + j] - mu1[m * d + j];
             }
-            let trace = trace_term(&l1, &l2, d, &mut scratch);
-            let maha = mahalanobis(&l2, &diff, d, &mut scratch);
+            for (j, slot) in inv2.iter_mut().enumerate() {
+                *slot = 1.0 / l2[j * d + j];
+            }
+            let trace = trace_term(&l1, &l2, &inv2, d, &mut scratch);
+            let maha = mahalanobis(&l2, &inv2, &diff, d, &mut scratch);
             let log_det_ratio = 2.0 * (half_log_det(&l2, d) - half_log_det(&l1, d));
             let kl = 0.5 * (trace + maha - d as f64 + log_det_ratio);
             *slot = kl.max(0.0) / ln_base;
