@@ -52,6 +52,28 @@ pub enum KernelError {
     },
     /// A distribution whose entries sum to zero (or that has none) under `normalize`.
     ZeroMass { arg: Arg, distribution: usize },
+    /// A count that is not a whole number (counts must be whole numbers >= 0).
+    NotWhole {
+        arg: Arg,
+        distribution: usize,
+        position: usize,
+        value: f64,
+    },
+    /// A parameter of a Gaussian that is out of its domain: a standard deviation or variance
+    /// that is not finite and > 0, a mean or covariance entry that is not finite. `arg` names the
+    /// parameter, `index` is the flat (C-order) index of the entry in the array as computed on.
+    BadParameter {
+        arg: &'static str,
+        index: usize,
+        value: f64,
+    },
+    /// Matrix `matrix` (flat index in the batch) of `arg` is not positive definite: the Cholesky
+    /// factorisation found a pivot that is not > 0 at row `pivot`.
+    NotPositiveDefinite {
+        arg: &'static str,
+        matrix: usize,
+        pivot: usize,
+    },
     /// Arguments whose shapes or lengths do not fit together.
     Layout(String),
     /// The thread pool could not be built.
@@ -67,6 +89,9 @@ impl KernelError {
             | KernelError::Nan { distribution, .. }
             | KernelError::OutOfRange { distribution, .. }
             | KernelError::ZeroMass { distribution, .. } => Some(distribution),
+            KernelError::NotWhole { distribution, .. } => Some(distribution),
+            KernelError::BadParameter { index, .. } => Some(index),
+            KernelError::NotPositiveDefinite { matrix, .. } => Some(matrix),
             KernelError::Layout(_) | KernelError::ThreadPool(_) => None,
         }
     }
@@ -118,6 +143,24 @@ impl fmt::Display for KernelError {
                 f,
                 "{} has zero total mass in distribution {distribution}; it cannot be normalized",
                 arg.name()
+            ),
+            KernelError::NotWhole {
+                arg,
+                distribution,
+                position,
+                value,
+            } => write!(
+                f,
+                "{} has an entry that is not a whole number ({value:?}) at position {position} of distribution {distribution}",
+                arg.name()
+            ),
+            KernelError::BadParameter { arg, index, value } => write!(
+                f,
+                "{arg} has an entry out of its domain ({value:?}) at flat index {index}"
+            ),
+            KernelError::NotPositiveDefinite { arg, matrix, pivot } => write!(
+                f,
+                "matrix {matrix} of {arg} is not positive definite (Cholesky failed at pivot {pivot})"
             ),
             KernelError::Layout(message) | KernelError::ThreadPool(message) => {
                 f.write_str(message)

@@ -19,6 +19,7 @@ from ._api import cross_entropy, entropy, kl_divergence
 from ._args import InvalidDistributionError
 from ._core import available_simd_levels, get_num_threads, simd_level
 from ._core import set_num_threads as _set_num_threads
+from ._counts import boltzmann_entropy, entropy_from_counts, gaussian_entropy, gaussian_kl
 from ._elementwise import binary_entropy, entr, kl_div, rel_entr, surprisal, xlogy
 from ._family import (
     conditional_entropy,
@@ -50,11 +51,15 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "binary_entropy",
+    "boltzmann_entropy",
     "conditional_entropy",
     "cross_entropy",
     "entr",
     "entropy",
+    "entropy_from_counts",
     "entropy_from_logits",
+    "gaussian_entropy",
+    "gaussian_kl",
     "get_num_threads",
     "joint_entropy",
     "js_distance",

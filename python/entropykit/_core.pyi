@@ -54,3 +54,26 @@ def elementwise(
     base: float | None,
     out: npt.NDArray[np.floating],
 ) -> None: ...
+def counts_reduce(
+    measure: str,
+    counts: npt.NDArray[np.generic],
+    batch_dims: int,
+    base: float | None,
+) -> npt.NDArray[np.float64]: ...
+def gaussian_entropy_rows(
+    kind: str,
+    x: npt.NDArray[np.float64],
+    rows: int,
+    d: int,
+    base: float | None,
+) -> npt.NDArray[np.float64]: ...
+def gaussian_kl_rows(
+    kind: str,
+    mu1: npt.NDArray[np.float64],
+    s1: npt.NDArray[np.float64],
+    mu2: npt.NDArray[np.float64],
+    s2: npt.NDArray[np.float64],
+    rows: int,
+    d: int,
+    base: float | None,
+) -> npt.NDArray[np.float64]: ...

@@ -18,6 +18,12 @@ import numpy as np
 import numpy.typing as npt
 
 from ._args import Prepared, prepare
+from ._reference_counts import (
+    boltzmann_entropy,
+    entropy_from_counts,
+    gaussian_entropy,
+    gaussian_kl,
+)
 from ._reference_elementwise import binary_entropy, entr, kl_div, rel_entr, surprisal, xlogy
 from ._reference_family import (
     conditional_entropy,
@@ -48,11 +54,15 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "binary_entropy",
+    "boltzmann_entropy",
     "conditional_entropy",
     "cross_entropy",
     "entr",
     "entropy",
+    "entropy_from_counts",
     "entropy_from_logits",
+    "gaussian_entropy",
+    "gaussian_kl",
     "joint_entropy",
     "js_distance",
     "js_divergence",

@@ -20,7 +20,9 @@
 //! 1/max (Renyi and Tsallis: sum (p/max)^alpha, which holds a 1 and so neither overflows nor
 //! underflows whatever alpha is; the max and the mass are put back in logs).
 
+pub mod counts;
 pub mod elementwise;
+pub mod gaussian;
 pub mod logits;
 
 use crate::error::{Arg, KernelError};

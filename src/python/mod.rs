@@ -15,6 +15,7 @@ use numpy::{
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
+mod counts;
 mod elementwise;
 mod logits;
 
@@ -125,6 +126,25 @@ fn to_pyerr(error: KernelError) -> PyErr {
             value,
         } => ("out_of_range", arg, distribution, position, value),
         KernelError::ZeroMass { arg, distribution } => ("zero_mass", arg, distribution, 0, 0.0),
+        KernelError::NotWhole {
+            arg,
+            distribution,
+            position,
+            value,
+        } => ("not_whole", arg, distribution, position, value),
+        KernelError::BadParameter { arg, index, value } => {
+            return KernelInputError::new_err((message, "bad_parameter", arg, index, 0usize, value))
+        }
+        KernelError::NotPositiveDefinite { arg, matrix, pivot } => {
+            return KernelInputError::new_err((
+                message,
+                "not_positive_definite",
+                arg,
+                matrix,
+                pivot,
+                f64::NAN,
+            ))
+        }
         KernelError::Layout(_) => return PyValueError::new_err(message),
         KernelError::ThreadPool(_) => return PyRuntimeError::new_err(message),
     };
@@ -302,6 +322,7 @@ mod _core {
     #[pymodule_export]
     use super::{
         available_simd_levels,
+        counts::{counts_reduce, gaussian_entropy_rows, gaussian_kl_rows},
         elementwise::elementwise,
         get_num_threads,
         logits::{binary_rows, log_softmax_rows, logits_rows},

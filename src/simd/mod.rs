@@ -7,6 +7,7 @@
 //! on any x86-64 or aarch64 CPU and still uses AVX-512 where it exists.
 
 pub mod exp;
+pub mod lgamma;
 pub mod ln;
 pub mod ln1p;
 pub(crate) mod scalar;
