@@ -43,9 +43,7 @@ def main(out: str = "examples/boltzmann_stirling.png") -> None:
     top.set_title("Boltzmann: ln W / N tends to the Shannon entropy H(p)")
     top.legend(fontsize=8)
     bottom.loglog(n, n * h - ln_w, "o", ms=3, label="N H(p) - ln W")
-    bottom.loglog(
-        n, n * h - stirling, "-", label="Stirling: (K-1)/2 ln(2 pi N) + 1/2 sum ln p_i"
-    )
+    bottom.loglog(n, n * h - stirling, "-", label="Stirling: (K-1)/2 ln(2 pi N) + 1/2 sum ln p_i")
     bottom.set_xlabel("N (particles)")
     bottom.set_ylabel("nats")
     bottom.legend(fontsize=8)
