@@ -14,6 +14,7 @@
 //! pieces of a distribution add up (`Partial::combine`), which is what streaming and distributed
 //! reductions build on.
 
+pub mod labels;
 pub mod logits;
 
 use crate::error::{Arg, KernelError};

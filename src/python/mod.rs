@@ -15,6 +15,7 @@ use numpy::{
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
+mod labels;
 mod logits;
 
 pyo3::create_exception!(
@@ -248,6 +249,7 @@ mod _core {
     #[pymodule_export]
     use super::{
         available_simd_levels, get_num_threads,
+        labels::{entropy_labels, factorize_records, mutual_information_labels},
         logits::{binary_rows, log_softmax_rows, logits_rows},
         reduce, set_num_threads, set_simd_level, simd_level, stream_sum, KernelInputError,
     };
