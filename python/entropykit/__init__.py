@@ -19,6 +19,7 @@ from ._api import cross_entropy, entropy, kl_divergence
 from ._args import InvalidDistributionError
 from ._core import available_simd_levels, get_num_threads, simd_level
 from ._core import set_num_threads as _set_num_threads
+from ._labels import entropy_labels, mutual_information_labels
 from ._logits import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -38,11 +39,13 @@ __all__ = [
     "cross_entropy",
     "entropy",
     "entropy_from_logits",
+    "entropy_labels",
     "get_num_threads",
     "kl_divergence",
     "kl_divergence_from_logits",
     "log_softmax",
     "logsumexp",
+    "mutual_information_labels",
     "perplexity_from_logits",
     "reference",
     "set_num_threads",

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._args import Prepared, data_error, prepare
+from ._reference_labels import entropy_labels, mutual_information_labels
 from ._reference_logits import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -37,10 +38,12 @@ __all__ = [
     "cross_entropy",
     "entropy",
     "entropy_from_logits",
+    "entropy_labels",
     "kl_divergence",
     "kl_divergence_from_logits",
     "log_softmax",
     "logsumexp",
+    "mutual_information_labels",
     "perplexity_from_logits",
     "softmax_cross_entropy",
 ]
