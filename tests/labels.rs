@@ -67,10 +67,17 @@ fn pair(
     (x, y)
 }
 
-fn options(level: SimdLevel) -> LabelOptions {
+/// Options at `level`; `sorting` lowers the hash limit so that labels with more than a few
+/// distinct values take the sorting path.
+fn options(level: SimdLevel, sorting: bool) -> LabelOptions {
     LabelOptions {
         level,
-        parallel: true,
+        hash_limit: if sorting {
+            16
+        } else {
+            LabelOptions::default().hash_limit
+        },
+        ..LabelOptions::default()
     }
 }
 
@@ -101,9 +108,12 @@ fn matches_oracle_on_every_path_and_level() {
             let yi: Vec<i64> = y.iter().map(|&v| v as i64).collect();
             let want_h = oracle_entropy(&x);
             let want_mi = oracle_mi(&x, &y);
-            for level in SimdLevel::available() {
-                let o = options(level);
-                let what = format!("{name}, n {n}, {level}");
+            for (level, sorting) in SimdLevel::available()
+                .into_iter()
+                .flat_map(|l| [(l, false), (l, true)])
+            {
+                let o = options(level, sorting);
+                let what = format!("{name}, n {n}, {level}, sorting {sorting}");
                 close(
                     entropy_labels(Labels::I64(&xi), &o).unwrap(),
                     want_h,
@@ -256,6 +266,11 @@ fn label_counts_are_in_ascending_order_of_value() {
     assert_eq!(label_counts(Labels::I32(&x), &o).unwrap(), vec![2, 3, 1]);
     let wide = [1i64 << 60, -(1 << 60), 1 << 60];
     assert_eq!(label_counts(Labels::I64(&wide), &o).unwrap(), vec![1, 2]);
+    let sorting = options(SimdLevel::current(), true);
+    let many: Vec<i64> = (0..100).map(|i| (i % 40 - 20) << 50).collect();
+    let counts = label_counts(Labels::I64(&many), &sorting).unwrap();
+    assert_eq!(counts, label_counts(Labels::I64(&many), &o).unwrap());
+    assert_eq!(counts.len(), 40);
 }
 
 #[test]
@@ -287,7 +302,17 @@ fn same_bits_on_any_number_of_threads() {
             let h = entropy_labels(Labels::I64(&xi), &o).unwrap();
             let mi = mutual_information_labels(Labels::I64(&xi), Labels::I64(&yi), &o).unwrap();
             let codes = factorize_records(&records, 8, &o).unwrap();
-            seen.push((h.to_bits(), mi.to_bits(), codes));
+            let sorting = options(SimdLevel::current(), true);
+            let hs = entropy_labels(Labels::I64(&xi), &sorting).unwrap();
+            let mis =
+                mutual_information_labels(Labels::I64(&xi), Labels::I64(&yi), &sorting).unwrap();
+            seen.push((
+                h.to_bits(),
+                mi.to_bits(),
+                codes,
+                hs.to_bits(),
+                mis.to_bits(),
+            ));
         }
         assert!(seen.windows(2).all(|w| w[0] == w[1]), "{name}");
         let o = LabelOptions {

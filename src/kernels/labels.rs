@@ -38,6 +38,8 @@ const SERIAL_LABELS: usize = 1 << 16;
 const TABLE_BUDGET: usize = 1 << 25;
 /// Largest value range counted by direct indexing.
 const DIRECT_LIMIT: u64 = 1 << 25;
+/// Most distinct labels a chunk counts in a hash map before the array is sorted instead.
+const HASH_LIMIT: usize = 1 << 18;
 /// Largest dense contingency table.
 const DENSE_CELLS: usize = 1 << 24;
 /// Cells (or labels) per block of the final float sum: fixed, so the sum does not depend on the
@@ -195,6 +197,9 @@ pub struct LabelOptions {
     pub level: SimdLevel,
     /// Spread work over the pool (`false` keeps it on the calling thread).
     pub parallel: bool,
+    /// Distinct labels a chunk counts in a hash map before the array is sorted instead (tests
+    /// lower it to reach the sorting path with small inputs).
+    pub hash_limit: usize,
 }
 
 impl Default for LabelOptions {
@@ -202,6 +207,7 @@ impl Default for LabelOptions {
         LabelOptions {
             level: SimdLevel::current(),
             parallel: true,
+            hash_limit: HASH_LIMIT,
         }
     }
 }
@@ -214,6 +220,8 @@ enum Lookup {
         rank: Vec<u32>,
     },
     Hashed(FastMap<u64, u32>),
+    /// Every entry's code, stored (labels factorized by sorting).
+    Codes(Vec<u32>),
 }
 
 /// Writes the codes of `x` to `out` (of x's length).
@@ -229,6 +237,7 @@ fn decode_into<T: Label>(x: &[T], lookup: &Lookup, out: &mut [u32]) {
                 *o = map[&v.key()];
             }
         }
+        Lookup::Codes(_) => unreachable!("stored codes are copied by Coded::decode"),
     }
 }
 
@@ -244,6 +253,10 @@ impl Coded<'_> {
     /// than stored: a full code array costs a write and page faults of 4 bytes per label.
     fn decode(&self, start: usize, out: &mut [u32]) {
         let end = start + out.len();
+        if let Lookup::Codes(codes) = &self.lookup {
+            out.copy_from_slice(&codes[start..end]);
+            return;
+        }
         each_labels!(self.data, x => decode_into(&x[start..end], &self.lookup, out))
     }
 }
@@ -373,35 +386,90 @@ fn direct_counts<T: Label>(
     add_tables(tables, options)
 }
 
-/// Counts by hash maps, then sorted by key.
+/// Counts by hash maps, then sorted by key; `None` if a chunk holds more than `hash_limit`
+/// distinct labels (a map that outgrows the cache costs a miss per entry: sorting is faster).
 fn hashed_counts<T: Label>(
     x: &[T],
     options: &LabelOptions,
-) -> Result<Vec<(u64, u64)>, KernelError> {
+) -> Result<Option<Vec<(u64, u64)>>, KernelError> {
     let parts = split(x.len(), count_parts(x.len(), options, usize::MAX));
     let count = |r: Range<usize>| {
         let mut map: FastMap<u64, u64> = FastMap::default();
         for &v in &x[r] {
             *map.entry(v.key()).or_insert(0) += 1;
+            if map.len() > options.hash_limit {
+                return None;
+            }
         }
-        map
+        Some(map)
     };
-    let mut maps: Vec<FastMap<u64, u64>> = if parts.len() == 1 {
-        vec![count(parts[0].clone())]
+    let maps: Option<Vec<FastMap<u64, u64>>> = if parts.len() == 1 {
+        count(parts[0].clone()).map(|m| vec![m])
     } else {
         run(options.parallel, || {
             parts.into_par_iter().map(count).collect()
         })?
     };
-    let mut total = maps.swap_remove(0);
+    // The chunks' counts are merged by sorting, not by inserting one map into another: walking
+    // a map visits keys in hash order, and inserting in hash order into a table with the same
+    // (unseeded) hash piles keys into long probe runs, quadratic in the worst case.
+    let Some(maps) = maps else {
+        return Ok(None);
+    };
+    let mut pairs: Vec<(u64, u64)> = Vec::with_capacity(maps.iter().map(|m| m.len()).sum());
     for map in maps {
-        for (k, c) in map {
-            *total.entry(k).or_insert(0) += c;
-        }
+        pairs.extend(map);
     }
-    let mut pairs: Vec<(u64, u64)> = total.into_iter().collect();
     run(options.parallel, || pairs.par_sort_unstable_by_key(|p| p.0))?;
-    Ok(pairs)
+    pairs.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            kept.1 += later.1;
+        }
+        same
+    });
+    Ok(Some(pairs))
+}
+
+/// Counts (and, if `want_codes`, every entry's code) by sorting the keys `key - lo`, for labels
+/// too many for hash maps. Needs n <= u32::MAX (entry indices are u32).
+fn sorted_counts<T: Label>(
+    x: &[T],
+    lo: u64,
+    bits: u32,
+    want_codes: bool,
+    parallel: bool,
+) -> Result<(Vec<u64>, Option<Vec<u32>>), KernelError> {
+    if !want_codes {
+        let keys: Vec<u64> = x.iter().map(|v| v.key() - lo).collect();
+        let counts = runs(radix_sort(keys, bits, parallel)?)
+            .into_iter()
+            .map(|r| r.1)
+            .collect();
+        return Ok((counts, None));
+    }
+    let tagged: Vec<Tagged> = x
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Tagged {
+            key: v.key() - lo,
+            index: i as u32,
+        })
+        .collect();
+    let sorted = radix_sort(tagged, bits, parallel)?;
+    let mut codes = vec![0u32; x.len()];
+    let mut counts: Vec<u64> = Vec::new();
+    let mut previous = None;
+    for t in &sorted {
+        if previous != Some(t.key) {
+            counts.push(0);
+            previous = Some(t.key);
+        }
+        let last = counts.len() - 1;
+        counts[last] += 1;
+        codes[t.index as usize] = last as u32;
+    }
+    Ok((counts, Some(codes)))
 }
 
 /// Factorizes one array (`arg` names it in errors): the count of each distinct label in
@@ -437,7 +505,21 @@ fn factorize<T: Label>(
         let lookup = want_lookup.then_some(Lookup::Direct { lo, rank });
         return Ok((lookup, counts));
     }
-    let pairs = hashed_counts(x, options)?;
+    let Some(pairs) = hashed_counts(x, options)? else {
+        if n > u32::MAX as usize {
+            return Err(KernelError::Layout(format!(
+                "{} has more than {} distinct labels among more than {} entries; \
+                 at most {} entries are supported then",
+                arg_name(arg),
+                options.hash_limit,
+                u32::MAX,
+                u32::MAX
+            )));
+        }
+        let bits = u64::BITS - range.leading_zeros();
+        let (counts, codes) = sorted_counts(x, lo, bits, want_lookup, options.parallel)?;
+        return Ok((codes.map(Lookup::Codes), counts));
+    };
     if want_lookup && pairs.len() > u32::MAX as usize {
         return Err(KernelError::Layout(format!(
             "{} has {} distinct labels; at most {} are supported",
@@ -447,13 +529,10 @@ fn factorize<T: Label>(
         )));
     }
     let lookup = want_lookup.then(|| {
-        Lookup::Hashed(
-            pairs
-                .iter()
-                .enumerate()
-                .map(|(c, p)| (p.0, c as u32))
-                .collect(),
-        )
+        let mut map = FastMap::with_capacity_and_hasher(pairs.len(), Default::default());
+        // Inserted in key order (not hash order), into a table sized up front.
+        map.extend(pairs.iter().enumerate().map(|(c, p)| (p.0, c as u32)));
+        Lookup::Hashed(map)
     });
     Ok((lookup, pairs.iter().map(|p| p.1).collect()))
 }
@@ -669,32 +748,169 @@ fn contingency(
         };
         return Ok(Contingency::Dense(add_tables(tables, options)?));
     }
-    let parts = split(n, count_parts(n, options, usize::MAX));
-    let ky = ky as u64;
-    let count = |r: Range<usize>| {
-        let mut map: FastMap<u64, u64> = FastMap::default();
-        count_pairs(x, y, r, |i, j| {
-            *map.entry(i as u64 * ky + j as u64).or_insert(0) += 1
-        });
-        map
-    };
-    let mut maps: Vec<FastMap<u64, u64>> = if parts.len() == 1 {
-        vec![count(parts[0].clone())]
+    // Too many cells for a table: sort the pair keys i * ky + j and count runs. A radix sort
+    // costs a few sequential passes whatever the number of distinct cells, where hash maps slow
+    // down badly once they outgrow the cache; and the cells come out in ascending key order.
+    let bits = u64::BITS - (cells as u64 - 1).leading_zeros();
+    let cells = if bits <= 32 {
+        runs(radix_sort(
+            pair_keys::<u32>(x, y, n, options)?,
+            bits,
+            options.parallel,
+        )?)
     } else {
-        run(options.parallel, || {
-            parts.into_par_iter().map(count).collect()
-        })?
+        runs(radix_sort(
+            pair_keys::<u64>(x, y, n, options)?,
+            bits,
+            options.parallel,
+        )?)
     };
-    let mut total = maps.swap_remove(0);
-    for map in maps {
-        for (k, c) in map {
-            *total.entry(k).or_insert(0) += c;
+    Ok(Contingency::Sparse(cells))
+}
+
+/// An item of a radix sort, ordered by an unsigned key.
+trait RadixKey: Copy + Default + Send + Sync {
+    fn key(self) -> u64;
+}
+
+/// A key of a cell of the contingency table, i * ky + j.
+trait PairKey: RadixKey + PartialEq {
+    fn from_pair(i: u32, j: u32, ky: u64) -> Self;
+}
+
+impl RadixKey for u32 {
+    #[inline(always)]
+    fn key(self) -> u64 {
+        self as u64
+    }
+}
+
+impl PairKey for u32 {
+    #[inline(always)]
+    fn from_pair(i: u32, j: u32, ky: u64) -> Self {
+        (i as u64 * ky + j as u64) as u32
+    }
+}
+
+impl RadixKey for u64 {
+    #[inline(always)]
+    fn key(self) -> u64 {
+        self
+    }
+}
+
+impl PairKey for u64 {
+    #[inline(always)]
+    fn from_pair(i: u32, j: u32, ky: u64) -> Self {
+        i as u64 * ky + j as u64
+    }
+}
+
+/// A label key with the index of its entry.
+#[derive(Clone, Copy, Default)]
+struct Tagged {
+    key: u64,
+    index: u32,
+}
+
+impl RadixKey for Tagged {
+    #[inline(always)]
+    fn key(self) -> u64 {
+        self.key
+    }
+}
+
+/// The cell key i * ky + j of every entry, built in parallel blocks.
+fn pair_keys<K: PairKey>(
+    x: &Coded<'_>,
+    y: &Coded<'_>,
+    n: usize,
+    options: &LabelOptions,
+) -> Result<Vec<K>, KernelError> {
+    let ky = y.counts.len() as u64;
+    let mut keys = vec![K::default(); n];
+    let fill = |(b, out): (usize, &mut [K])| {
+        let start = b * MAP_BLOCK;
+        let mut k = 0;
+        count_pairs(x, y, start..start + out.len(), |i, j| {
+            out[k] = K::from_pair(i, j, ky);
+            k += 1;
+        });
+    };
+    if n < SERIAL_LABELS || !options.parallel {
+        keys.chunks_mut(MAP_BLOCK).enumerate().for_each(fill);
+    } else {
+        run(true, || {
+            keys.par_chunks_mut(MAP_BLOCK).enumerate().for_each(fill)
+        })?;
+    }
+    Ok(keys)
+}
+
+/// Sorts items with keys below 2^bits: by least-significant-digit radix in passes of at most 11
+/// bits (the histograms of all passes from one reading pass) when four passes do.
+fn radix_sort<K: RadixKey>(
+    mut keys: Vec<K>,
+    bits: u32,
+    parallel: bool,
+) -> Result<Vec<K>, KernelError> {
+    let passes = bits.div_ceil(11).max(1) as usize;
+    if passes > 4 {
+        // Wide keys: a comparison sort (pdqsort) beats five or six passes over the data.
+        // Equal keys are equal items wherever order matters, so stability is not needed.
+        if parallel && keys.len() >= SERIAL_LABELS {
+            run(true, || keys.par_sort_unstable_by_key(|k| k.key()))?;
+        } else {
+            keys.sort_unstable_by_key(|k| k.key());
+        }
+        return Ok(keys);
+    }
+    let width = bits.div_ceil(passes as u32).max(1);
+    let mask = (1u64 << width) - 1;
+    let buckets = 1usize << width;
+    let mut histograms = vec![0usize; passes * buckets];
+    for &k in &keys {
+        let key = k.key();
+        for (p, h) in histograms.chunks_exact_mut(buckets).enumerate() {
+            h[((key >> (p as u32 * width)) & mask) as usize] += 1;
         }
     }
-    // Hash-map order is arbitrary: the sum runs over the cells sorted by key.
-    let mut cells: Vec<(u64, u64)> = total.into_iter().collect();
-    run(options.parallel, || cells.par_sort_unstable_by_key(|p| p.0))?;
-    Ok(Contingency::Sparse(cells))
+    let mut scratch = vec![K::default(); keys.len()];
+    for (p, offsets) in histograms.chunks_exact_mut(buckets).enumerate() {
+        if offsets.contains(&keys.len()) {
+            continue; // every key has the same digit here: the pass would not move anything
+        }
+        let mut total = 0;
+        for o in offsets.iter_mut() {
+            let c = *o;
+            *o = total;
+            total += c;
+        }
+        let shift = p as u32 * width;
+        for &k in &keys {
+            let d = ((k.key() >> shift) & mask) as usize;
+            scratch[offsets[d]] = k;
+            offsets[d] += 1;
+        }
+        std::mem::swap(&mut keys, &mut scratch);
+    }
+    Ok(keys)
+}
+
+/// (key, count) of each run of equal keys in sorted `keys`.
+fn runs<K: PairKey>(keys: Vec<K>) -> Vec<(u64, u64)> {
+    let mut cells: Vec<(u64, u64)> = Vec::new();
+    let mut i = 0;
+    while i < keys.len() {
+        let k = keys[i];
+        let mut j = i + 1;
+        while j < keys.len() && keys[j] == k {
+            j += 1;
+        }
+        cells.push((k.key(), (j - i) as u64));
+        i = j;
+    }
+    cells
 }
 
 /// Mutual information, in nats, of two factorized arrays of `n` entries each.
