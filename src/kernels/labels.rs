@@ -12,13 +12,15 @@
 //! small MI to cancellation between large logs. A rounded negative total is clamped to 0; MI is
 //! exactly 0 when either array holds a single distinct label.
 //!
-//! Factorizing: when a label array's range (max - min) is small next to its length, counts go to a
-//! table indexed by value - min ("direct"); otherwise to hash maps. The contingency table is dense
-//! when k_x k_y cells are few next to N, else a hash map keyed by the pair of codes. Threads count
-//! fixed chunks into their own tables, which are then added: integer counts are exact, so the
-//! counts do not depend on the chunking. The float sums then run over the cells in a fixed order
-//! (table order, or ascending key), in fixed blocks whose sums are added in order, so the result
-//! has the same bits on any number of threads.
+//! Factorizing: when a label array's range (max - min) is small next to its length, counts go to
+//! per-thread tables indexed by value - min ("direct"); otherwise to per-thread hash maps, until
+//! a chunk holds more than `hash_limit` distinct labels, when the keys are sorted instead (a map
+//! that outgrows the cache costs a miss per entry). Codes are decoded a batch at a time from the
+//! labels (or, after sorting, stored). The contingency table is dense per-thread tables when
+//! k_x k_y cells are few next to N, else the cell keys i k_y + j are radix-sorted and counted in
+//! runs. Integer counts are exact, so they do not depend on the chunking; the float sums then run
+//! over the cells in a fixed order (table order, or ascending key), in fixed blocks whose sums are
+//! added pairwise in a fixed order, so the result has the same bits on any number of threads.
 //!
 //! Float labels are compared by value: -0.0 and 0.0 are one label, ±inf are labels like any other,
 //! and NaN is an error naming its position.
