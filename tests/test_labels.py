@@ -238,6 +238,35 @@ def test_errors(module):
             module.entropy_labels([1, 2], base=bad)
 
 
+def test_gil_is_released_during_the_kernel(restore_threads):
+    import threading
+    import time
+
+    ek.set_num_threads(1)
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 2**40, 2_000_000)
+    y = rng.integers(0, 1000, 2_000_000)
+    ticks = []
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.001)
+
+    thread = threading.Thread(target=ticker)
+    thread.start()
+    try:
+        start = time.perf_counter()
+        ek.mutual_information_labels(x, y)
+        end = time.perf_counter()
+    finally:
+        stop.set()
+        thread.join()
+    # With the GIL held the ticker could not run at all while the kernel ran.
+    assert len([t for t in ticks if start < t < end]) >= 2
+
+
 @pytest.mark.parametrize("module_name", ["entropykit._labels", "entropykit._reference_labels"])
 def test_docstring_examples_run(module_name):
     import doctest
