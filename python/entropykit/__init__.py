@@ -34,6 +34,7 @@ from ._family import (
     tsallis_entropy,
     variation_of_information,
 )
+from ._labels import entropy_labels, mutual_information_labels
 from ._logits import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -58,6 +59,7 @@ __all__ = [
     "entropy",
     "entropy_from_counts",
     "entropy_from_logits",
+    "entropy_labels",
     "gaussian_entropy",
     "gaussian_kl",
     "get_num_threads",
@@ -71,6 +73,7 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "mutual_information",
+    "mutual_information_labels",
     "normalized_mutual_information",
     "perplexity",
     "perplexity_from_logits",

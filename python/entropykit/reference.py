@@ -38,6 +38,7 @@ from ._reference_family import (
     tsallis_entropy,
     variation_of_information,
 )
+from ._reference_labels import entropy_labels, mutual_information_labels
 from ._reference_logits import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -61,6 +62,7 @@ __all__ = [
     "entropy",
     "entropy_from_counts",
     "entropy_from_logits",
+    "entropy_labels",
     "gaussian_entropy",
     "gaussian_kl",
     "joint_entropy",
@@ -73,6 +75,7 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "mutual_information",
+    "mutual_information_labels",
     "normalized_mutual_information",
     "perplexity",
     "perplexity_from_logits",

@@ -23,6 +23,7 @@
 pub mod counts;
 pub mod elementwise;
 pub mod gaussian;
+pub mod labels;
 pub mod logits;
 
 use crate::error::{Arg, KernelError};

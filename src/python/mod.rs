@@ -17,6 +17,7 @@ use pyo3::prelude::*;
 
 mod counts;
 mod elementwise;
+mod labels;
 mod logits;
 
 pyo3::create_exception!(
@@ -325,6 +326,7 @@ mod _core {
         counts::{counts_reduce, gaussian_entropy_rows, gaussian_kl_rows},
         elementwise::elementwise,
         get_num_threads,
+        labels::{entropy_labels, factorize_records, mutual_information_labels},
         logits::{binary_rows, log_softmax_rows, logits_rows},
         partial_sums, reduce, set_num_threads, set_simd_level, simd_level, stream_sum,
         KernelInputError,
