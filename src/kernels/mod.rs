@@ -1322,7 +1322,8 @@ fn job<'a>(
             )));
         }
     }
-    if matches!(measure, Measure::Renyi | Measure::Tsallis) && !(options.order >= 0.0) {
+    let order_ok = options.order >= 0.0; // false for NaN too
+    if matches!(measure, Measure::Renyi | Measure::Tsallis) && !order_ok {
         return Err(KernelError::Layout(format!(
             "the order of {measure:?} must be >= 0 (or +inf), not {}",
             options.order
