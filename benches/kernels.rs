@@ -2,7 +2,9 @@
 //!
 //! Groups are named `{measure}/{dtype}/{level}` (for example `entropy/f64/avx512`) with one
 //! benchmark per size, plus `stream_sum/{dtype}`: the plain threaded sum over the same number of
-//! elements, the memory-bandwidth yardstick the Python benchmark divides kernel times by.
+//! elements, the memory-bandwidth yardstick the Python benchmark divides kernel times by. The
+//! rest of the family (Jensen-Shannon, Renyi and Tsallis at order 2, the elementwise functions,
+//! the count estimators, label MI) has groups `family/{name}/f64` at the current level.
 //! Throughput is in elements of `p` per second (a binary measure also reads as many of `q`).
 //!
 //! ```text
@@ -17,6 +19,9 @@
 
 use std::hint::black_box;
 
+use _core::kernels::counts::{count_reduce_slice, CountMeasure, CountOptions};
+use _core::kernels::elementwise::{elementwise, ElementwiseOptions, Function};
+use _core::kernels::labels::{mutual_information_labels, LabelOptions, Labels};
 use _core::kernels::stream_sum;
 use _core::{reduce_slice, Measure, Options, SimdLevel};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -28,6 +33,12 @@ const MEASURES: [(Measure, &str); 3] = [
     (Measure::Entropy, "entropy"),
     (Measure::CrossEntropy, "cross_entropy"),
     (Measure::KlDivergence, "kl_divergence"),
+];
+
+const TWO_PASS: [(Measure, &str); 3] = [
+    (Measure::JensenShannon, "js_divergence"),
+    (Measure::Renyi, "renyi_entropy"),
+    (Measure::Tsallis, "tsallis_entropy"),
 ];
 
 /// The sizes to run: 1e7 only on request, since it makes a full run several times longer.
@@ -108,11 +119,88 @@ fn bench_stream_sum<T: _core::simd::Real>(c: &mut Criterion, dtype: &str, conver
     group.finish();
 }
 
+fn family_group<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
+    let mut group = c.benchmark_group(format!("family/{name}/f64"));
+    group.sample_size(10);
+    group
+}
+
+/// The rest of the family at the current SIMD level, f64, one group per function.
+fn bench_family(c: &mut Criterion) {
+    let sizes = sizes();
+    let largest = sizes.iter().copied().max().unwrap_or(0);
+    let p = values(largest, 1);
+    let q = values(largest, 2);
+    let counts: Vec<f64> = p.iter().map(|x| (x * 20.0).floor()).collect();
+    let labels: Vec<i64> = p.iter().map(|x| (x * 1000.0) as i64).collect();
+    let other: Vec<i64> = q
+        .iter()
+        .zip(&labels)
+        .map(|(x, l)| (l + (x * 50.0) as i64) % 1000)
+        .collect();
+    let mut out = vec![0.0; largest];
+    for (measure, name) in TWO_PASS {
+        let mut group = family_group(c, name);
+        for &n in &sizes {
+            group.throughput(Throughput::Elements(n as u64));
+            let q = measure.is_binary().then_some(&q[..n]);
+            let (p, options) = (&p[..n], Options::default());
+            group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+                b.iter(|| reduce_slice(measure, black_box(p), q, &options).expect("valid"))
+            });
+        }
+        group.finish();
+    }
+    for (function, name) in [(Function::Entr, "entr"), (Function::RelEntr, "rel_entr")] {
+        let mut group = family_group(c, name);
+        for &n in &sizes {
+            group.throughput(Throughput::Elements(n as u64));
+            let (x, y, out) = (&p[..n], &q[..n], &mut out[..n]);
+            let options = ElementwiseOptions::default();
+            group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+                b.iter(|| elementwise(function, black_box(x), y, &options, out).expect("valid"))
+            });
+        }
+        group.finish();
+    }
+    for (measure, name) in [
+        (CountMeasure::Plugin, "entropy_from_counts_plugin"),
+        (CountMeasure::ChaoShen, "entropy_from_counts_chao_shen"),
+        (CountMeasure::Boltzmann, "boltzmann_entropy"),
+    ] {
+        let mut group = family_group(c, name);
+        for &n in &sizes {
+            group.throughput(Throughput::Elements(n as u64));
+            let (counts, options) = (&counts[..n], CountOptions::default());
+            group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+                b.iter(|| count_reduce_slice(measure, black_box(counts), &options).expect("valid"))
+            });
+        }
+        group.finish();
+    }
+    let mut group = family_group(c, "mutual_information_labels");
+    for &n in &sizes {
+        group.throughput(Throughput::Elements(n as u64));
+        let (x, y, options) = (&labels[..n], &other[..n], LabelOptions::default());
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| {
+                mutual_information_labels(Labels::I64(black_box(x)), Labels::I64(y), &options)
+                    .expect("valid")
+            })
+        });
+    }
+    group.finish();
+}
+
 fn kernels(c: &mut Criterion) {
     bench_measures::<f64>(c, "f64", |x| x);
     bench_measures::<f32>(c, "f32", |x| x as f32);
     bench_stream_sum::<f64>(c, "f64", |x| x);
     bench_stream_sum::<f32>(c, "f32", |x| x as f32);
+    bench_family(c);
 }
 
 criterion_group!(benches, kernels);
