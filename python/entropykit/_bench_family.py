@@ -406,7 +406,7 @@ def family_targets(report: dict[str, Any], threads: int, add: Callable[..., None
     family = report.get("family") or {}
     rows = [r for r in family.get("rows", []) if r["threads"] == threads]
     size = family.get("size")
-    where = f"1e{round(math.log10(size))} float64, {threads} threads" if size else ""
+    where = f"1e{round(math.log10(size))} elements, {threads} threads" if size else ""
     full = size == DEFAULT_FAMILY_SIZE
     for row in rows:
         for side, goal_key, peer in (
