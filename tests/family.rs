@@ -358,3 +358,39 @@ fn results_do_not_depend_on_the_thread_count() {
         }
     }
 }
+
+#[test]
+fn table_column_sums_match_a_plain_sum_on_any_thread_count() {
+    use _core::kernels::table::table_column_sums;
+    let mut rng = Rng(23);
+    // Two tables of 5000 x-rows by 7 columns (past the serial threshold), batch laid out as (x, table): outer 1, inner 2.
+    let (x_len, tables, width) = (5000usize, 2usize, 7usize);
+    let data = data(&mut rng, x_len * tables * width, true);
+    let view = Input::from(Strided::from_slice(&data, &[x_len, tables], width).unwrap());
+    let mut want = vec![0.0; tables * width];
+    for x in 0..x_len {
+        for t in 0..tables {
+            for c in 0..width {
+                want[t * width + c] += data[(x * tables + t) * width + c];
+            }
+        }
+    }
+    let mut seen: Option<Vec<u64>> = None;
+    for threads in [1, 2, 3] {
+        parallel::set_num_threads(threads).unwrap();
+        for parallel_run in [false, true] {
+            let mut out = vec![0.0; tables * width];
+            table_column_sums(&view, x_len, tables, false, parallel_run, &mut out).unwrap();
+            for (g, w) in out.iter().zip(&want) {
+                assert!(close(*g, *w, 1e-13), "{g} vs {w}");
+            }
+            let bits: Vec<u64> = out.iter().map(|x| x.to_bits()).collect();
+            match &seen {
+                None => seen = Some(bits),
+                Some(s) => assert_eq!(s, &bits, "threads {threads}"),
+            }
+        }
+    }
+    let mut out = vec![0.0; 3];
+    assert!(table_column_sums(&view, 7, 1, false, true, &mut out).is_err());
+}

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -169,3 +171,18 @@ def _partials(kind: str, prep: Prepared) -> np.ndarray:
     except _core.KernelInputError as error:
         _, kind, arg, distribution, position, value = error.args
         raise data_error(prep, kind, arg, distribution, position, value) from None
+
+
+def _column_sums(prep: Prepared, x_at: int) -> np.ndarray:
+    """Sums over batch axis ``x_at`` of ``prep``'s one array: shaped as the batch without that
+    axis, plus the reduced entries (the Y marginal of joint tables)."""
+    batch = prep.batch_shape
+    inner = math.prod(batch[x_at + 1 :])
+    sums = _core.table_column_sums(
+        prep.canonical(_kernel_ready(prep.arrays[0])),
+        len(batch),
+        batch[x_at],
+        inner,
+        prep.nan_policy == "omit",
+    )
+    return sums.reshape((*batch[:x_at], *batch[x_at + 1 :], math.prod(prep.reduced_shape)))

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._api import _partials, _run
+from ._api import _column_sums, _partials, _run
 from ._args import Prepared, as_input_array, data_error, prepare
 from ._table import (
     check_given,
@@ -331,12 +331,10 @@ def _table_pass(
         raise zero_mass_error(func, tuple(int(i) for i in index))
     with np.errstate(invalid="ignore", divide="ignore"):
         h_xy = np.maximum(np.log(mass) - core / mass, 0.0)
-    summed = np.nansum if nan_policy == "omit" else np.sum
-    columns = np.asarray(summed(arr, axis=x_axis, dtype=np.float64))
-    y_at = y_axis - (x_axis < y_axis)
+    columns = _column_sums(prep, x_at)  # the Y marginal, last axis
     h_x = _marginal_entropy(func, row_mass, x_at)
-    h_y = _marginal_entropy(func, columns, y_at)
-    supports = ((row_mass > 0).sum(axis=x_at), (columns > 0).sum(axis=y_at))
+    h_y = _marginal_entropy(func, columns, -1)
+    supports = ((row_mass > 0).sum(axis=x_at), (columns > 0).sum(axis=-1))
     return (h_xy, h_x, h_y, supports), 0
 
 

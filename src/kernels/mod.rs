@@ -25,6 +25,7 @@ pub mod elementwise;
 pub mod gaussian;
 pub mod labels;
 pub mod logits;
+pub mod table;
 
 use crate::error::{Arg, KernelError};
 use crate::parallel::{self, counter_tree_sum, Leaves, TreeSum};

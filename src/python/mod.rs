@@ -258,6 +258,34 @@ fn partial_sums<'py>(
     PyArray1::from_vec(py, flat).reshape([distributions, 4])
 }
 
+/// Column sums of joint tables: `rows` has `batch_dims` batch dimensions that are, in C order,
+/// `(outer, x, inner)` with `x_len` x-rows; returns `tables * columns` sums (NaN counts as 0
+/// under `omit_nan`).
+#[pyfunction]
+#[pyo3(signature = (rows, batch_dims, x_len, inner, omit_nan))]
+fn table_column_sums<'py>(
+    py: Python<'py>,
+    rows: &Bound<'py, PyAny>,
+    batch_dims: usize,
+    x_len: usize,
+    inner: usize,
+    omit_nan: bool,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let rows = borrow(rows)?;
+    let rows = rows.input(batch_dims)?;
+    let distributions: usize = rows.batch_shape().iter().product();
+    let tables = distributions.checked_div(x_len).unwrap_or(0);
+    let width = rows.reduce_len();
+    let out = py
+        .detach(|| {
+            let mut out = vec![0.0; tables * width];
+            kernels::table::table_column_sums(&rows, x_len, inner, omit_nan, true, &mut out)
+                .map(|()| out)
+        })
+        .map_err(to_pyerr)?;
+    Ok(PyArray1::from_vec(py, out))
+}
+
 /// A plain multithreaded sum of a 1-D contiguous float array: the benchmark's bandwidth yardstick.
 #[pyfunction]
 fn stream_sum(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<f64> {
@@ -329,6 +357,6 @@ mod _core {
         labels::{entropy_labels, factorize_records, mutual_information_labels},
         logits::{binary_rows, log_softmax_rows, logits_rows},
         partial_sums, reduce, set_num_threads, set_simd_level, simd_level, stream_sum,
-        KernelInputError,
+        table_column_sums, KernelInputError,
     };
 }
