@@ -32,7 +32,7 @@ __all__ = [
 DEFAULT_FAMILY_SIZE = 10_000_000
 QUICK_FAMILY_SIZE = 1_000_000
 #: Timed samples of a twin (they take seconds at 1e7).
-TWIN_REPEATS = 2
+TWIN_REPEATS = 5
 #: Agreement between entropykit and its twin (relative; absolute where the twin is 0).
 FAMILY_RTOL = 1e-9
 
