@@ -164,16 +164,22 @@ def js_divergence_many(
     base, prep.base = prep.base, None  # checked; applied once at the end
     rows = prep.canonical(arr)
     w = check_weights(func, weights, rows.shape[0])
-    masses = _partials("mass", prep)[:, 0]
+    # One pass gives each row's mass and sum p ln p (H_i = ln S - T/S), as the entropy kernel's
+    # own finish does; rows whose sums left the normal range are recomputed by the kernel, which
+    # rescales them.
+    sums = _partials("entropy", prep)
+    masses, core = sums[:, 0], sums[:, 2]
     if np.isnan(masses).any():
         return np.float64(np.nan)
     zero = masses == 0
     if zero.any():
         raise data_error(prep, "zero_mass", "p", int(np.argmax(zero)), 0, 0.0)
+    in_range = np.all(np.isfinite(core) & np.isfinite(masses) & (masses > 2.0**-500))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own = np.maximum(np.log(masses) - core / masses, 0.0) if in_range else _run("entropy", prep)
     # H(m) - sum w_i H(p_i) rather than sum w_i KL(p_i || m): a mixture entry that underflows
     # to 0 under a tiny positive p_ij would make that KL infinite.
     mixture = _mixture(rows, w, masses)
-    own = _run("entropy", prep)
     value = max(float(_run("entropy", _whole(prep, mixture)) - np.dot(w, own)), 0.0)
     return np.float64(value / math.log(base) if base is not None else value)
 
