@@ -16,12 +16,12 @@ import numpy.typing as npt
 from ._api import _column_sums, _partials, _run
 from ._args import Prepared, as_input_array, data_error, prepare
 from ._table import (
+    Entropies,
     check_given,
     check_method,
     check_weights,
-    combine,
     table_axes,
-    table_result,
+    table_measure,
     zero_mass_error,
 )
 
@@ -298,14 +298,11 @@ def perplexity(
     return np.exp(_run("entropy", prep))
 
 
-Entropies = tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]
-
-
 def _table_entropies(
     func: str, pxy: ArrayLike, axis: Any, nan_policy: str
 ) -> tuple[Entropies, tuple[int, int]]:
     """H(X, Y), H(X), H(Y) in nats of each table, shaped as the batch: one kernel pass over the
-    table gives each row's mass and sum p ln p; the column sums come from one NumPy sum."""
+    table gives each row's mass and sum p ln p, a column-sum kernel the Y marginal."""
     arr = as_input_array(pxy, "pxy", func)
     axes = table_axes(func, arr.ndim, axis)
     h, rescale = _table_pass(func, arr, axes, nan_policy)
@@ -349,25 +346,6 @@ def _marginal_entropy(func: str, marginal: np.ndarray, axis: int) -> np.ndarray:
     return np.asarray(_run("entropy", prep), dtype=np.float64)
 
 
-def _table_measure(
-    func: str,
-    pxy: ArrayLike,
-    base: Any,
-    axis: Any,
-    keepdims: bool,
-    nan_policy: str,
-    given: str = "y",
-    method: str = "arithmetic",
-) -> Result:
-    from ._args import check_base, check_nan_policy
-
-    base = check_base(base, func)
-    nan_policy = check_nan_policy(nan_policy, func)
-    (h_xy, h_x, h_y, supports), axes = _table_entropies(func, pxy, axis, nan_policy)
-    value = combine(func, h_xy, h_x, h_y, base, supports, given, method)
-    return table_result(value, axes, keepdims)
-
-
 def joint_entropy(
     pxy: ArrayLike,
     *,
@@ -407,7 +385,7 @@ def joint_entropy(
     >>> float(ek.joint_entropy([[1, 1], [1, 1]], base=2))
     2.0
     """
-    return _table_measure("joint_entropy", pxy, base, axis, keepdims, nan_policy)
+    return table_measure(_table_entropies, "joint_entropy", pxy, base, axis, keepdims, nan_policy)
 
 
 def mutual_information(
@@ -430,7 +408,9 @@ def mutual_information(
     >>> float(ek.mutual_information([[1, 2], [2, 4]]))  # independent
     0.0
     """
-    return _table_measure("mutual_information", pxy, base, axis, keepdims, nan_policy)
+    return table_measure(
+        _table_entropies, "mutual_information", pxy, base, axis, keepdims, nan_policy
+    )
 
 
 def conditional_entropy(
@@ -457,7 +437,9 @@ def conditional_entropy(
     0.6887
     """
     given = check_given("conditional_entropy", given)
-    return _table_measure("conditional_entropy", pxy, base, axis, keepdims, nan_policy, given)
+    return table_measure(
+        _table_entropies, "conditional_entropy", pxy, base, axis, keepdims, nan_policy, given
+    )
 
 
 def variation_of_information(
@@ -480,7 +462,9 @@ def variation_of_information(
     >>> round(float(ek.variation_of_information([[1, 1], [1, 1]], base=2)), 12)  # independent
     2.0
     """
-    return _table_measure("variation_of_information", pxy, base, axis, keepdims, nan_policy)
+    return table_measure(
+        _table_entropies, "variation_of_information", pxy, base, axis, keepdims, nan_policy
+    )
 
 
 def normalized_mutual_information(
@@ -508,6 +492,13 @@ def normalized_mutual_information(
     0.0817
     """
     method = check_method("normalized_mutual_information", method)
-    return _table_measure(
-        "normalized_mutual_information", pxy, base, axis, keepdims, nan_policy, method=method
+    return table_measure(
+        _table_entropies,
+        "normalized_mutual_information",
+        pxy,
+        base,
+        axis,
+        keepdims,
+        nan_policy,
+        method=method,
     )

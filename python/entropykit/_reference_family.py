@@ -9,16 +9,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._args import as_input_array, check_base, check_nan_policy, prepare
+from ._args import as_input_array, prepare
 from ._family import check_order
-from ._reference_rows import Result, checked_rows
+from ._reference_rows import Result, checked_rows, fix_scale
 from ._table import (
+    Entropies,
     check_given,
     check_method,
     check_weights,
-    combine,
     table_axes,
-    table_result,
+    table_measure,
     zero_mass_error,
 )
 
@@ -38,15 +38,6 @@ __all__ = [
 
 ArrayLike = npt.ArrayLike
 Axis = int | tuple[int, ...] | None
-
-
-def _scaled(x: np.ndarray, mass: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows whose mass overflowed, scaled by 2^-600 (exact; normalised measures ignore scale)."""
-    big = np.isinf(mass)
-    if big.any():
-        x = np.where(big[:, None], np.ldexp(x, -600), x)
-        mass = x.sum(axis=1)
-    return x, mass
 
 
 def _xlogx(x: np.ndarray) -> np.ndarray:
@@ -84,8 +75,8 @@ def _js(prep: Any) -> np.ndarray:
     rows = checked_rows(prep, True)
     p, q = rows.p, rows.q
     if prep.normalize:
-        p, mass_p = _scaled(p, rows.mass_p)
-        q, mass_q = _scaled(q, rows.mass_q)
+        p, mass_p = fix_scale(p, rows.mass_p)
+        q, mass_q = fix_scale(q, rows.mass_q)
         with np.errstate(invalid="ignore", divide="ignore"):
             p = p / mass_p[:, None]
             q = q / mass_q[:, None]
@@ -149,7 +140,7 @@ def js_divergence_many(
     rows = checked_rows(prep, False)
     if rows.has_nan.any():
         return np.float64(np.nan)
-    p, mass = _scaled(rows.p, rows.mass_p)
+    p, mass = fix_scale(rows.p, rows.mass_p)
     p = p / mass[:, None]
     mixture = w @ p
     own = -_xlogx(p).sum(axis=1)
@@ -161,7 +152,7 @@ def _power_family(func: str, prep: Any, order: float) -> np.ndarray:
     rows = checked_rows(prep, False, require_mass=True)
     p = rows.p
     if prep.normalize:
-        p, mass = _scaled(p, rows.mass_p)
+        p, mass = fix_scale(p, rows.mass_p)
         p = p / mass[:, None]
     positive = p > 0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -263,7 +254,7 @@ def perplexity(
 
 def _table_entropies(
     func: str, pxy: ArrayLike, axis: Any, nan_policy: str
-) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, np.ndarray], tuple[int, int]]:
+) -> tuple[Entropies, tuple[int, int]]:
     arr = as_input_array(pxy, "pxy", func)
     x_axis, y_axis = table_axes(func, arr.ndim, axis)
     prep = prepare(func, arr, None, y_axis, False, True, nan_policy, None, names=("pxy",))
@@ -287,24 +278,7 @@ def _table_entropies(
     h_x = np.maximum(-_xlogx(pn.sum(axis=-1)).sum(axis=-1), 0.0)
     h_y = np.maximum(-_xlogx(pn.sum(axis=-2)).sum(axis=-1), 0.0)
     supports = ((tables.sum(axis=-1) > 0).sum(axis=-1), (tables.sum(axis=-2) > 0).sum(axis=-1))
-    return (h_xy, h_x, h_y), supports, (x_axis, y_axis)
-
-
-def _table_measure(
-    func: str,
-    pxy: ArrayLike,
-    base: Any,
-    axis: Any,
-    keepdims: bool,
-    nan_policy: str,
-    given: str = "y",
-    method: str = "arithmetic",
-) -> Result:
-    base = check_base(base, func)
-    nan_policy = check_nan_policy(nan_policy, func)
-    (h_xy, h_x, h_y), supports, axes = _table_entropies(func, pxy, axis, nan_policy)
-    value = combine(func, h_xy, h_x, h_y, base, supports, given, method)
-    return table_result(value, axes, keepdims)
+    return (h_xy, h_x, h_y, supports), (x_axis, y_axis)
 
 
 def joint_entropy(
@@ -323,7 +297,7 @@ def joint_entropy(
     >>> float(reference.joint_entropy([[1, 1], [1, 1]], base=2))
     2.0
     """
-    return _table_measure("joint_entropy", pxy, base, axis, keepdims, nan_policy)
+    return table_measure(_table_entropies, "joint_entropy", pxy, base, axis, keepdims, nan_policy)
 
 
 def mutual_information(
@@ -342,7 +316,9 @@ def mutual_information(
     >>> round(float(reference.mutual_information([[5, 0], [0, 5]], base=2)), 12)
     1.0
     """
-    return _table_measure("mutual_information", pxy, base, axis, keepdims, nan_policy)
+    return table_measure(
+        _table_entropies, "mutual_information", pxy, base, axis, keepdims, nan_policy
+    )
 
 
 def conditional_entropy(
@@ -363,7 +339,9 @@ def conditional_entropy(
     1.0
     """
     given = check_given("conditional_entropy", given)
-    return _table_measure("conditional_entropy", pxy, base, axis, keepdims, nan_policy, given)
+    return table_measure(
+        _table_entropies, "conditional_entropy", pxy, base, axis, keepdims, nan_policy, given
+    )
 
 
 def variation_of_information(
@@ -382,7 +360,9 @@ def variation_of_information(
     >>> round(float(reference.variation_of_information([[1, 1], [1, 1]], base=2)), 12)
     2.0
     """
-    return _table_measure("variation_of_information", pxy, base, axis, keepdims, nan_policy)
+    return table_measure(
+        _table_entropies, "variation_of_information", pxy, base, axis, keepdims, nan_policy
+    )
 
 
 def normalized_mutual_information(
@@ -403,6 +383,13 @@ def normalized_mutual_information(
     1.0
     """
     method = check_method("normalized_mutual_information", method)
-    return _table_measure(
-        "normalized_mutual_information", pxy, base, axis, keepdims, nan_policy, method=method
+    return table_measure(
+        _table_entropies,
+        "normalized_mutual_information",
+        pxy,
+        base,
+        axis,
+        keepdims,
+        nan_policy,
+        method=method,
     )

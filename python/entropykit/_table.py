@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from ._args import InvalidDistributionError
+from ._args import InvalidDistributionError, check_base, check_nan_policy
 
 __all__ = [
     "NMI_METHODS",
     "check_weights",
     "combine",
     "table_axes",
+    "table_measure",
     "table_result",
     "zero_mass_error",
 ]
@@ -124,6 +126,32 @@ def check_method(func: str, method: Any) -> str:
             f"{func}: method must be one of {', '.join(map(repr, NMI_METHODS))}, not {method!r}"
         )
     return str(method)
+
+
+#: H(X, Y), H(X), H(Y) in nats and the support sizes of the X and Y marginals, per table.
+Entropies = tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]
+#: How a twin computes them: ``(func, pxy, axis, nan_policy) -> (entropies, (X axis, Y axis))``.
+EntropiesOf = Callable[[str, Any, Any, str], tuple[Entropies, tuple[int, int]]]
+
+
+def table_measure(
+    entropies_of: EntropiesOf,
+    func: str,
+    pxy: Any,
+    base: Any,
+    axis: Any,
+    keepdims: bool,
+    nan_policy: Any,
+    given: str = "y",
+    method: str = "arithmetic",
+) -> np.ndarray | np.float64:
+    """Measure ``func`` of the tables of ``pxy``: the argument checks, the twin's entropies, then
+    :func:`combine` and :func:`table_result`, the same for both twins."""
+    base = check_base(base, func)
+    nan_policy = check_nan_policy(nan_policy, func)
+    (h_xy, h_x, h_y, supports), axes = entropies_of(func, pxy, axis, nan_policy)
+    value = combine(func, h_xy, h_x, h_y, base, supports, given, method)
+    return table_result(value, axes, keepdims)
 
 
 def table_result(
