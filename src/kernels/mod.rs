@@ -920,6 +920,23 @@ impl Job<'_> {
         })
     }
 
+    /// Plain sums of `term` over distribution `d` with its entries checked: an offending entry
+    /// is an error, and `None` means a NaN is to propagate (the only trouble that gets through).
+    fn checked_sums<E: Compute>(
+        &self,
+        d: usize,
+        split: bool,
+        term: u8,
+    ) -> Result<Option<Partial>, KernelError> {
+        let leaf = self.sums::<E>(d, split, Pass::plain(term));
+        if leaf.suspicious {
+            // Rare: find the first offending entry.
+            self.diagnose(d)?;
+            return Ok(None);
+        }
+        Ok(Some(leaf.sums))
+    }
+
     /// A single-pass measure of distribution `d`, in nats.
     fn shannon<E: Compute>(
         &self,
@@ -928,13 +945,9 @@ impl Job<'_> {
         measure: Measure,
     ) -> Result<f64, KernelError> {
         let opts = &self.options;
-        let leaf = self.sums::<E>(d, split, Pass::plain(measure.term()));
-        if leaf.suspicious {
-            // Rare: find the first offending entry. Only NaN under "propagate" gets through.
-            self.diagnose(d)?;
+        let Some(mut sums) = self.checked_sums::<E>(d, split, measure.term())? else {
             return Ok(f64::NAN);
-        }
-        let mut sums = leaf.sums;
+        };
         if opts.normalize {
             self.check_masses(d, [sums.mass_p, sums.mass_q])?;
             if self.out_of_range::<E>(&sums) {
@@ -1022,12 +1035,9 @@ impl Job<'_> {
     /// in range. `None` when a NaN is to propagate.
     fn masses<E: Compute>(&self, d: usize, split: bool) -> Result<Option<Masses>, KernelError> {
         let term = if self.binary { MASS_PQ } else { MASS };
-        let first = self.sums::<E>(d, split, Pass::plain(term));
-        if first.suspicious {
-            self.diagnose(d)?;
+        let Some(mut sums) = self.checked_sums::<E>(d, split, term)? else {
             return Ok(None);
-        }
-        let mut sums = first.sums;
+        };
         let mut scale = [1.0, 1.0];
         let mut again = false;
         for (s, mass) in scale.iter_mut().zip([sums.mass_p, sums.mass_q]) {
@@ -1055,12 +1065,8 @@ impl Job<'_> {
     /// Jensen-Shannon divergence of distribution `d`, in nats.
     fn jensen_shannon<E: Compute>(&self, d: usize, split: bool) -> Result<f64, KernelError> {
         if !self.options.normalize {
-            let leaf = self.sums::<E>(d, split, Pass::plain(JENSEN_SHANNON));
-            if leaf.suspicious {
-                self.diagnose(d)?;
-                return Ok(f64::NAN);
-            }
-            return Ok(0.5 * leaf.sums.core);
+            let sums = self.checked_sums::<E>(d, split, JENSEN_SHANNON)?;
+            return Ok(sums.map_or(f64::NAN, |sums| 0.5 * sums.core));
         }
         let Some(masses) = self.masses::<E>(d, split)? else {
             return Ok(f64::NAN);
@@ -1089,13 +1095,11 @@ impl Job<'_> {
         }
         if order == 1.0 {
             // Unnormalised: -sum p ln p, and no positive entry is an error as at other orders.
-            let leaf = self.sums::<E>(d, split, Pass::plain(ENTROPY));
-            if leaf.suspicious {
-                self.diagnose(d)?;
+            let Some(sums) = self.checked_sums::<E>(d, split, ENTROPY)? else {
                 return Ok(f64::NAN);
-            }
-            self.check_masses(d, [leaf.sums.mass_p, 1.0])?;
-            return Ok(-leaf.sums.core);
+            };
+            self.check_masses(d, [sums.mass_p, 1.0])?;
+            return Ok(-sums.core);
         }
         let Some(masses) = self.masses::<E>(d, split)? else {
             return Ok(f64::NAN);
@@ -1155,17 +1159,12 @@ impl Job<'_> {
             SumKind::Mass => MASS,
             SumKind::Shannon(measure) => measure.term(),
         };
-        let leaf = self.sums::<E>(d, split, Pass::plain(term));
-        if leaf.suspicious {
-            self.diagnose(d)?;
-            return Ok(Partial {
-                mass_p: f64::NAN,
-                mass_q: f64::NAN,
-                core: f64::NAN,
-                peak: f64::NAN,
-            });
-        }
-        Ok(leaf.sums)
+        Ok(self.checked_sums::<E>(d, split, term)?.unwrap_or(Partial {
+            mass_p: f64::NAN,
+            mass_q: f64::NAN,
+            core: f64::NAN,
+            peak: f64::NAN,
+        }))
     }
 
     /// Scans distribution `d` for its first offending entry: p first, then q. Returns `Ok` when
