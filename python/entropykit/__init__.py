@@ -16,9 +16,9 @@ import warnings
 
 from . import reference, scipy_compat
 from ._api import cross_entropy, entropy, kl_divergence
-from ._args import InvalidDistributionError
+from ._errors import InvalidDistributionError
+from . import _core
 from ._core import available_simd_levels, get_num_threads, simd_level
-from ._core import set_num_threads as _set_num_threads
 from ._counts import boltzmann_entropy, entropy_from_counts, gaussian_entropy, gaussian_kl
 from ._elementwise import binary_entropy, entr, kl_div, rel_entr, surprisal, xlogy
 from ._family import (
@@ -108,9 +108,7 @@ def set_num_threads(n: int) -> None:
     2
     >>> ek.set_num_threads(before)
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"set_num_threads: n must be an int >= 1, not {n!r}")
-    _set_num_threads(n)
+    _core.set_num_threads(n)
 
 
 def _warn_on_unusable_simd_request() -> None:

@@ -6,6 +6,68 @@ import numpy.typing as npt
 class KernelInputError(ValueError):
     """Bad data found by a kernel: args are (message, kind, arg, distribution, position, value)."""
 
+Axis = int | tuple[int, ...] | list[int] | None
+
+def entropy(
+    p: object, base: object, axis: object, keepdims: object, normalize: object, nan_policy: object
+) -> npt.NDArray[np.float64] | np.float64: ...
+def cross_entropy(
+    p: object,
+    q: object,
+    base: object,
+    axis: object,
+    keepdims: object,
+    normalize: object,
+    nan_policy: object,
+) -> npt.NDArray[np.float64] | np.float64: ...
+def kl_divergence(
+    p: object,
+    q: object,
+    base: object,
+    axis: object,
+    keepdims: object,
+    normalize: object,
+    nan_policy: object,
+) -> npt.NDArray[np.float64] | np.float64: ...
+def js_divergence(
+    p: object,
+    q: object,
+    base: object,
+    axis: object,
+    keepdims: object,
+    normalize: object,
+    nan_policy: object,
+) -> npt.NDArray[np.float64] | np.float64: ...
+def js_distance(
+    p: object,
+    q: object,
+    base: object,
+    axis: object,
+    keepdims: object,
+    normalize: object,
+    nan_policy: object,
+) -> npt.NDArray[np.float64] | np.float64: ...
+def perplexity(
+    p: object, base: object, axis: object, keepdims: object, normalize: object, nan_policy: object
+) -> npt.NDArray[np.float64] | np.float64: ...
+def renyi_entropy(
+    p: object,
+    alpha: object,
+    base: object,
+    axis: object,
+    keepdims: object,
+    normalize: object,
+    nan_policy: object,
+) -> npt.NDArray[np.float64] | np.float64: ...
+def tsallis_entropy(
+    p: object,
+    q_index: object,
+    base: object,
+    axis: object,
+    keepdims: object,
+    normalize: object,
+    nan_policy: object,
+) -> npt.NDArray[np.float64] | np.float64: ...
 def reduce(
     measure: str,
     p: npt.NDArray[np.generic],
@@ -31,7 +93,7 @@ def table_column_sums(
     omit_nan: bool,
 ) -> npt.NDArray[np.float64]: ...
 def stream_sum(data: npt.NDArray[np.floating]) -> float: ...
-def set_num_threads(n: int) -> None: ...
+def set_num_threads(n: object) -> None: ...
 def get_num_threads() -> int: ...
 def simd_level() -> str: ...
 def available_simd_levels() -> list[str]: ...

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from . import _core
 from ._api import _column_sums, _partials, _run
 from ._args import Prepared, as_input_array, data_error, prepare
 from ._table import (
@@ -84,8 +85,7 @@ def js_divergence(
     >>> float(ek.js_divergence([0.5, 0.5], [0.9, 0.1]))  # doctest: +ELLIPSIS
     0.1017...
     """
-    prep = prepare("js_divergence", p, q, axis, keepdims, normalize, nan_policy, base)
-    return _run("jensen_shannon", prep)
+    return _core.js_divergence(p, q, base, axis, keepdims, normalize, nan_policy)
 
 
 def js_distance(
@@ -112,8 +112,7 @@ def js_distance(
     >>> float(ek.js_distance([0.2, 0.8], [0.2, 0.8]))
     0.0
     """
-    prep = prepare("js_distance", p, q, axis, keepdims, normalize, nan_policy, base)
-    return np.sqrt(np.maximum(_run("jensen_shannon", prep), 0.0))
+    return _core.js_distance(p, q, base, axis, keepdims, normalize, nan_policy)
 
 
 def js_divergence_many(
@@ -237,9 +236,7 @@ def renyi_entropy(
     >>> [round(float(ek.renyi_entropy(p, a, base=2)), 4) for a in (0, 1, 2, float("inf"))]
     [1.585, 1.5, 1.415, 1.0]
     """
-    alpha = check_order("renyi_entropy", "alpha", alpha)
-    prep = prepare("renyi_entropy", p, None, axis, keepdims, normalize, nan_policy, base)
-    return _run("renyi", prep, alpha)
+    return _core.renyi_entropy(p, alpha, base, axis, keepdims, normalize, nan_policy)
 
 
 def tsallis_entropy(
@@ -266,9 +263,7 @@ def tsallis_entropy(
     >>> float(ek.tsallis_entropy([0.5, 0.5], 1))  # doctest: +ELLIPSIS
     0.6931...
     """
-    q_index = check_order("tsallis_entropy", "q_index", q_index)
-    prep = prepare("tsallis_entropy", p, None, axis, keepdims, normalize, nan_policy, base)
-    return _run("tsallis", prep, q_index)
+    return _core.tsallis_entropy(p, q_index, base, axis, keepdims, normalize, nan_policy)
 
 
 def perplexity(
@@ -293,9 +288,7 @@ def perplexity(
     >>> float(ek.perplexity([0.5, 0.5], base=2))  # doctest: +ELLIPSIS
     2.0...
     """
-    prep = prepare("perplexity", p, None, axis, keepdims, normalize, nan_policy, base)
-    prep.base = None
-    return np.exp(_run("entropy", prep))
+    return _core.perplexity(p, base, axis, keepdims, normalize, nan_policy)
 
 
 def _table_entropies(

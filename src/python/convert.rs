@@ -1,0 +1,649 @@
+//! The argument rules of the public functions, once: which objects and dtypes are accepted, how
+//! `axis`, `keepdims`, broadcasting, `base` and `nan_policy` are read, how a batch of
+//! distributions is laid out for the kernels, and how results take the caller's shape.
+//!
+//! Distributions lie along the reduced axes; the other axes index a batch of distributions. A
+//! distribution's entries are ordered in C order over the reduced axes taken in ascending order,
+//! and distributions in C order over the remaining axes: "the first offending entry" means the
+//! first in that order, in the first offending distribution.
+
+use super::errors::{self, axis_error};
+use crate::error::KernelError;
+use crate::kernels::NanPolicy;
+use crate::strided::{Element, Input, Strided};
+use numpy::{
+    PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArray,
+    PyUntypedArrayMethods,
+};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyTuple};
+
+static NUMPY_ASARRAY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static NUMPY_REQUIRE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static NUMPY_FLOAT64: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static NUMPY_BOOL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static NUMPY_NUMBER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static NUMBERS_REAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// `module.name`, looked up once per process.
+pub fn cached<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyAny>>,
+    module: &str,
+    name: &str,
+) -> PyResult<&'py Bound<'py, PyAny>> {
+    cell.get_or_try_init(py, || {
+        Ok::<_, PyErr>(py.import(module)?.getattr(name)?.unbind())
+    })
+    .map(|object| object.bind(py))
+}
+
+/// `obj` as an ndarray (the object itself when it is exactly one: no copy, no NumPy call).
+pub fn as_ndarray<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyUntypedArray>> {
+    if obj.get_type().is(obj.py().get_type::<PyUntypedArray>()) {
+        // SAFETY-free fast path: an exact ndarray is a PyUntypedArray.
+        return Ok(obj.cast::<PyUntypedArray>()?.clone());
+    }
+    let array = cached(obj.py(), &NUMPY_ASARRAY, "numpy", "asarray")?.call1((obj,))?;
+    Ok(array.cast_into::<PyUntypedArray>()?)
+}
+
+/// The dtypes the kernels read: the float widths (float16 is widened first) and every integer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dtype {
+    F64,
+    F32,
+    I64,
+    I32,
+    I16,
+    I8,
+    U64,
+    U32,
+    U16,
+    U8,
+}
+
+/// `(kind, itemsize)` of a NumPy dtype as one of ours (`None`: not accepted; float16 is
+/// reported as F32, the dtype it is read in).
+fn dtype_of(kind: u8, itemsize: usize) -> Option<Dtype> {
+    Some(match (kind, itemsize) {
+        (b'f', 8) => Dtype::F64,
+        (b'f', 4 | 2) => Dtype::F32,
+        (b'i', 8) => Dtype::I64,
+        (b'i', 4) => Dtype::I32,
+        (b'i', 2) => Dtype::I16,
+        (b'i', 1) => Dtype::I8,
+        (b'u', 8) => Dtype::U64,
+        (b'u', 4) => Dtype::U32,
+        (b'u', 2) => Dtype::U16,
+        (b'u', 1) => Dtype::U8,
+        _ => return None,
+    })
+}
+
+/// An argument of a measure as an array the kernels read in place: any array-like, checked for
+/// its dtype (float16, float32, float64 or any integer: counts). A copy is made only for float16
+/// (widened to float32), non-native byte order or misaligned data.
+pub struct Operand<'py> {
+    pub array: Bound<'py, PyUntypedArray>,
+    pub dtype: Dtype,
+}
+
+impl<'py> Operand<'py> {
+    pub fn new(obj: &Bound<'py, PyAny>, name: &str, func: &str) -> PyResult<Self> {
+        let array = as_ndarray(obj)?;
+        let descr = array.dtype();
+        let (kind, itemsize) = (descr.kind(), descr.itemsize());
+        let Some(dtype) = dtype_of(kind, itemsize) else {
+            return Err(PyTypeError::new_err(format!(
+                "{func}: {name} has dtype {descr}; expected float16, float32, float64 or an \
+                 integer dtype (counts)"
+            )));
+        };
+        let native = descr.is_native_byteorder().unwrap_or(true);
+        if kind == b'f' && itemsize == 2 {
+            let widened = array.call_method1("astype", ("float32",))?;
+            return Ok(Operand {
+                array: widened.cast_into::<PyUntypedArray>()?,
+                dtype,
+            });
+        }
+        if !native || !array.is_aligned() {
+            let want = descr.call_method1("newbyteorder", ("=",))?;
+            let require = cached(obj.py(), &NUMPY_REQUIRE, "numpy", "require")?;
+            let fixed = require.call1((&array, want, "A"))?;
+            return Ok(Operand {
+                array: fixed.cast_into::<PyUntypedArray>()?,
+                dtype,
+            });
+        }
+        Ok(Operand { array, dtype })
+    }
+
+    pub fn shape(&self) -> &[usize] {
+        self.array.shape()
+    }
+
+    /// A read-only borrow in the operand's own dtype.
+    pub fn borrow(&self) -> PyResult<Borrowed<'py>> {
+        macro_rules! borrow_as {
+            ($t:ty, $variant:ident) => {
+                Borrowed::$variant(self.array.cast::<PyArrayDyn<$t>>()?.try_readonly()?)
+            };
+        }
+        Ok(match self.dtype {
+            Dtype::F64 => borrow_as!(f64, F64),
+            Dtype::F32 => borrow_as!(f32, F32),
+            Dtype::I64 => borrow_as!(i64, I64),
+            Dtype::I32 => borrow_as!(i32, I32),
+            Dtype::I16 => borrow_as!(i16, I16),
+            Dtype::I8 => borrow_as!(i8, I8),
+            Dtype::U64 => borrow_as!(u64, U64),
+            Dtype::U32 => borrow_as!(u32, U32),
+            Dtype::U16 => borrow_as!(u16, U16),
+            Dtype::U8 => borrow_as!(u8, U8),
+        })
+    }
+}
+
+/// A read-only borrow of an array in one of the supported dtypes.
+pub enum Borrowed<'py> {
+    F64(PyReadonlyArrayDyn<'py, f64>),
+    F32(PyReadonlyArrayDyn<'py, f32>),
+    I64(PyReadonlyArrayDyn<'py, i64>),
+    I32(PyReadonlyArrayDyn<'py, i32>),
+    I16(PyReadonlyArrayDyn<'py, i16>),
+    I8(PyReadonlyArrayDyn<'py, i8>),
+    U64(PyReadonlyArrayDyn<'py, u64>),
+    U32(PyReadonlyArrayDyn<'py, u32>),
+    U16(PyReadonlyArrayDyn<'py, u16>),
+    U8(PyReadonlyArrayDyn<'py, u8>),
+}
+
+/// Borrows an ndarray read-only in its own dtype (no conversion: for internal arguments whose
+/// dtype the Python side already fixed).
+pub fn borrow<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Borrowed<'py>> {
+    let array = obj
+        .cast::<PyUntypedArray>()
+        .map_err(|_| PyTypeError::new_err("expected a NumPy array"))?;
+    let descr = array.dtype();
+    match dtype_of(descr.kind(), descr.itemsize()) {
+        Some(dtype) if descr.itemsize() != 2 || descr.kind() != b'f' => Operand {
+            array: array.clone(),
+            dtype,
+        }
+        .borrow(),
+        _ => Err(PyTypeError::new_err(format!("unsupported dtype {descr}"))),
+    }
+}
+
+/// A view of a borrowed array with the given shape and strides (in elements), the first
+/// `batch_dims` of them indexing distributions.
+fn view_as<'a, T: Element + numpy::Element>(
+    array: &'a PyReadonlyArrayDyn<'_, T>,
+    layout: Option<(&[usize], &[isize])>,
+    batch_dims: usize,
+) -> PyResult<Strided<'a, T>> {
+    let own;
+    let (shape, strides) = match layout {
+        Some(layout) => layout,
+        None => {
+            own = element_strides(array.strides(), std::mem::size_of::<T>())?;
+            (array.shape(), own.as_slice())
+        }
+    };
+    // SAFETY: the read-only borrow keeps the array alive and unchanged while the view lives;
+    // `shape` and `strides` are NumPy's own, or a broadcast and permutation of them that
+    // reaches no element NumPy's do not (broadcast dimensions have stride 0).
+    unsafe { Strided::from_raw(array.data(), shape, strides, batch_dims) }.map_err(errors::plain)
+}
+
+fn element_strides(bytes: &[isize], size: usize) -> PyResult<Vec<isize>> {
+    let size = size as isize;
+    bytes
+        .iter()
+        .map(|&b| {
+            (b % size == 0).then_some(b / size).ok_or_else(|| {
+                PyValueError::new_err("array strides are not a multiple of the item size")
+            })
+        })
+        .collect()
+}
+
+impl Borrowed<'_> {
+    /// The array as it is, its first `batch_dims` dimensions indexing distributions.
+    pub fn input(&self, batch_dims: usize) -> PyResult<Input<'_>> {
+        self.input_as(None, batch_dims)
+    }
+
+    /// The array seen with another shape and strides (in elements): a broadcast and
+    /// transposition of its own.
+    pub fn input_as(
+        &self,
+        layout: Option<(&[usize], &[isize])>,
+        batch_dims: usize,
+    ) -> PyResult<Input<'_>> {
+        Ok(match self {
+            Borrowed::F64(a) => Input::F64(view_as(a, layout, batch_dims)?),
+            Borrowed::F32(a) => Input::F32(view_as(a, layout, batch_dims)?),
+            Borrowed::I64(a) => Input::I64(view_as(a, layout, batch_dims)?),
+            Borrowed::I32(a) => Input::I32(view_as(a, layout, batch_dims)?),
+            Borrowed::I16(a) => Input::I16(view_as(a, layout, batch_dims)?),
+            Borrowed::I8(a) => Input::I8(view_as(a, layout, batch_dims)?),
+            Borrowed::U64(a) => Input::U64(view_as(a, layout, batch_dims)?),
+            Borrowed::U32(a) => Input::U32(view_as(a, layout, batch_dims)?),
+            Borrowed::U16(a) => Input::U16(view_as(a, layout, batch_dims)?),
+            Borrowed::U8(a) => Input::U8(view_as(a, layout, batch_dims)?),
+        })
+    }
+
+    /// Shape, strides in bytes and item size.
+    fn layout(&self) -> (&[usize], &[isize], usize) {
+        macro_rules! of {
+            ($a:expr, $t:ty) => {
+                ($a.shape(), $a.strides(), std::mem::size_of::<$t>())
+            };
+        }
+        match self {
+            Borrowed::F64(a) => of!(a, f64),
+            Borrowed::F32(a) => of!(a, f32),
+            Borrowed::I64(a) => of!(a, i64),
+            Borrowed::I32(a) => of!(a, i32),
+            Borrowed::I16(a) => of!(a, i16),
+            Borrowed::I8(a) => of!(a, i8),
+            Borrowed::U64(a) => of!(a, u64),
+            Borrowed::U32(a) => of!(a, u32),
+            Borrowed::U16(a) => of!(a, u16),
+            Borrowed::U8(a) => of!(a, u8),
+        }
+    }
+}
+
+fn is_bool(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    Ok(obj.is_instance_of::<PyBool>()
+        || obj.is_instance(cached(obj.py(), &NUMPY_BOOL, "numpy", "bool_")?)?)
+}
+
+/// `repr(obj)`, for messages.
+pub fn repr(obj: &Bound<'_, PyAny>) -> String {
+    obj.repr()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|_| "<unprintable>".into())
+}
+
+/// `isinstance(obj, (numbers.Real, numpy.number))` and not a bool.
+pub fn is_real_number(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let py = obj.py();
+    Ok(!is_bool(obj)?
+        && (obj.is_instance(cached(py, &NUMBERS_REAL, "numbers", "Real")?)?
+            || obj.is_instance(cached(py, &NUMPY_NUMBER, "numpy", "number")?)?))
+}
+
+/// `base`: `None` (nats) or a finite positive real number other than 1.
+pub fn check_base(base: Option<&Bound<'_, PyAny>>, func: &str) -> PyResult<Option<f64>> {
+    let Some(base) = base.filter(|b| !b.is_none()) else {
+        return Ok(None);
+    };
+    let real = base.is_exact_instance_of::<PyFloat>()
+        || base.is_exact_instance_of::<PyInt>()
+        || is_real_number(base)?;
+    if !real {
+        return Err(PyValueError::new_err(format!(
+            "{func}: base must be a real number or None, not {}",
+            repr(base)
+        )));
+    }
+    let value: f64 = base.extract()?;
+    if !(value.is_finite() && value > 0.0 && value != 1.0) {
+        return Err(PyValueError::new_err(format!(
+            "{func}: base must be a finite positive number other than 1, not {}",
+            repr(base)
+        )));
+    }
+    Ok(Some(value))
+}
+
+/// `nan_policy`: "propagate", "raise" or "omit".
+pub fn check_nan_policy(policy: &Bound<'_, PyAny>, func: &str) -> PyResult<NanPolicy> {
+    if let Ok(name) = policy.cast::<PyString>() {
+        match name.to_str()? {
+            "propagate" => return Ok(NanPolicy::Propagate),
+            "raise" => return Ok(NanPolicy::Raise),
+            "omit" => return Ok(NanPolicy::Omit),
+            _ => {}
+        }
+    }
+    Err(PyValueError::new_err(format!(
+        "{func}: nan_policy must be 'propagate', 'raise' or 'omit', not {}",
+        repr(policy)
+    )))
+}
+
+/// One axis as `operator.index` reads it (a bool is refused), made non-negative.
+fn one_axis(
+    item: &Bound<'_, PyAny>,
+    ndim: usize,
+    func: &str,
+    bad: &dyn Fn() -> PyErr,
+) -> PyResult<usize> {
+    if is_bool(item)? {
+        return Err(bad());
+    }
+    let index = item
+        .py()
+        .import("operator")?
+        .getattr("index")?
+        .call1((item,))
+        .map_err(|_| bad())?;
+    let a: i128 = index.extract().unwrap_or(i128::MAX);
+    let n = ndim as i128;
+    if !(-n..n).contains(&a) {
+        return Err(axis_error(item.py(), index, ndim, func));
+    }
+    Ok(a.rem_euclid(n.max(1)) as usize)
+}
+
+/// The reduced axes named by `axis` (an int, a tuple or list of ints, or None for all), sorted.
+pub fn reduced_axes(axis: &Bound<'_, PyAny>, ndim: usize, func: &str) -> PyResult<Vec<usize>> {
+    if axis.is_none() {
+        return Ok((0..ndim).collect());
+    }
+    // The default, on the hot path of small calls.
+    if axis.is_exact_instance_of::<PyInt>() {
+        if let Ok(a) = axis.extract::<isize>() {
+            let n = ndim as isize;
+            if (-n..n).contains(&a) {
+                return Ok(vec![a.rem_euclid(n) as usize]);
+            }
+            return Err(axis_error(axis.py(), axis.clone(), ndim, func));
+        }
+    }
+    let bad = || {
+        PyTypeError::new_err(format!(
+            "{func}: axis must be an int, a tuple of ints or None, not {}",
+            repr(axis)
+        ))
+    };
+    let mut axes = Vec::new();
+    if axis.is_instance_of::<PyTuple>() || axis.is_instance_of::<PyList>() {
+        for item in axis.try_iter()? {
+            axes.push(one_axis(&item?, ndim, func, &bad)?);
+        }
+    } else {
+        axes.push(one_axis(axis, ndim, func, &bad)?);
+    }
+    let mut sorted = axes.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if sorted.len() != axes.len() {
+        return Err(PyValueError::new_err(format!(
+            "{func}: axis {} repeats an axis",
+            repr(axis)
+        )));
+    }
+    Ok(sorted)
+}
+
+/// A shape as Python prints a tuple: `(3,)`, `(2, 3)`, `()`.
+pub fn tuple_repr(items: &[usize]) -> String {
+    match items {
+        [one] => format!("({one},)"),
+        _ => format!(
+            "({})",
+            items
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The common shape of the operands under NumPy's broadcasting rules.
+pub fn broadcast_shape(func: &str, args: &[(&str, &[usize])]) -> PyResult<Vec<usize>> {
+    if let [(_, first), rest @ ..] = args {
+        if rest.iter().all(|(_, s)| s == first) {
+            return Ok(first.to_vec());
+        }
+    }
+    let ndim = args.iter().map(|(_, s)| s.len()).max().unwrap_or(0);
+    let mut shape = vec![1usize; ndim];
+    for (_, s) in args {
+        for (i, &n) in s.iter().enumerate() {
+            let slot = &mut shape[ndim - s.len() + i];
+            if *slot == 1 {
+                *slot = n;
+            } else if n != 1 && n != *slot {
+                let described = args
+                    .iter()
+                    .map(|(name, s)| format!("{name} {}", tuple_repr(s)))
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                return Err(PyValueError::new_err(format!(
+                    "{func}: shapes do not broadcast: {described}"
+                )));
+            }
+        }
+    }
+    Ok(shape)
+}
+
+/// A reduction of one or two operands: their common shape, which axes hold a distribution and
+/// which index the batch, and how the result is shaped.
+pub struct Reduction<'py> {
+    pub func: &'static str,
+    pub names: [&'static str; 2],
+    pub operands: Vec<Operand<'py>>,
+    pub shape: Vec<usize>,
+    pub reduced: Vec<usize>,
+    pub batch: Vec<usize>,
+    pub keepdims: bool,
+}
+
+impl<'py> Reduction<'py> {
+    /// Checks the operands, broadcasts them and reads `axis`; `q` is None for one-argument
+    /// measures. `names` are the arguments' names in messages.
+    pub fn new(
+        func: &'static str,
+        names: [&'static str; 2],
+        p: &Bound<'py, PyAny>,
+        q: Option<&Bound<'py, PyAny>>,
+        axis: &Bound<'py, PyAny>,
+        keepdims: bool,
+    ) -> PyResult<Self> {
+        let mut operands = vec![Operand::new(p, names[0], func)?];
+        if let Some(q) = q {
+            operands.push(Operand::new(q, names[1], func)?);
+        }
+        let shapes: Vec<(&str, &[usize])> = operands
+            .iter()
+            .zip(names)
+            .map(|(o, name)| (name, o.shape()))
+            .collect();
+        let shape = broadcast_shape(func, &shapes)?;
+        let reduced = reduced_axes(axis, shape.len(), func)?;
+        let batch = (0..shape.len()).filter(|a| !reduced.contains(a)).collect();
+        Ok(Reduction {
+            func,
+            names,
+            operands,
+            shape,
+            reduced,
+            batch,
+            keepdims,
+        })
+    }
+
+    pub fn batch_shape(&self) -> Vec<usize> {
+        self.batch.iter().map(|&a| self.shape[a]).collect()
+    }
+
+    pub fn reduced_shape(&self) -> Vec<usize> {
+        self.reduced.iter().map(|&a| self.shape[a]).collect()
+    }
+
+    pub fn distributions(&self) -> usize {
+        self.batch.iter().map(|&a| self.shape[a]).product()
+    }
+
+    pub fn entries(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// The result's shape: the batch, with the reduced axes as size 1 under `keepdims`.
+    pub fn result_shape(&self) -> Vec<usize> {
+        if self.keepdims {
+            let mut shape = self.shape.clone();
+            for &a in &self.reduced {
+                shape[a] = 1;
+            }
+            shape
+        } else {
+            self.batch_shape()
+        }
+    }
+
+    /// A full reduction without `keepdims` gives a NumPy float64 scalar.
+    pub fn is_scalar(&self) -> bool {
+        self.batch.is_empty() && !self.keepdims
+    }
+
+    /// Read-only borrows of the operands.
+    pub fn borrow(&self) -> PyResult<Vec<Borrowed<'py>>> {
+        self.operands.iter().map(Operand::borrow).collect()
+    }
+
+    /// The kernel's view of a borrowed operand: broadcast to the common shape, batch axes first,
+    /// reduced axes last (no copy).
+    pub fn input<'b>(&self, borrowed: &'b Borrowed<'_>) -> PyResult<Input<'b>> {
+        let (own_shape, bytes, size) = borrowed.layout();
+        let own = element_strides(bytes, size)?;
+        let offset = self.shape.len() - own_shape.len();
+        let mut shape = Vec::with_capacity(self.shape.len());
+        let mut strides = Vec::with_capacity(self.shape.len());
+        for &a in self.batch.iter().chain(&self.reduced) {
+            shape.push(self.shape[a]);
+            // Leading dimensions the operand lacks, and its size-1 ones, are broadcast: stride 0.
+            let broadcast = a < offset || own_shape[a - offset] == 1;
+            strides.push(if broadcast { 0 } else { own[a - offset] });
+        }
+        borrowed.input_as(Some((&shape, &strides)), self.batch.len())
+    }
+
+    /// An entry's index in operand `which` as the caller passed it, from the kernel's flat
+    /// (distribution, position) in the canonical order.
+    pub fn entry_index(&self, which: usize, distribution: usize, position: usize) -> Vec<usize> {
+        let mut full = vec![0usize; self.shape.len()];
+        unravel_into(&mut full, &self.batch, &self.shape, distribution);
+        unravel_into(&mut full, &self.reduced, &self.shape, position);
+        let own = self.operands[which].shape();
+        let offset = full.len() - own.len();
+        // A broadcast (size-1) dimension of the operand is index 0 in the operand itself.
+        own.iter()
+            .zip(&full[offset..])
+            .map(|(&size, &i)| if size == 1 { 0 } else { i })
+            .collect()
+    }
+
+    /// The exception for a kernel error, located in the caller's own coordinates.
+    pub fn error(&self, py: Python<'_>, error: KernelError, normalize: bool) -> PyErr {
+        use KernelError::*;
+        let func = self.func;
+        let (which, kind, distribution, position, value) = match error {
+            Negative {
+                arg,
+                distribution,
+                position,
+                value,
+            } => (arg, "negative", distribution, position, value),
+            Infinite {
+                arg,
+                distribution,
+                position,
+                value,
+            } => (arg, "infinite", distribution, position, value),
+            Nan {
+                arg,
+                distribution,
+                position,
+            } => (arg, "nan", distribution, position, f64::NAN),
+            ZeroMass { arg, distribution } => {
+                let name = self.names[arg_index(arg)];
+                let index = unravel(&self.batch_shape(), distribution);
+                let place = if index.is_empty() {
+                    "the distribution".to_string()
+                } else {
+                    format!("the distribution at index {}", tuple_repr(&index))
+                };
+                let why = if normalize {
+                    "it cannot be normalized (normalize=True)"
+                } else {
+                    "no entry is > 0"
+                };
+                let message = format!("{func}: {name} has zero total mass in {place}; {why}");
+                return errors::invalid(py, message, "zero_mass", name, &index);
+            }
+            other => return errors::plain(other),
+        };
+        let which = arg_index(which);
+        let name = self.names[which];
+        let index = self.entry_index(which, distribution, position);
+        let at = errors::entry_name(name, &index);
+        let message = match kind {
+            "nan" => format!("{func}: {at} is NaN (nan_policy='raise')"),
+            "infinite" => format!(
+                "{func}: {at} = {} is not finite; entries must be finite",
+                errors::float_repr(py, value)
+            ),
+            _ => format!(
+                "{func}: {at} = {} is negative; entries must be >= 0",
+                errors::float_repr(py, value)
+            ),
+        };
+        errors::invalid(py, message, kind, name, &index)
+    }
+
+    /// Per-distribution values (C order over the batch) in the result's shape: a NumPy float64
+    /// scalar for a full reduction.
+    pub fn finish(&self, py: Python<'py>, values: Vec<f64>) -> PyResult<Bound<'py, PyAny>> {
+        if self.is_scalar() {
+            return float64(py, values[0]);
+        }
+        Ok(numpy::PyArray1::from_vec(py, values)
+            .reshape(self.result_shape())?
+            .into_any())
+    }
+}
+
+fn arg_index(arg: crate::error::Arg) -> usize {
+    match arg {
+        crate::error::Arg::P => 0,
+        crate::error::Arg::Q => 1,
+    }
+}
+
+/// `flat` as a C-order multi-index over `dims`.
+pub fn unravel(dims: &[usize], mut flat: usize) -> Vec<usize> {
+    let mut index = vec![0; dims.len()];
+    for (slot, &n) in index.iter_mut().zip(dims).rev() {
+        if n > 0 {
+            *slot = flat % n;
+            flat /= n;
+        }
+    }
+    index
+}
+
+fn unravel_into(full: &mut [usize], axes: &[usize], shape: &[usize], flat: usize) {
+    let dims: Vec<usize> = axes.iter().map(|&a| shape[a]).collect();
+    for (&a, i) in axes.iter().zip(unravel(&dims, flat)) {
+        full[a] = i;
+    }
+}
+
+/// A NumPy float64 scalar.
+pub fn float64(py: Python<'_>, value: f64) -> PyResult<Bound<'_, PyAny>> {
+    cached(py, &NUMPY_FLOAT64, "numpy", "float64")?.call1((value,))
+}

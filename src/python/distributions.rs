@@ -1,0 +1,312 @@
+//! Bindings of the measures of one or two distributions along axes: entropy, cross-entropy,
+//! KL, Jensen-Shannon, Renyi, Tsallis and perplexity. Each checks its arguments (`convert`),
+//! runs one kernel pass with the GIL released, and shapes the result.
+
+use super::convert::{check_base, check_nan_policy, repr, Reduction};
+use super::errors::plain;
+use crate::kernels::{self, Measure, Options, Partial, SumKind};
+use crate::SimdLevel;
+use numpy::{PyArray1, PyArray2, PyArrayMethods};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyFloat, PyInt};
+
+/// What is done to each distribution's value after the kernel.
+#[derive(Clone, Copy, PartialEq)]
+enum Finish {
+    AsIs,
+    /// sqrt(max(v, 0)): the Jensen-Shannon distance (NaN stays NaN).
+    Root,
+    /// e^v of the entropy in nats: perplexity, whatever the base.
+    Exp,
+}
+
+/// The arguments every measure along axes takes, as the caller passed them.
+struct Call<'a, 'py> {
+    func: &'static str,
+    p: &'a Bound<'py, PyAny>,
+    q: Option<&'a Bound<'py, PyAny>>,
+    base: Option<&'a Bound<'py, PyAny>>,
+    axis: &'a Bound<'py, PyAny>,
+    keepdims: &'a Bound<'py, PyAny>,
+    normalize: &'a Bound<'py, PyAny>,
+    nan_policy: &'a Bound<'py, PyAny>,
+}
+
+impl<'py> Call<'_, 'py> {
+    fn run(
+        &self,
+        py: Python<'py>,
+        measure: Measure,
+        order: f64,
+        finish: Finish,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let reduction = Reduction::new(
+            self.func,
+            ["p", "q"],
+            self.p,
+            self.q,
+            self.axis,
+            self.keepdims.is_truthy()?,
+        )?;
+        let base = check_base(self.base, self.func)?;
+        let options = Options {
+            normalize: self.normalize.is_truthy()?,
+            nan_policy: check_nan_policy(self.nan_policy, self.func)?,
+            base: if finish == Finish::Exp { None } else { base },
+            level: SimdLevel::current(),
+            parallel: true,
+            order,
+        };
+        let borrowed = reduction.borrow()?;
+        let inputs = borrowed
+            .iter()
+            .map(|b| reduction.input(b))
+            .collect::<PyResult<Vec<_>>>()?;
+        let mut values = vec![0.0; reduction.distributions()];
+        py.detach(|| kernels::reduce(measure, &inputs[0], inputs.get(1), &options, &mut values))
+            .map_err(|e| reduction.error(py, e, options.normalize))?;
+        match finish {
+            Finish::AsIs => {}
+            Finish::Root => values
+                .iter_mut()
+                .for_each(|v| *v = if *v < 0.0 { 0.0 } else { v.sqrt() }),
+            Finish::Exp => values.iter_mut().for_each(|v| *v = v.exp()),
+        }
+        reduction.finish(py, values)
+    }
+}
+
+/// A Renyi / Tsallis order: a real number >= 0, or +inf.
+fn check_order(func: &str, name: &str, order: &Bound<'_, PyAny>) -> PyResult<f64> {
+    let bad_type = || {
+        PyTypeError::new_err(format!(
+            "{func}: {name} must be a real number, not {}",
+            repr(order)
+        ))
+    };
+    let real = order.is_exact_instance_of::<PyFloat>()
+        || (order.is_instance_of::<PyInt>() && !order.is_instance_of::<PyBool>())
+        || super::convert::is_real_number(order)?;
+    if !real {
+        return Err(bad_type());
+    }
+    let value: f64 = order.extract().map_err(|_| bad_type())?;
+    if !(value >= 0.0) {
+        return Err(PyValueError::new_err(format!(
+            "{func}: {name} must be >= 0 (or inf), not {}",
+            repr(order)
+        )));
+    }
+    Ok(value)
+}
+
+macro_rules! measure_binding {
+    ($(#[$doc:meta])* $name:ident, one, $measure:expr, $finish:expr) => {
+        $(#[$doc])*
+        #[pyfunction]
+        #[pyo3(signature = (p, base, axis, keepdims, normalize, nan_policy))]
+        pub fn $name<'py>(
+            py: Python<'py>,
+            p: &Bound<'py, PyAny>,
+            base: Option<&Bound<'py, PyAny>>,
+            axis: &Bound<'py, PyAny>,
+            keepdims: &Bound<'py, PyAny>,
+            normalize: &Bound<'py, PyAny>,
+            nan_policy: &Bound<'py, PyAny>,
+        ) -> PyResult<Bound<'py, PyAny>> {
+            let call = Call { func: stringify!($name), p, q: None, base, axis, keepdims, normalize, nan_policy };
+            call.run(py, $measure, 0.0, $finish)
+        }
+    };
+    ($(#[$doc:meta])* $name:ident, two, $measure:expr, $finish:expr) => {
+        $(#[$doc])*
+        #[pyfunction]
+        #[pyo3(signature = (p, q, base, axis, keepdims, normalize, nan_policy))]
+        #[allow(clippy::too_many_arguments)]
+        pub fn $name<'py>(
+            py: Python<'py>,
+            p: &Bound<'py, PyAny>,
+            q: &Bound<'py, PyAny>,
+            base: Option<&Bound<'py, PyAny>>,
+            axis: &Bound<'py, PyAny>,
+            keepdims: &Bound<'py, PyAny>,
+            normalize: &Bound<'py, PyAny>,
+            nan_policy: &Bound<'py, PyAny>,
+        ) -> PyResult<Bound<'py, PyAny>> {
+            let call = Call { func: stringify!($name), p, q: Some(q), base, axis, keepdims, normalize, nan_policy };
+            call.run(py, $measure, 0.0, $finish)
+        }
+    };
+    ($(#[$doc:meta])* $name:ident, order $order:literal, $measure:expr) => {
+        $(#[$doc])*
+        #[pyfunction]
+        #[pyo3(signature = (p, order, base, axis, keepdims, normalize, nan_policy))]
+        #[allow(clippy::too_many_arguments)]
+        pub fn $name<'py>(
+            py: Python<'py>,
+            p: &Bound<'py, PyAny>,
+            order: &Bound<'py, PyAny>,
+            base: Option<&Bound<'py, PyAny>>,
+            axis: &Bound<'py, PyAny>,
+            keepdims: &Bound<'py, PyAny>,
+            normalize: &Bound<'py, PyAny>,
+            nan_policy: &Bound<'py, PyAny>,
+        ) -> PyResult<Bound<'py, PyAny>> {
+            let order = check_order(stringify!($name), $order, order)?;
+            let call = Call { func: stringify!($name), p, q: None, base, axis, keepdims, normalize, nan_policy };
+            call.run(py, $measure, order, Finish::AsIs)
+        }
+    };
+}
+
+measure_binding!(
+    /// Shannon entropy of each distribution along `axis`.
+    entropy, one, Measure::Entropy, Finish::AsIs
+);
+measure_binding!(
+    /// Cross-entropy H(p, q) along `axis`.
+    cross_entropy, two, Measure::CrossEntropy, Finish::AsIs
+);
+measure_binding!(
+    /// KL(p || q) along `axis`.
+    kl_divergence, two, Measure::KlDivergence, Finish::AsIs
+);
+measure_binding!(
+    /// Jensen-Shannon divergence along `axis`.
+    js_divergence, two, Measure::JensenShannon, Finish::AsIs
+);
+measure_binding!(
+    /// Jensen-Shannon distance along `axis`.
+    js_distance, two, Measure::JensenShannon, Finish::Root
+);
+measure_binding!(
+    /// e^H(p) along `axis`.
+    perplexity, one, Measure::Entropy, Finish::Exp
+);
+measure_binding!(
+    /// Renyi entropy of order `alpha`.
+    renyi_entropy, order "alpha", Measure::Renyi
+);
+measure_binding!(
+    /// Tsallis entropy of index `q_index`.
+    tsallis_entropy, order "q_index", Measure::Tsallis
+);
+
+/// The measure named by an internal string (the family's Python code, until it moves here).
+fn parse_measure(name: &str) -> PyResult<Measure> {
+    match name {
+        "entropy" => Ok(Measure::Entropy),
+        "cross_entropy" => Ok(Measure::CrossEntropy),
+        "kl_divergence" => Ok(Measure::KlDivergence),
+        "jensen_shannon" => Ok(Measure::JensenShannon),
+        "renyi" => Ok(Measure::Renyi),
+        "tsallis" => Ok(Measure::Tsallis),
+        _ => Err(PyValueError::new_err(format!("unknown measure {name:?}"))),
+    }
+}
+
+/// Reduces each distribution of `p` (and `q`) to one float64: the family's table and mixture
+/// measures' building block, on canonical views (batch dimensions first).
+#[pyfunction]
+#[pyo3(signature = (measure, p, q, batch_dims, normalize, nan_policy, base, order=2.0))]
+#[allow(clippy::too_many_arguments)]
+pub fn reduce<'py>(
+    py: Python<'py>,
+    measure: &str,
+    p: &Bound<'py, PyAny>,
+    q: Option<&Bound<'py, PyAny>>,
+    batch_dims: usize,
+    normalize: bool,
+    nan_policy: &Bound<'py, PyAny>,
+    base: Option<f64>,
+    order: f64,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let measure = parse_measure(measure)?;
+    let options = Options {
+        normalize,
+        nan_policy: check_nan_policy(nan_policy, "reduce")?,
+        base,
+        level: SimdLevel::current(),
+        parallel: true,
+        order,
+    };
+    let p = super::convert::borrow(p)?;
+    let q = q.map(super::convert::borrow).transpose()?;
+    let p = p.input(batch_dims)?;
+    let q = q.as_ref().map(|q| q.input(batch_dims)).transpose()?;
+    let distributions: usize = p.batch_shape().iter().product();
+    let out = py
+        .detach(|| {
+            let mut out = vec![0.0; distributions];
+            kernels::reduce(measure, &p, q.as_ref(), &options, &mut out).map(|()| out)
+        })
+        .map_err(plain)?;
+    Ok(PyArray1::from_vec(py, out))
+}
+
+/// The raw mergeable sums of each distribution, as rows `(mass_p, mass_q, core, peak)`.
+#[pyfunction]
+#[pyo3(signature = (kind, p, q, batch_dims, nan_policy))]
+pub fn partial_sums<'py>(
+    py: Python<'py>,
+    kind: &str,
+    p: &Bound<'py, PyAny>,
+    q: Option<&Bound<'py, PyAny>>,
+    batch_dims: usize,
+    nan_policy: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let kind = match kind {
+        "mass" => SumKind::Mass,
+        measure => SumKind::Shannon(parse_measure(measure)?),
+    };
+    let options = Options {
+        nan_policy: check_nan_policy(nan_policy, "partial_sums")?,
+        level: SimdLevel::current(),
+        ..Options::default()
+    };
+    let p = super::convert::borrow(p)?;
+    let q = q.map(super::convert::borrow).transpose()?;
+    let p = p.input(batch_dims)?;
+    let q = q.as_ref().map(|q| q.input(batch_dims)).transpose()?;
+    let distributions: usize = p.batch_shape().iter().product();
+    let rows = py
+        .detach(|| {
+            let mut out = vec![Partial::default(); distributions];
+            kernels::partial_sums(kind, &p, q.as_ref(), &options, &mut out).map(|()| out)
+        })
+        .map_err(plain)?;
+    let flat: Vec<f64> = rows
+        .iter()
+        .flat_map(|s| [s.mass_p, s.mass_q, s.core, s.peak])
+        .collect();
+    PyArray1::from_vec(py, flat).reshape([distributions, 4])
+}
+
+/// Column sums of joint tables: `rows` has `batch_dims` batch dimensions that are, in C order,
+/// `(outer, x, inner)` with `x_len` x-rows; returns `tables * columns` sums (NaN counts as 0
+/// under `omit_nan`).
+#[pyfunction]
+#[pyo3(signature = (rows, batch_dims, x_len, inner, omit_nan))]
+pub fn table_column_sums<'py>(
+    py: Python<'py>,
+    rows: &Bound<'py, PyAny>,
+    batch_dims: usize,
+    x_len: usize,
+    inner: usize,
+    omit_nan: bool,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let rows = super::convert::borrow(rows)?;
+    let rows = rows.input(batch_dims)?;
+    let distributions: usize = rows.batch_shape().iter().product();
+    let tables = distributions.checked_div(x_len).unwrap_or(0);
+    let width = rows.reduce_len();
+    let out = py
+        .detach(|| {
+            let mut out = vec![0.0; tables * width];
+            kernels::table::table_column_sums(&rows, x_len, inner, omit_nan, true, &mut out)
+                .map(|()| out)
+        })
+        .map_err(plain)?;
+    Ok(PyArray1::from_vec(py, out))
+}

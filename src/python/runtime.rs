@@ -1,0 +1,75 @@
+//! Run-time controls: threads, SIMD level, and the benchmark's bandwidth yardstick.
+
+use super::convert::{borrow, Borrowed};
+use super::errors::plain;
+use crate::{kernels, parallel, SimdLevel};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+/// A plain multithreaded sum of a 1-D contiguous float array: the benchmark's bandwidth yardstick.
+#[pyfunction]
+pub fn stream_sum(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<f64> {
+    let data = borrow(data)?;
+    let result = match &data {
+        Borrowed::F64(a) => {
+            let slice = a.as_slice()?;
+            py.detach(|| kernels::stream_sum(slice, true))
+        }
+        Borrowed::F32(a) => {
+            let slice = a.as_slice()?;
+            py.detach(|| kernels::stream_sum(slice, true))
+        }
+        _ => {
+            return Err(PyValueError::new_err(
+                "stream_sum takes a float32 or float64 array",
+            ))
+        }
+    };
+    result.map_err(plain)
+}
+
+/// Sets the number of threads kernels use (an int >= 1).
+#[pyfunction]
+pub fn set_num_threads(n: &Bound<'_, PyAny>) -> PyResult<()> {
+    let valid = n.is_exact_instance_of::<pyo3::types::PyInt>()
+        || (n.is_instance_of::<pyo3::types::PyInt>() && !n.is_instance_of::<pyo3::types::PyBool>());
+    match valid.then(|| n.extract::<i64>().ok()).flatten() {
+        Some(count) if count >= 1 => parallel::set_num_threads(count as usize).map_err(plain),
+        _ => Err(PyValueError::new_err(format!(
+            "set_num_threads: n must be an int >= 1, not {}",
+            super::convert::repr(n)
+        ))),
+    }
+}
+
+/// The number of threads kernels use.
+#[pyfunction]
+pub fn get_num_threads() -> usize {
+    parallel::num_threads()
+}
+
+/// The SIMD level kernels use: "avx512", "avx2", "neon" or "scalar".
+#[pyfunction]
+pub fn simd_level() -> &'static str {
+    SimdLevel::current().name()
+}
+
+/// The SIMD levels this CPU supports, narrowest first.
+#[pyfunction]
+pub fn available_simd_levels() -> Vec<&'static str> {
+    SimdLevel::available()
+        .into_iter()
+        .map(|l| l.name())
+        .collect()
+}
+
+/// Switches the SIMD level for later calls (for tests and benchmarks).
+#[pyfunction]
+pub fn set_simd_level(name: &str) -> PyResult<()> {
+    let level = SimdLevel::parse(name).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "unknown SIMD level {name:?}; expected scalar, neon, avx2 or avx512"
+        ))
+    })?;
+    level.set_current().map_err(plain)
+}
