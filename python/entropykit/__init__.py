@@ -16,11 +16,11 @@ import warnings
 
 from . import reference, scipy_compat
 from ._api import cross_entropy, entropy, kl_divergence
-from ._args import InvalidDistributionError
 from ._core import available_simd_levels, get_num_threads, simd_level
 from ._core import set_num_threads as _set_num_threads
 from ._counts import boltzmann_entropy, entropy_from_counts, gaussian_entropy, gaussian_kl
 from ._elementwise import binary_entropy, entr, kl_div, rel_entr, surprisal, xlogy
+from ._errors import InvalidDistributionError
 from ._family import (
     conditional_entropy,
     joint_entropy,

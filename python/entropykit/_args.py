@@ -1,5 +1,5 @@
-"""Argument rules shared by the Rust path and the NumPy reference, so both accept, reject and
-describe inputs in exactly the same words.
+"""Argument rules of the fast path (the NumPy reference has its own, in
+:mod:`entropykit.reference._rules`, and the tests hold the two to the same words).
 
 Distributions lie along the reduced axes; the other axes index a batch of distributions. A
 distribution's entries are ordered in C order over the reduced axes taken in ascending order, and
@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._errors import InvalidDistributionError
+
 __all__ = [
     "InvalidDistributionError",
     "Prepared",
@@ -28,28 +30,6 @@ __all__ = [
 ]
 
 NAN_POLICIES = ("propagate", "raise", "omit")
-
-
-class InvalidDistributionError(ValueError):
-    """A distribution that breaks the input rules: a negative, infinite or (with
-    ``nan_policy="raise"``) NaN entry, or zero total mass under ``normalize=True``.
-
-    Attributes
-    ----------
-    kind : str
-        ``"negative"``, ``"infinite"``, ``"nan"`` or ``"zero_mass"``.
-    arg : str
-        The argument at fault, by its name (``"p"``, ``"q"``, ``"pxy"``, ...).
-    index : tuple of int
-        For an entry, its index in the argument as passed; for zero mass, the index of the
-        distribution in the result.
-    """
-
-    def __init__(self, message: str, kind: str, arg: str, index: tuple[int, ...]) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.arg = arg
-        self.index = index
 
 
 def as_input_array(x: Any, name: str, func: str) -> np.ndarray:
