@@ -152,10 +152,12 @@ def js_divergence_many(
 def _power_family(func: str, prep: Any, order: float) -> np.ndarray:
     rows = checked_rows(prep, False, require_mass=True)
     p = rows.p
+    # The support is judged on the entries themselves: a p/S_p that underflows to 0 is still in
+    # it (Hartley's alpha = 0 counts it).
+    positive = p > 0
     if prep.normalize:
         p, mass = fix_scale(p, rows.mass_p)
         p = p / mass[:, None]
-    positive = p > 0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if order == 1.0:
             value = -_xlogx(p).sum(axis=1)
