@@ -509,7 +509,7 @@ def test_gaussian_shapes_and_empty():
     assert (x == 1).all()
 
 
-@pytest.mark.parametrize("module_name", ["entropykit._counts", "entropykit._reference_counts"])
+@pytest.mark.parametrize("module_name", ["entropykit._counts", "entropykit.reference.counts"])
 def test_docstring_examples_run(module_name):
     import doctest
     import importlib

@@ -463,7 +463,7 @@ def test_threads_give_identical_bits(restore_threads):
 
 
 @pytest.mark.parametrize(
-    "module_name", ["entropykit._elementwise", "entropykit._reference_elementwise"]
+    "module_name", ["entropykit._elementwise", "entropykit.reference.elementwise"]
 )
 def test_docstring_examples_run(module_name):
     import doctest

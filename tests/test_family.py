@@ -413,7 +413,7 @@ def test_results_do_not_depend_on_thread_count(restore_threads):
 
 @pytest.mark.parametrize(
     "module_name",
-    ["entropykit._family", "entropykit._reference_family", "entropykit.scipy_compat"],
+    ["entropykit._family", "entropykit.reference.family", "entropykit.scipy_compat"],
 )
 def test_docstring_examples_run(module_name):
     module = importlib.import_module(module_name)

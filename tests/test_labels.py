@@ -267,7 +267,7 @@ def test_gil_is_released_during_the_kernel(restore_threads):
     assert len([t for t in ticks if start < t < end]) >= 2
 
 
-@pytest.mark.parametrize("module_name", ["entropykit._labels", "entropykit._reference_labels"])
+@pytest.mark.parametrize("module_name", ["entropykit._labels", "entropykit.reference.labels"])
 def test_docstring_examples_run(module_name):
     import doctest
     import importlib

@@ -458,7 +458,7 @@ def test_binary_and_row_functions_match_torch(torch):
     np.testing.assert_allclose(ek.entropy_from_logits(x), want.numpy(), rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.parametrize("module_name", ["entropykit._logits", "entropykit._reference_logits"])
+@pytest.mark.parametrize("module_name", ["entropykit._logits", "entropykit.reference.logits"])
 def test_docstring_examples_run(module_name):
     import doctest
     import importlib

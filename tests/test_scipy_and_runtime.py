@@ -208,7 +208,10 @@ def test_gil_is_released_during_kernels(restore_threads):
     assert len(during) >= 2
 
 
-@pytest.mark.parametrize("module_name", ["entropykit", "entropykit._api", "entropykit.reference"])
+@pytest.mark.parametrize(
+    "module_name",
+    ["entropykit", "entropykit._api", "entropykit.reference", "entropykit.reference.core"],
+)
 def test_docstring_examples_run(module_name):
     import importlib
 

@@ -14,13 +14,12 @@ from __future__ import annotations
 import os
 import warnings
 
-from . import reference, scipy_compat
+from . import _core, reference, scipy_compat
 from ._api import cross_entropy, entropy, kl_divergence
-from ._errors import InvalidDistributionError
-from . import _core
 from ._core import available_simd_levels, get_num_threads, simd_level
 from ._counts import boltzmann_entropy, entropy_from_counts, gaussian_entropy, gaussian_kl
 from ._elementwise import binary_entropy, entr, kl_div, rel_entr, surprisal, xlogy
+from ._errors import InvalidDistributionError
 from ._family import (
     conditional_entropy,
     joint_entropy,

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._args import Prepared, data_error, prepare
+from ._args import Prepared, data_error
 
 __all__ = ["cross_entropy", "entropy", "kl_divergence"]
 

@@ -1,5 +1,5 @@
-"""Argument rules shared by the Rust path and the NumPy reference, so both accept, reject and
-describe inputs in exactly the same words.
+"""Argument rules of the fast path (the NumPy reference has its own, in
+:mod:`entropykit.reference._rules`, and the tests hold the two to the same words).
 
 Distributions lie along the reduced axes; the other axes index a batch of distributions. A
 distribution's entries are ordered in C order over the reduced axes taken in ascending order, and

@@ -869,7 +869,7 @@ def logits_function(side: str, name: str) -> Callable[..., Any]:
     public = ek if side == "entropykit" else reference
     f = getattr(public, name, None)
     if f is None:
-        private = "_logits" if side == "entropykit" else "_reference_logits"
+        private = "_logits" if side == "entropykit" else "reference.logits"
         f = getattr(importlib.import_module(f"entropykit.{private}"), name)
     return f
 

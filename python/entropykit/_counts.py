@@ -1,5 +1,5 @@
 """Entropy estimators from counts, the Boltzmann entropy of counts, and the entropy and KL
-divergence of Gaussians: argument rules shared with the NumPy twins in
+divergence of Gaussians: the argument rules of the NumPy twins in
 :mod:`entropykit.reference`, then one call into the Rust kernels (SIMD, threads, GIL released).
 """
 
@@ -10,8 +10,7 @@ import numpy.typing as npt
 
 from . import _core
 from ._api import _kernel_ready
-from ._args import InvalidDistributionError
-from ._reference_counts import (
+from ._counts_rules import (
     GaussianCall,
     check_estimator,
     count_error,
@@ -19,6 +18,7 @@ from ._reference_counts import (
     prepare_entropy,
     prepare_kl,
 )
+from ._errors import InvalidDistributionError
 
 __all__ = [
     "boltzmann_entropy",

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._reference_elementwise import Operands, prepare_operands, probability_error
+from ._elementwise_rules import Operands, prepare_operands, probability_error
 
 __all__ = [
     "binary_entropy",
@@ -248,7 +248,7 @@ def binary_entropy(p: npt.ArrayLike, *, base: float | None = None) -> Result:
     >>> ek.binary_entropy([[0.5, 1.5]])
     Traceback (most recent call last):
     ...
-    entropykit._args.InvalidDistributionError: binary_entropy: p[0, 1] = 1.5 is greater than 1; probabilities must be in [0, 1]
+    entropykit._errors.InvalidDistributionError: binary_entropy: p[0, 1] = 1.5 is greater than 1; probabilities must be in [0, 1]
     """  # noqa: E501
     return _apply("binary_entropy", (("p", p),), base)
 
@@ -288,6 +288,6 @@ def surprisal(p: npt.ArrayLike, *, base: float | None = None) -> Result:
     >>> ek.surprisal(-0.5)
     Traceback (most recent call last):
     ...
-    entropykit._args.InvalidDistributionError: surprisal: p = -0.5 is negative; probabilities must be in [0, 1]
+    entropykit._errors.InvalidDistributionError: surprisal: p = -0.5 is negative; probabilities must be in [0, 1]
     """  # noqa: E501
     return _apply("surprisal", (("p", p),), base)

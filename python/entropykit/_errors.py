@@ -1,5 +1,7 @@
-"""The exception both paths raise for bad data: the Rust binding layer and the NumPy reference
-import it from here, and nothing else."""
+"""The exception both paths raise for bad data. It lives in a module of its own so that the
+fast path, the NumPy reference and the Rust binding (which imports it as
+``entropykit._errors.InvalidDistributionError``) share the one class without sharing anything else.
+"""
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ semantics are those of the NumPy twins in :mod:`entropykit.reference`.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
@@ -43,16 +42,6 @@ __all__ = [
 ArrayLike = npt.ArrayLike
 Result = np.ndarray | np.float64
 Axis = int | tuple[int, ...] | None
-
-
-def check_order(func: str, name: str, order: Any) -> float:
-    """A Renyi / Tsallis order: a real number >= 0, or +inf."""
-    if isinstance(order, (bool, np.bool_)) or not isinstance(order, (numbers.Real, np.number)):
-        raise TypeError(f"{func}: {name} must be a real number, not {order!r}")
-    value = float(order)
-    if not value >= 0.0:
-        raise ValueError(f"{func}: {name} must be >= 0 (or inf), not {order!r}")
-    return value
 
 
 def js_divergence(

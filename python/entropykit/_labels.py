@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from . import _core
 from ._args import check_base
-from ._reference_labels import (
+from ._labels_rules import (
     as_labels,
     check_lengths,
     check_not_empty,

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._reference_logits import (
+from ._logits_rules import (
     CrossEntropyArgs,
     as_logits,
     check_elementwise,

@@ -1,8 +1,9 @@
-"""Rules shared by both twins for the measures of a joint table and of a weighted mixture: which
-axes hold the table, how the entropies combine into each measure, how weights are checked.
+"""The fast path's rules for the measures of a joint table and of a weighted mixture: which axes
+hold the table, how the entropies combine into each measure, how weights are checked.
 
-Both twins compute the entropies H(X, Y), H(X), H(Y) (in nats) their own way and hand them to
-:func:`combine`, so that the two agree on every clamp, convention and shape.
+The kernels give the entropies H(X, Y), H(X), H(Y) (in nats), handed to :func:`combine`; the NumPy
+reference has its own copy of these rules (:mod:`entropykit.reference._tables`), and the tests
+hold the two to every clamp, convention and shape.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._args import InvalidDistributionError, check_base, check_nan_policy
+from ._args import check_base, check_nan_policy
+from ._errors import InvalidDistributionError
 
 __all__ = [
     "NMI_METHODS",
@@ -130,7 +132,7 @@ def check_method(func: str, method: Any) -> str:
 
 #: H(X, Y), H(X), H(Y) in nats and the support sizes of the X and Y marginals, per table.
 Entropies = tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]
-#: How a twin computes them: ``(func, pxy, axis, nan_policy) -> (entropies, (X axis, Y axis))``.
+#: How they are computed: ``(func, pxy, axis, nan_policy) -> (entropies, (X axis, Y axis))``.
 EntropiesOf = Callable[[str, Any, Any, str], tuple[Entropies, tuple[int, int]]]
 
 
@@ -145,8 +147,8 @@ def table_measure(
     given: str = "y",
     method: str = "arithmetic",
 ) -> np.ndarray | np.float64:
-    """Measure ``func`` of the tables of ``pxy``: the argument checks, the twin's entropies, then
-    :func:`combine` and :func:`table_result`, the same for both twins."""
+    """Measure ``func`` of the tables of ``pxy``: the argument checks, the entropies, then
+    :func:`combine` and :func:`table_result`."""
     base = check_base(base, func)
     nan_policy = check_nan_policy(nan_policy, func)
     (h_xy, h_x, h_y, supports), axes = entropies_of(func, pxy, axis, nan_policy)

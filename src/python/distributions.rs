@@ -73,6 +73,10 @@ impl<'py> Call<'_, 'py> {
                 .for_each(|v| *v = if *v < 0.0 { 0.0 } else { v.sqrt() }),
             Finish::Exp => values.iter_mut().for_each(|v| *v = v.exp()),
         }
+        // A ufunc applied to a 0-d result gives a scalar: so did the NumPy finish of these two.
+        if finish != Finish::AsIs && reduction.result_shape().is_empty() {
+            return super::convert::float64(py, values[0]);
+        }
         reduction.finish(py, values)
     }
 }

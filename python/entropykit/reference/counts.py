@@ -1,5 +1,5 @@
 """Pure-NumPy twins of the count estimators, the Boltzmann entropy and the Gaussian measures,
-and the argument rules the fast path in :mod:`entropykit._counts` shares with them.
+with their argument rules.
 
 The estimators follow the R package ``entropy`` (Hausser & Strimmer): ``entropy.MillerMadow``,
 ``entropy.shrink`` (``freqs.shrink`` / ``get.lambda.shrink``) and ``entropy.ChaoShen``.
@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._args import InvalidDistributionError, Prepared, _entry_index, as_input_array, prepare
+from .._errors import InvalidDistributionError
+from ._rules import Prepared, as_input_array, check_base, entry_index, prepare
 
 __all__ = [
     "boltzmann_entropy",
@@ -29,7 +30,7 @@ KINDS = ("auto", "sigma", "diag", "full")
 HALF_LN_2PI_E = 0.5 * math.log(2.0 * math.pi * math.e)
 
 # ---------------------------------------------------------------------------------------------
-# Shared argument rules
+# Argument rules
 
 
 def check_estimator(estimator: Any, func: str) -> str:
@@ -61,7 +62,7 @@ def count_error(
         where = f"the distribution at index {index}" if index else "the distribution"
         message = f"{func}: counts sum to zero in {where}; there is no sample to estimate from"
         return InvalidDistributionError(message, kind, "counts", index)
-    index = _entry_index(prep, prep.arrays[0].shape, distribution, position)
+    index = entry_index(prep, prep.arrays[0].shape, distribution, position)
     at = f"counts[{', '.join(map(str, index))}]" if index else "counts"
     if kind == "nan":
         message = f"{func}: {at} is NaN; counts must be whole numbers >= 0"
@@ -196,8 +197,6 @@ def _contiguous(arr: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def prepare_entropy(func: str, x: Any, base: Any, kind: Any) -> GaussianCall:
-    from ._args import check_base
-
     arr = as_float_param(x, "cov_or_sigma", func)
     kind = entropy_kind(kind, arr, func)
     b = check_base(base, func)
@@ -218,8 +217,6 @@ def prepare_entropy(func: str, x: Any, base: Any, kind: Any) -> GaussianCall:
 def prepare_kl(
     func: str, mu1: Any, s1: Any, mu2: Any, s2: Any, base: Any, kind: Any
 ) -> GaussianCall:
-    from ._args import check_base
-
     names = ("mu1", "s1", "mu2", "s2")
     arrays = tuple(
         as_float_param(a, n, func) for a, n in zip((mu1, s1, mu2, s2), names, strict=True)

@@ -1,5 +1,5 @@
-"""Pure-NumPy twins of the elementwise functions (:mod:`entropykit._elementwise`), and the
-argument rules both share.
+"""Pure-NumPy twins of the elementwise functions (:mod:`entropykit._elementwise`), with their
+argument rules.
 
 The four SciPy-compatible functions follow ``scipy.special``'s definitions case for case
 (``rel_entr`` with its three branches), written with ``np.log``, ``np.log1p`` and ``np.where``.
@@ -14,15 +14,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._args import InvalidDistributionError, check_base
+from .._errors import InvalidDistributionError
+from ._rules import check_base
 
 __all__ = [
-    "Operands",
     "binary_entropy",
     "entr",
     "kl_div",
-    "prepare_operands",
-    "probability_error",
     "rel_entr",
     "surprisal",
     "xlogy",

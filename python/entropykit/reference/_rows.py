@@ -1,4 +1,4 @@
-"""The checked rows both NumPy twins start from: the input rules applied with NumPy, raising
+"""The checked rows the NumPy twins start from: the input rules applied with NumPy, raising
 exactly what the kernels raise."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from ._args import Prepared, data_error
+from ._rules import Prepared, data_error
 
 __all__ = ["Result", "Rows", "checked_rows", "fix_scale", "rows_of"]
 

@@ -1,5 +1,5 @@
-"""Pure-NumPy twins of the functions on label arrays (:mod:`entropykit._labels`), and the
-argument rules both sides share, so they accept, reject and describe inputs in the same words.
+"""Pure-NumPy twins of the functions on label arrays (:mod:`entropykit._labels`), with their
+argument rules: they accept, reject and describe inputs in the same words as the fast path.
 
 Labels are the values of a 1-D array: integers of any width, booleans, floats, or strings (NumPy
 ``U``/``S`` arrays and object arrays of ``str``). Equal values are one label: float ``-0.0`` and
@@ -20,12 +20,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._args import InvalidDistributionError, check_base
+from .._errors import InvalidDistributionError
+from ._rules import check_base
 
 __all__ = ["entropy_labels", "mutual_information_labels"]
 
 # ---------------------------------------------------------------------------------------------
-# Argument rules shared with entropykit._labels
+# Argument rules
 # ---------------------------------------------------------------------------------------------
 
 

@@ -1,5 +1,5 @@
-"""Pure-NumPy twins of the functions on logits (:mod:`entropykit._logits`), and the argument
-rules both sides share, so they accept, reject and describe inputs in the same words.
+"""Pure-NumPy twins of the functions on logits (:mod:`entropykit._logits`), with their
+argument rules: they accept, reject and describe inputs in the same words as the fast path.
 
 The twins compute in float64 with full-size temporaries, straight from the definitions; they are
 the oracle of the tests and the baseline of the benchmark. Both sides see the same numbers:
@@ -36,7 +36,7 @@ Result = np.ndarray | np.float64
 REDUCTIONS = ("none", "sum", "mean")
 
 # ---------------------------------------------------------------------------------------------
-# Argument rules shared with entropykit._logits
+# Argument rules
 # ---------------------------------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
-"""NumPy twins of :mod:`entropykit._family`: same signatures, same results, same exceptions,
-computed with plain NumPy on normalised copies."""
+"""NumPy twins of the rest of the family (Jensen-Shannon, Renyi, Tsallis, perplexity and the
+measures of a joint table): same signatures, same results, same exceptions as
+:mod:`entropykit`, computed with plain NumPy on normalised copies."""
 
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._args import as_input_array, prepare
-from ._family import check_order
-from ._reference_rows import Result, checked_rows, fix_scale
-from ._table import (
+from ._rows import Result, checked_rows, fix_scale
+from ._rules import as_input_array, check_order, prepare
+from ._tables import (
     Entropies,
     check_given,
     check_method,
@@ -21,6 +21,7 @@ from ._table import (
     table_measure,
     zero_mass_error,
 )
+from .core import _reduce
 
 __all__ = [
     "conditional_entropy",
@@ -151,10 +152,12 @@ def js_divergence_many(
 def _power_family(func: str, prep: Any, order: float) -> np.ndarray:
     rows = checked_rows(prep, False, require_mass=True)
     p = rows.p
+    # The support is judged on the entries themselves: a p/S_p that underflows to 0 is still in
+    # it (Hartley's alpha = 0 counts it).
+    positive = p > 0
     if prep.normalize:
         p, mass = fix_scale(p, rows.mass_p)
         p = p / mass[:, None]
-    positive = p > 0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if order == 1.0:
             value = -_xlogx(p).sum(axis=1)
@@ -244,8 +247,6 @@ def perplexity(
     >>> round(float(reference.perplexity([1, 1, 1, 1])), 12)
     4.0
     """
-    from .reference import _reduce  # the twin of the entropy it exponentiates
-
     prep = prepare("perplexity", p, None, axis, keepdims, normalize, nan_policy, base)
     prep.base = None
     h = _reduce("entropy", prep)
