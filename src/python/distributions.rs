@@ -58,11 +58,7 @@ impl<'py> Call<'_, 'py> {
             parallel: true,
             order,
         };
-        let borrowed = reduction.borrow()?;
-        let inputs = borrowed
-            .iter()
-            .map(|b| reduction.input(b))
-            .collect::<PyResult<Vec<_>>>()?;
+        let inputs = reduction.inputs()?;
         let mut values = vec![0.0; reduction.distributions()];
         py.detach(|| kernels::reduce(measure, &inputs[0], inputs.get(1), &options, &mut values))
             .map_err(|e| reduction.error(py, e, options.normalize))?;
