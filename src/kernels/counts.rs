@@ -23,7 +23,7 @@ use crate::parallel::{self, counter_tree_sum, Leaves, TreeSum};
 use crate::simd::exp::exp_nonpositive;
 use crate::simd::lgamma::{ln_factorial, ln_factorial_at};
 use crate::simd::ln::ln_f64_positive;
-use crate::simd::{dispatch, FloatVec, Level, SimdLevel, SimdTask};
+use crate::simd::{dispatch, load_padded, FloatVec, Level, SimdLevel, SimdTask};
 use crate::strided::Input;
 use rayon::prelude::*;
 use std::marker::PhantomData;
@@ -259,21 +259,6 @@ impl<W: FloatVec<Elem = f64>> FirstAcc<W> {
             ln_factorials: both(a.ln_factorials, b.ln_factorials),
             bad,
         }
-    }
-}
-
-/// Vector `at` of `data`, or a zero-padded copy of the part that exists.
-#[inline(always)]
-fn load_padded<W: FloatVec<Elem = f64>>(data: &[f64], at: usize) -> W {
-    if at + W::LANES <= data.len() {
-        // SAFETY: at + LANES <= len.
-        unsafe { W::load(data.as_ptr().add(at)) }
-    } else {
-        let mut pad = [0.0f64; 16];
-        let from = at.min(data.len());
-        pad[..data.len() - from].copy_from_slice(&data[from..]);
-        // SAFETY: the pad holds 16 >= LANES elements.
-        unsafe { W::load(pad.as_ptr()) }
     }
 }
 

@@ -32,7 +32,7 @@ use crate::error::KernelError;
 use crate::parallel;
 use crate::simd::exp::{exp_nonpositive, VectorExp};
 use crate::simd::ln::VectorLn;
-use crate::simd::{dispatch, FloatVec, Level, Real, SimdLevel, SimdTask};
+use crate::simd::{dispatch, load_padded, FloatVec, Level, Real, SimdLevel, SimdTask};
 use rayon::prelude::*;
 
 /// Classes per chunk: small enough that a chunk of x (and z or the targets) stays in L1 between
@@ -171,21 +171,6 @@ fn lane_index<V: FloatVec>() -> V {
     }
     // SAFETY: `idx` holds 64 >= LANES elements.
     unsafe { V::load(idx.as_ptr()) }
-}
-
-/// Vector `at` of `data`, zero-padded past its end.
-#[inline(always)]
-fn load_padded<V: FloatVec>(data: &[V::Elem], at: usize) -> V {
-    if at + V::LANES <= data.len() {
-        // SAFETY: at + LANES <= len.
-        unsafe { V::load(data.as_ptr().add(at)) }
-    } else {
-        let mut pad = [V::Elem::ZERO; 64];
-        let from = at.min(data.len());
-        pad[..data.len() - from].copy_from_slice(&data[from..]);
-        // SAFETY: the pad holds 64 >= LANES elements.
-        unsafe { V::load(pad.as_ptr()) }
-    }
 }
 
 /// Largest entry of `data` (NaN ignored; -inf for an empty or all -inf/NaN slice).

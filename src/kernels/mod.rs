@@ -31,7 +31,7 @@ use crate::error::{Arg, KernelError};
 use crate::parallel::{self, counter_tree_sum, Leaves, TreeSum};
 use crate::simd::exp::exp_nonpositive;
 use crate::simd::ln::{ln_f64_positive, ln_parts_f32, VectorLn};
-use crate::simd::{dispatch, FloatVec, Level, Real, SimdLevel, SimdTask};
+use crate::simd::{dispatch, load_padded, FloatVec, Level, Real, SimdLevel, SimdTask};
 use crate::strided::Input;
 use rayon::prelude::*;
 use std::marker::PhantomData;
@@ -313,21 +313,6 @@ const MAX_LEAF: usize = 8 * UNROLL * VECTORS_PER_ACCUMULATOR;
 
 fn leaf_len(f64_lanes: usize) -> usize {
     f64_lanes * UNROLL * VECTORS_PER_ACCUMULATOR
-}
-
-/// Loads vector `at` of `data`, or a zero-padded copy of the part that exists.
-#[inline(always)]
-fn load_padded<V: FloatVec>(data: &[V::Elem], at: usize) -> V {
-    if at + V::LANES <= data.len() {
-        // SAFETY: at + LANES <= len.
-        unsafe { V::load(data.as_ptr().add(at)) }
-    } else {
-        let mut pad = [V::Elem::ZERO; 64];
-        let from = at.min(data.len());
-        pad[..data.len() - from].copy_from_slice(&data[from..]);
-        // SAFETY: the pad holds 64 >= LANES elements.
-        unsafe { V::load(pad.as_ptr()) }
-    }
 }
 
 /// The element type a kernel computes in: how it fetches entries and sums one leaf.
