@@ -18,12 +18,14 @@
 //! error naming its position. All-zero counts are a zero-mass error for the estimators; for
 //! Boltzmann they give ln W = ln 1 = 0.
 
+use super::options::check_base;
+use super::Options;
 use crate::error::{Arg, KernelError};
 use crate::parallel::{self, counter_tree_sum, Leaves, TreeSum};
 use crate::simd::exp::exp_nonpositive;
 use crate::simd::lgamma::{ln_factorial, ln_factorial_at};
 use crate::simd::ln::ln_f64_positive;
-use crate::simd::{dispatch, load_padded, FloatVec, Level, SimdLevel, SimdTask};
+use crate::simd::{dispatch, load_padded, FloatVec, Level, SimdTask};
 use crate::strided::Input;
 use rayon::prelude::*;
 use std::marker::PhantomData;
@@ -50,26 +52,6 @@ impl CountMeasure {
             "boltzmann" => CountMeasure::Boltzmann,
             _ => return None,
         })
-    }
-}
-
-/// Options of the count measures.
-#[derive(Clone, Copy, Debug)]
-pub struct CountOptions {
-    /// Logarithm base; `None` means nats.
-    pub base: Option<f64>,
-    pub level: SimdLevel,
-    /// Spread work over the pool (`false` keeps it on the calling thread).
-    pub parallel: bool,
-}
-
-impl Default for CountOptions {
-    fn default() -> Self {
-        CountOptions {
-            base: None,
-            level: SimdLevel::current(),
-            parallel: true,
-        }
     }
 }
 
@@ -405,7 +387,8 @@ fn second_leaf<L: Level, const M: u8>(c: &Second, table: Option<&Table>, data: &
 struct Job<'a> {
     measure: CountMeasure,
     input: &'a Input<'a>,
-    options: CountOptions,
+    base: Option<f64>,
+    options: Options,
     reduce_len: usize,
     /// n ln n for small n (plug-in and Miller-Madow on enough entries).
     table: Option<Table>,
@@ -659,7 +642,7 @@ impl Job<'_> {
                 ln_w.max(0.0)
             }
         };
-        Ok(match self.options.base {
+        Ok(match self.base {
             Some(base) => value / base.ln(),
             None => value,
         })
@@ -776,7 +759,8 @@ pub fn shrinkage(n: f64, squares: f64, k: f64) -> f64 {
 pub fn count_reduce(
     measure: CountMeasure,
     counts: &Input,
-    options: &CountOptions,
+    base: Option<f64>,
+    options: &Options,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
     let distributions: usize = counts.batch_shape().iter().product();
@@ -786,18 +770,13 @@ pub fn count_reduce(
             out.len()
         )));
     }
-    if let Some(base) = options.base {
-        if !(base.is_finite() && base > 0.0 && base != 1.0) {
-            return Err(KernelError::Layout(format!(
-                "base must be a finite positive number other than 1, not {base}"
-            )));
-        }
-    }
+    check_base(base)?;
     let plugin = matches!(measure, CountMeasure::Plugin | CountMeasure::MillerMadow);
     let entries = distributions.saturating_mul(counts.reduce_len());
     let job = Job {
         measure,
         input: counts,
+        base,
         options: *options,
         reduce_len: counts.reduce_len(),
         table: (plugin && entries >= TABLE_WORTH)
@@ -810,7 +789,8 @@ pub fn count_reduce(
 pub fn count_reduce_slice<T>(
     measure: CountMeasure,
     counts: &[T],
-    options: &CountOptions,
+    base: Option<f64>,
+    options: &Options,
 ) -> Result<f64, KernelError>
 where
     T: crate::strided::Element,
@@ -822,6 +802,6 @@ where
         counts.len(),
     )?);
     let mut out = [0.0];
-    count_reduce(measure, &input, options, &mut out)?;
+    count_reduce(measure, &input, base, options, &mut out)?;
     Ok(out[0])
 }

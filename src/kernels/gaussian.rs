@@ -17,16 +17,13 @@
 //! covariance whose factorisation meets a pivot that is not > 0 is an error naming the matrix and
 //! the pivot. KLs are clamped at 0 (rounding must not make them negative).
 
+use super::Options;
 use crate::error::KernelError;
-use crate::kernels::counts::CountOptions;
 use crate::parallel;
 use crate::simd::ln::ln_f64;
 use crate::simd::{dispatch, FloatVec, Level, SimdTask};
 use rayon::prelude::*;
 use std::marker::PhantomData;
-
-/// Options of the Gaussian kernels (base, SIMD level, threads), as for the count kernels.
-pub type GaussianOptions = CountOptions;
 
 /// ln(2 pi e) / 2.
 const HALF_LN_2PI_E: f64 = 1.418_938_533_204_672_7;
@@ -34,8 +31,9 @@ const HALF_LN_2PI_E: f64 = 1.418_938_533_204_672_7;
 /// Work (elements, or multiply-adds for matrices) below which the calling thread does it all.
 const SERIAL_WORK: usize = 1 << 15;
 
-fn check_base(options: &GaussianOptions) -> Result<f64, KernelError> {
-    match options.base {
+/// ln(base), checked (1 for nats).
+fn ln_base_of(base: Option<f64>) -> Result<f64, KernelError> {
+    match base {
         None => Ok(1.0),
         Some(base) if base.is_finite() && base > 0.0 && base != 1.0 => Ok(base.ln()),
         Some(base) => Err(KernelError::Layout(format!(
@@ -214,7 +212,7 @@ fn map4<F: Elementwise4>(
     inputs: [&[f64]; 4],
     out: &mut [f64],
     scale: f64,
-    options: &GaussianOptions,
+    options: &Options,
 ) -> Result<bool, KernelError> {
     const CHUNK: usize = 1 << 14;
     let run = |offset: usize, out: &mut [f64]| {
@@ -250,10 +248,11 @@ fn map4<F: Elementwise4>(
 /// deviations `sigma`.
 pub fn entropy_sigma(
     sigma: &[f64],
-    options: &GaussianOptions,
+    base: Option<f64>,
+    options: &Options,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
-    let ln_base = check_base(options)?;
+    let ln_base = ln_base_of(base)?;
     check_len("out", out.len(), sigma.len())?;
     if !map4::<SigmaEntropy>([sigma; 4], out, 1.0 / ln_base, options)? {
         first_bad("sigma", sigma, positive)?;
@@ -265,10 +264,11 @@ pub fn entropy_sigma(
 /// s2); each slice has `out`'s length or holds one value for all.
 pub fn kl_sigma(
     [mu1, s1, mu2, s2]: [&[f64]; 4],
-    options: &GaussianOptions,
+    base: Option<f64>,
+    options: &Options,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
-    let ln_base = check_base(options)?;
+    let ln_base = ln_base_of(base)?;
     for (what, x) in [("mu1", mu1), ("s1", s1), ("mu2", mu2), ("s2", s2)] {
         if x.len() != 1 {
             check_len(what, x.len(), out.len())?;
@@ -288,7 +288,7 @@ pub fn kl_sigma(
 fn per_row(
     out: &mut [f64],
     work: usize,
-    options: &GaussianOptions,
+    options: &Options,
     row: &(impl Fn(usize, &mut [f64]) -> Result<(), KernelError> + Sync),
 ) -> Result<(), KernelError> {
     let rows = out.len();
@@ -314,10 +314,11 @@ fn per_row(
 pub fn entropy_diag(
     var: &[f64],
     d: usize,
-    options: &GaussianOptions,
+    base: Option<f64>,
+    options: &Options,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
-    let ln_base = check_base(options)?;
+    let ln_base = ln_base_of(base)?;
     check_len("var", var.len(), out.len() * d)?;
     first_bad("var", var, positive)?;
     per_row(out, var.len(), options, &|first, slots| {
@@ -335,10 +336,11 @@ pub fn entropy_diag(
 pub fn kl_diag(
     [mu1, v1, mu2, v2]: [&[f64]; 4],
     d: usize,
-    options: &GaussianOptions,
+    base: Option<f64>,
+    options: &Options,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
-    let ln_base = check_base(options)?;
+    let ln_base = ln_base_of(base)?;
     for (what, x) in [("mu1", mu1), ("s1", v1), ("mu2", mu2), ("s2", v2)] {
         check_len(what, x.len(), out.len() * d)?;
     }
@@ -410,10 +412,11 @@ fn half_log_det(l: &[f64], d: usize) -> f64 {
 pub fn entropy_full(
     cov: &[f64],
     d: usize,
-    options: &GaussianOptions,
+    base: Option<f64>,
+    options: &Options,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
-    let ln_base = check_base(options)?;
+    let ln_base = ln_base_of(base)?;
     check_len("cov", cov.len(), out.len() * d * d)?;
     first_bad("cov", cov, finite)?;
     per_row(out, cov.len() * d, options, &|first, slots| {
@@ -467,10 +470,11 @@ fn mahalanobis(l: &[f64], inv: &[f64], b: &[f64], d: usize, y: &mut [f64]) -> f6
 pub fn kl_full(
     [mu1, s1, mu2, s2]: [&[f64]; 4],
     d: usize,
-    options: &GaussianOptions,
+    base: Option<f64>,
+    options: &Options,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
-    let ln_base = check_base(options)?;
+    let ln_base = ln_base_of(base)?;
     let batch = out.len();
     check_len("mu1", mu1.len(), batch * d)?;
     check_len("mu2", mu2.len(), batch * d)?;

@@ -27,6 +27,7 @@
 //! The element-wise binary cross-entropies ([`binary_cross_entropy`]) share the row split and the
 //! block-wise float64 sums; they need no log-sum-exp.
 
+use super::Options;
 use super::SERIAL_ENTRIES;
 use crate::error::KernelError;
 use crate::parallel;
@@ -114,23 +115,6 @@ pub enum RowOp<'a, E> {
         weight: Option<&'a [E]>,
         label_smoothing: f64,
     },
-}
-
-/// Where and how to run.
-#[derive(Clone, Copy, Debug)]
-pub struct RowOptions {
-    pub level: SimdLevel,
-    /// Spread rows over the pool (`false` keeps everything on the calling thread).
-    pub parallel: bool,
-}
-
-impl Default for RowOptions {
-    fn default() -> Self {
-        RowOptions {
-            level: SimdLevel::current(),
-            parallel: true,
-        }
-    }
 }
 
 /// The sums of one row, in f64, against its maximum `m` (and `mz` for KL's second row).
@@ -595,7 +579,7 @@ fn job<'a, E: LogitElem>(
     op: RowOp<'a, E>,
     x: &'a [E],
     classes: usize,
-    options: &RowOptions,
+    options: &Options,
 ) -> Result<Job<'a, E>, KernelError> {
     if classes == 0 {
         return Err(layout("logits have no classes".into()));
@@ -696,7 +680,7 @@ fn job<'a, E: LogitElem>(
 /// Runs `job` over all rows, on the pool when it is large enough.
 fn run_rows<E: LogitElem>(
     job: &Job<'_, E>,
-    options: &RowOptions,
+    options: &Options,
     values: &mut [f64],
     weights: &mut [f64],
     write: &mut [E],
@@ -754,7 +738,7 @@ pub fn rows<E: LogitElem>(
     op: RowOp<'_, E>,
     x: &[E],
     classes: usize,
-    options: &RowOptions,
+    options: &Options,
     out: &mut [f64],
     weights: &mut [f64],
 ) -> Result<(), KernelError> {
@@ -781,7 +765,7 @@ pub fn rows<E: LogitElem>(
 pub fn log_softmax<E: LogitElem>(
     x: &[E],
     classes: usize,
-    options: &RowOptions,
+    options: &Options,
     out: &mut [E],
 ) -> Result<(), KernelError> {
     let job = job(RowOp::LogSumExp, x, classes, options)?;
@@ -967,7 +951,7 @@ pub fn binary_cross_entropy<E: LogitElem>(
     cols: usize,
     weight: Factor<'_, E>,
     pos_weight: Factor<'_, E>,
-    options: &RowOptions,
+    options: &Options,
     sums: &mut [f64],
     losses: &mut [f64],
 ) -> Result<(), KernelError> {

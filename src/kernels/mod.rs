@@ -25,7 +25,10 @@ pub mod elementwise;
 pub mod gaussian;
 pub mod labels;
 pub mod logits;
+mod options;
 pub mod table;
+
+pub use options::Options;
 
 use crate::error::{Arg, KernelError};
 use crate::parallel::{self, counter_tree_sum, Leaves, TreeSum};
@@ -45,9 +48,9 @@ pub enum Measure {
     KlDivergence,
     /// JS(p, q) = (KL(p || m) + KL(q || m)) / 2 with m = (p + q) / 2.
     JensenShannon,
-    /// H_alpha(p) = ln(sum p^alpha) / (1 - alpha), alpha = `Options::order` (>= 0 or +inf).
+    /// H_alpha(p) = ln(sum p^alpha) / (1 - alpha), alpha = `Params::order` (>= 0 or +inf).
     Renyi,
-    /// S_q(p) = (1 - sum p^q) / (q - 1), q = `Options::order` (>= 0 or +inf).
+    /// S_q(p) = (1 - sum p^q) / (q - 1), q = `Params::order` (>= 0 or +inf).
     Tsallis,
 }
 
@@ -100,29 +103,24 @@ pub enum NanPolicy {
     Omit,
 }
 
-/// Options shared by the measures.
+/// What a measure computes beside its inputs (where and how it runs is [`Options`]).
 #[derive(Clone, Copy, Debug)]
-pub struct Options {
+pub struct Params {
     /// Divide each distribution by its own sum (in the same pass).
     pub normalize: bool,
     pub nan_policy: NanPolicy,
     /// Logarithm base; `None` means nats.
     pub base: Option<f64>,
-    pub level: SimdLevel,
-    /// Spread work over the pool (`false` keeps it on the calling thread).
-    pub parallel: bool,
     /// The order of the Renyi and Tsallis measures (alpha, q); ignored by the others.
     pub order: f64,
 }
 
-impl Default for Options {
+impl Default for Params {
     fn default() -> Self {
-        Options {
+        Params {
             normalize: true,
             nan_policy: NanPolicy::Propagate,
             base: None,
-            level: SimdLevel::current(),
-            parallel: true,
             order: 2.0,
         }
     }
@@ -736,6 +734,7 @@ struct Job<'a> {
     binary: bool,
     p: &'a Input<'a>,
     q: &'a Input<'a>,
+    params: Params,
     options: Options,
     reduce_len: usize,
     leaf_len: usize,
@@ -810,7 +809,7 @@ impl<E: Compute> SimdTask for LeafRange<'_, E> {
         let (buf_p, buf_q) = scratch.split_at_mut(half);
         let mut walker = LeafWalker::<E, L> {
             task: &self,
-            omit: job.options.nan_policy == NanPolicy::Omit,
+            omit: job.params.nan_policy == NanPolicy::Omit,
             buf_p,
             buf_q,
             level: PhantomData,
@@ -899,7 +898,7 @@ impl Job<'_> {
             Measure::Renyi | Measure::Tsallis => self.power_family::<E>(d, split)?,
             shannon => self.shannon::<E>(d, split, shannon)?,
         };
-        Ok(match self.options.base {
+        Ok(match self.params.base {
             Some(base) => value / base.ln(),
             None => value,
         })
@@ -929,7 +928,7 @@ impl Job<'_> {
         split: bool,
         measure: Measure,
     ) -> Result<f64, KernelError> {
-        let opts = &self.options;
+        let opts = &self.params;
         let Some(mut sums) = self.checked_sums::<E>(d, split, measure.term())? else {
             return Ok(f64::NAN);
         };
@@ -1049,7 +1048,7 @@ impl Job<'_> {
 
     /// Jensen-Shannon divergence of distribution `d`, in nats.
     fn jensen_shannon<E: Compute>(&self, d: usize, split: bool) -> Result<f64, KernelError> {
-        if !self.options.normalize {
+        if !self.params.normalize {
             let sums = self.checked_sums::<E>(d, split, JENSEN_SHANNON)?;
             return Ok(sums.map_or(f64::NAN, |sums| 0.5 * sums.core));
         }
@@ -1072,8 +1071,8 @@ impl Job<'_> {
 
     /// Renyi or Tsallis entropy of distribution `d`, in nats.
     fn power_family<E: Compute>(&self, d: usize, split: bool) -> Result<f64, KernelError> {
-        let order = self.options.order;
-        let normalize = self.options.normalize;
+        let order = self.params.order;
+        let normalize = self.params.normalize;
         if order == 1.0 && normalize {
             // Both are Shannon's entropy at order 1.
             return self.shannon::<E>(d, split, Measure::Entropy);
@@ -1156,8 +1155,8 @@ impl Job<'_> {
     /// the only trouble is NaN under "propagate".
     fn diagnose(&self, d: usize) -> Result<(), KernelError> {
         let bases = self.bases(d);
-        let omit = self.options.nan_policy == NanPolicy::Omit;
-        let raise_nan = self.options.nan_policy == NanPolicy::Raise;
+        let omit = self.params.nan_policy == NanPolicy::Omit;
+        let raise_nan = self.params.nan_policy == NanPolicy::Raise;
         let binary = self.binary;
         let args: &[(Arg, &Input)] = if binary {
             &[(Arg::P, self.p), (Arg::Q, self.q)]
@@ -1273,6 +1272,7 @@ fn job<'a>(
     binary: bool,
     p: &'a Input<'a>,
     q: Option<&'a Input<'a>>,
+    params: &Params,
     options: &Options,
     outputs: usize,
 ) -> Result<Job<'a>, KernelError> {
@@ -1300,18 +1300,12 @@ fn job<'a>(
             "out has {outputs} slots for {distributions} distributions"
         )));
     }
-    if let Some(base) = options.base {
-        if !(base.is_finite() && base > 0.0 && base != 1.0) {
-            return Err(KernelError::Layout(format!(
-                "base must be a finite positive number other than 1, not {base}"
-            )));
-        }
-    }
-    let order_ok = options.order >= 0.0; // false for NaN too
+    options::check_base(params.base)?;
+    let order_ok = params.order >= 0.0; // false for NaN too
     if matches!(measure, Measure::Renyi | Measure::Tsallis) && !order_ok {
         return Err(KernelError::Layout(format!(
             "the order of {measure:?} must be >= 0 (or +inf), not {}",
-            options.order
+            params.order
         )));
     }
     Ok(Job {
@@ -1319,6 +1313,7 @@ fn job<'a>(
         binary,
         p,
         q,
+        params: *params,
         options: *options,
         reduce_len: p.reduce_len(),
         leaf_len: leaf_len(f64_lanes(options.level)),
@@ -1337,10 +1332,19 @@ pub fn reduce(
     measure: Measure,
     p: &Input,
     q: Option<&Input>,
+    params: &Params,
     options: &Options,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
-    let job = job(measure, measure.is_binary(), p, q, options, out.len())?;
+    let job = job(
+        measure,
+        measure.is_binary(),
+        p,
+        q,
+        params,
+        options,
+        out.len(),
+    )?;
     if measure.is_shannon() && p.is_f32() && job.q.is_f32() {
         job.run(out, |job: &Job<'_>, d, split| {
             job.distribution::<f32>(d, split)
@@ -1356,12 +1360,13 @@ pub fn reduce(
 /// distributed reductions combine with [`Partial::combine`] and finish with [`Partial::finish`].
 ///
 /// Entries are checked as by [`reduce`] (zero masses are not errors here); a NaN under
-/// "propagate" makes all sums of its distribution NaN. Terms are computed in f64 for every dtype. `options.normalize` and `base` are not
-/// used.
+/// "propagate" makes all sums of its distribution NaN (or, under "raise", an error; "omit" drops
+/// NaN pairs). Terms are computed in f64 for every dtype.
 pub fn partial_sums(
     kind: SumKind,
     p: &Input,
     q: Option<&Input>,
+    nan_policy: NanPolicy,
     options: &Options,
     out: &mut [Partial],
 ) -> Result<(), KernelError> {
@@ -1374,7 +1379,11 @@ pub fn partial_sums(
             )))
         }
     };
-    let job = job(measure, binary, p, q, options, out.len())?;
+    let params = Params {
+        nan_policy,
+        ..Params::default()
+    };
+    let job = job(measure, binary, p, q, &params, options, out.len())?;
     // Always f64 terms (float32 entries are widened per leaf): raw sums get combined and
     // differenced downstream (mutual information), where float32 logs' 1e-8 would show.
     job.run(out, |job: &Job<'_>, d, split| {
@@ -1399,6 +1408,7 @@ pub fn reduce_slice<T>(
     measure: Measure,
     p: &[T],
     q: Option<&[T]>,
+    params: &Params,
     options: &Options,
 ) -> Result<f64, KernelError>
 where
@@ -1415,14 +1425,14 @@ where
         None => None,
     };
     let mut out = [0.0];
-    reduce(measure, &p, q.as_ref(), options, &mut out)?;
+    reduce(measure, &p, q.as_ref(), params, options, &mut out)?;
     Ok(out[0])
 }
 
 /// A plain sum of `data` on the pool: the memory-bandwidth yardstick the benchmark divides kernel
 /// times by. Eight independent accumulators per chunk let the compiler vectorise it and keep it
 /// limited by memory, not by add latency; chunks combine in a fixed order.
-pub fn stream_sum<E: Real>(data: &[E], parallel: bool) -> Result<f64, KernelError> {
+pub fn stream_sum<E: Real>(data: &[E], options: &Options) -> Result<f64, KernelError> {
     const CHUNK: usize = 1 << 16;
     let chunk_sum = |chunk: &[E]| {
         let mut acc = [0.0f64; 8];
@@ -1435,7 +1445,7 @@ pub fn stream_sum<E: Real>(data: &[E], parallel: bool) -> Result<f64, KernelErro
         let tail: f64 = blocks.remainder().iter().map(|x| x.to_f64()).sum();
         acc.iter().sum::<f64>() + tail
     };
-    if !parallel || data.len() <= CHUNK {
+    if !options.parallel || data.len() <= CHUNK {
         return Ok(data.chunks(CHUNK).map(chunk_sum).sum());
     }
     let sums: Vec<f64> = parallel::install(|| data.par_chunks(CHUNK).map(chunk_sum).collect())?;

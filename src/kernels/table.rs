@@ -6,6 +6,7 @@
 //! of any batch layout are covered. Rows are added in fixed blocks of [`BLOCK_ROWS`] and the
 //! block sums in block order, so the bits do not depend on the number of threads.
 
+use super::Options;
 use crate::error::KernelError;
 use crate::parallel;
 use crate::strided::Input;
@@ -22,7 +23,7 @@ pub fn table_column_sums(
     x_len: usize,
     inner: usize,
     omit_nan: bool,
-    parallel: bool,
+    options: &Options,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
     let distributions: usize = rows.batch_shape().iter().product();
@@ -84,7 +85,11 @@ pub fn table_column_sums(
         }
     };
     let work = distributions.saturating_mul(width);
-    let threads = if parallel { parallel::num_threads() } else { 1 };
+    let threads = if options.parallel {
+        parallel::num_threads()
+    } else {
+        1
+    };
     if threads == 1 || work < super::SERIAL_ENTRIES {
         for (table, sums) in out.chunks_mut(width.max(1)).enumerate() {
             sums.fill(0.0);

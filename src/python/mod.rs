@@ -5,7 +5,7 @@
 //! (axes, broadcasting, dtype rules) happens once, in `entropykit._api`.
 
 use crate::error::KernelError;
-use crate::kernels::{self, Measure, NanPolicy, Options, Partial, SumKind};
+use crate::kernels::{self, Measure, NanPolicy, Options, Params, Partial, SumKind};
 use crate::strided::{Element, Input, Strided};
 use crate::{parallel, SimdLevel};
 use numpy::{
@@ -195,14 +195,13 @@ fn reduce<'py>(
     order: f64,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let measure = parse_measure(measure)?;
-    let options = Options {
+    let params = Params {
         normalize,
         nan_policy: parse_nan_policy(nan_policy)?,
         base,
-        level: SimdLevel::current(),
-        parallel: true,
         order,
     };
+    let options = Options::default();
     let p = borrow(p)?;
     let q = q.map(borrow).transpose()?;
     let p = p.input(batch_dims)?;
@@ -211,7 +210,7 @@ fn reduce<'py>(
     let out = py
         .detach(|| {
             let mut out = vec![0.0; distributions];
-            kernels::reduce(measure, &p, q.as_ref(), &options, &mut out).map(|()| out)
+            kernels::reduce(measure, &p, q.as_ref(), &params, &options, &mut out).map(|()| out)
         })
         .map_err(to_pyerr)?;
     Ok(PyArray1::from_vec(py, out))
@@ -235,11 +234,8 @@ fn partial_sums<'py>(
         "mass" => SumKind::Mass,
         measure => SumKind::Shannon(parse_measure(measure)?),
     };
-    let options = Options {
-        nan_policy: parse_nan_policy(nan_policy)?,
-        level: SimdLevel::current(),
-        ..Options::default()
-    };
+    let nan_policy = parse_nan_policy(nan_policy)?;
+    let options = Options::default();
     let p = borrow(p)?;
     let q = q.map(borrow).transpose()?;
     let p = p.input(batch_dims)?;
@@ -248,7 +244,8 @@ fn partial_sums<'py>(
     let rows = py
         .detach(|| {
             let mut out = vec![Partial::default(); distributions];
-            kernels::partial_sums(kind, &p, q.as_ref(), &options, &mut out).map(|()| out)
+            kernels::partial_sums(kind, &p, q.as_ref(), nan_policy, &options, &mut out)
+                .map(|()| out)
         })
         .map_err(to_pyerr)?;
     let flat: Vec<f64> = rows
@@ -279,8 +276,15 @@ fn table_column_sums<'py>(
     let out = py
         .detach(|| {
             let mut out = vec![0.0; tables * width];
-            kernels::table::table_column_sums(&rows, x_len, inner, omit_nan, true, &mut out)
-                .map(|()| out)
+            kernels::table::table_column_sums(
+                &rows,
+                x_len,
+                inner,
+                omit_nan,
+                &Options::default(),
+                &mut out,
+            )
+            .map(|()| out)
         })
         .map_err(to_pyerr)?;
     Ok(PyArray1::from_vec(py, out))
@@ -293,11 +297,11 @@ fn stream_sum(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<f64> {
     let result = match &data {
         Borrowed::F64(a) => {
             let slice = a.as_slice()?;
-            py.detach(|| kernels::stream_sum(slice, true))
+            py.detach(|| kernels::stream_sum(slice, &Options::default()))
         }
         Borrowed::F32(a) => {
             let slice = a.as_slice()?;
-            py.detach(|| kernels::stream_sum(slice, true))
+            py.detach(|| kernels::stream_sum(slice, &Options::default()))
         }
         _ => {
             return Err(PyValueError::new_err(
