@@ -21,13 +21,12 @@
 use super::options::check_base;
 use super::Options;
 use crate::error::{Arg, KernelError};
-use crate::parallel::{self, counter_tree_sum, Leaves, TreeSum};
+use crate::parallel::{self, counter_tree_sum, Leaves, TreeSum, Work};
 use crate::simd::exp::exp_nonpositive;
 use crate::simd::lgamma::{ln_factorial, ln_factorial_at};
 use crate::simd::ln::ln_f64_positive;
 use crate::simd::{dispatch, load_padded, FloatVec, Level, SimdTask};
 use crate::strided::Input;
-use rayon::prelude::*;
 use std::marker::PhantomData;
 
 /// What to compute from each distribution of counts.
@@ -110,10 +109,6 @@ impl TreeSum for Sum {
 /// Entries per leaf (a multiple of every vector width), fixed so that the tree, and so the bits,
 /// depend only on the length of a distribution.
 const LEAF: usize = 1024;
-/// Leaves below which a distribution is not split across threads.
-const SERIAL_LEAVES: usize = 64;
-/// Entries (over the whole batch) below which the calling thread does everything.
-const SERIAL_ENTRIES: usize = 1 << 15;
 /// 2^52: every f64 at or above it is a whole number, and below it `x + 2^52 - 2^52` rounds x to
 /// a whole number.
 const TWO52: f64 = 4_503_599_627_370_496.0;
@@ -569,11 +564,7 @@ impl Job<'_> {
                 },
             )
         };
-        if split {
-            parallel::parallel_tree_sum(0, leaves, SERIAL_LEAVES, &run)
-        } else {
-            run(0, leaves)
-        }
+        parallel::tree_sum(leaves, LEAF, split, &run)
     }
 
     fn first_sums(&self, d: usize, split: bool) -> CountSums {
@@ -703,30 +694,11 @@ impl Job<'_> {
     }
 
     fn run(&self, out: &mut [f64]) -> Result<(), KernelError> {
-        let distributions = out.len();
-        let entries = distributions.saturating_mul(self.reduce_len);
-        let threads = if self.options.parallel {
-            parallel::num_threads()
-        } else {
-            1
+        let work = Work::new(out.len(), self.reduce_len).splittable(LEAF);
+        let task = |first: usize, _count: usize, out: &mut [f64], split: bool| {
+            self.run_range(first, out, split).err()
         };
-        if threads == 1 || entries < SERIAL_ENTRIES {
-            return self.run_range(0, out, false);
-        }
-        let leaves = self.reduce_len.div_ceil(LEAF);
-        if distributions >= 4 * threads || leaves <= SERIAL_LEAVES {
-            // Many distributions: whole distributions per task, in chunks of ~64k entries.
-            let per_chunk = (SERIAL_ENTRIES * 2 / self.reduce_len.max(1)).clamp(1, distributions);
-            let first_error = parallel::install(|| {
-                out.par_chunks_mut(per_chunk)
-                    .enumerate()
-                    .filter_map(|(c, chunk)| self.run_range(c * per_chunk, chunk, false).err())
-                    .min_by_key(|e| e.distribution())
-            })?;
-            return first_error.map_or(Ok(()), Err);
-        }
-        // Few long distributions: split each one across the pool.
-        parallel::install(|| self.run_range(0, out, true))?
+        parallel::schedule(work, self.options.parallel, out, &task)?.map_or(Ok(()), Err)
     }
 }
 

@@ -23,12 +23,10 @@
 
 use super::options::check_base;
 use super::Options;
-use super::SERIAL_ENTRIES;
 use crate::error::{Arg, KernelError};
-use crate::parallel;
+use crate::parallel::{self, Work};
 use crate::simd::ln1p::{ln1p, ln1p_finite, ln1p_parts, ln_corrected, ln_ieee, ln_normal};
 use crate::simd::{dispatch, FloatVec, Level, Real, SimdTask};
-use rayon::prelude::*;
 use std::marker::PhantomData;
 
 /// The elementwise functions.
@@ -461,9 +459,6 @@ fn probability_error(position: usize, value: f64) -> KernelError {
     }
 }
 
-/// Elements per parallel task.
-const CHUNK: usize = 1 << 16;
-
 /// Runs `T` over `out`, returning the first bad probability (position and value), if any.
 fn run_term<E: Storage, T: Term>(
     x: Operand<'_, E>,
@@ -495,20 +490,8 @@ fn run_term<E: Storage, T: Term>(
                 (!(v.is_nan() || (0.0..=1.0).contains(&v))).then_some((start + i, v))
             })
     };
-    let threads = if options.parallel {
-        parallel::num_threads()
-    } else {
-        1
-    };
-    if threads == 1 || out.len() < SERIAL_ENTRIES {
-        return Ok(chunk(0, out));
-    }
-    parallel::install(|| {
-        out.par_chunks_mut(CHUNK)
-            .enumerate()
-            .filter_map(|(c, o)| chunk(c * CHUNK, o))
-            .min_by_key(|&(position, _)| position)
-    })
+    let task = |first: usize, _count: usize, out: &mut [E], _split: bool| chunk(first, out);
+    parallel::schedule(Work::new(out.len(), 1), options.parallel, out, &task)
 }
 
 /// Writes `function(x[i], y[i])` to `out[i]`.

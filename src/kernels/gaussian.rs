@@ -19,17 +19,13 @@
 
 use super::Options;
 use crate::error::KernelError;
-use crate::parallel;
+use crate::parallel::{self, Work};
 use crate::simd::ln::ln_f64;
 use crate::simd::{dispatch, FloatVec, Level, SimdTask};
-use rayon::prelude::*;
 use std::marker::PhantomData;
 
 /// ln(2 pi e) / 2.
 const HALF_LN_2PI_E: f64 = 1.418_938_533_204_672_7;
-
-/// Work (elements, or multiply-adds for matrices) below which the calling thread does it all.
-const SERIAL_WORK: usize = 1 << 15;
 
 /// ln(base), checked (1 for nats).
 fn ln_base_of(base: Option<f64>) -> Result<f64, KernelError> {
@@ -214,7 +210,6 @@ fn map4<F: Elementwise4>(
     scale: f64,
     options: &Options,
 ) -> Result<bool, KernelError> {
-    const CHUNK: usize = 1 << 14;
     let run = |offset: usize, out: &mut [f64]| {
         let len = out.len();
         dispatch(
@@ -233,15 +228,11 @@ fn map4<F: Elementwise4>(
             },
         )
     };
-    if !options.parallel || out.len() <= SERIAL_WORK || parallel::num_threads() == 1 {
-        return Ok(run(0, out));
-    }
-    parallel::install(|| {
-        out.par_chunks_mut(CHUNK)
-            .enumerate()
-            .map(|(c, chunk)| run(c * CHUNK, chunk))
-            .reduce(|| true, |a, b| a & b)
-    })
+    let task = |first: usize, _count: usize, out: &mut [f64], _split: bool| {
+        (!run(first, out)).then_some(())
+    };
+    let bad = parallel::schedule(Work::new(out.len(), 1), options.parallel, out, &task)?;
+    Ok(bad.is_none())
 }
 
 /// Elementwise differential entropy 0.5 ln(2 pi e sigma^2) of univariate Gaussians with standard
@@ -291,23 +282,10 @@ fn per_row(
     options: &Options,
     row: &(impl Fn(usize, &mut [f64]) -> Result<(), KernelError> + Sync),
 ) -> Result<(), KernelError> {
-    let rows = out.len();
-    let threads = if options.parallel {
-        parallel::num_threads()
-    } else {
-        1
-    };
-    if threads == 1 || work <= SERIAL_WORK || rows < 2 {
-        return row(0, out);
-    }
-    let per_chunk = rows.div_ceil(8 * threads).max(1);
-    let first_error = parallel::install(|| {
-        out.par_chunks_mut(per_chunk)
-            .enumerate()
-            .filter_map(|(c, chunk)| row(c * per_chunk, chunk).err())
-            .min_by_key(|e| e.distribution())
-    })?;
-    first_error.map_or(Ok(()), Err)
+    let per_row = work.div_ceil(out.len().max(1));
+    let task = |first: usize, _count: usize, out: &mut [f64], _split: bool| row(first, out).err();
+    parallel::schedule(Work::new(out.len(), per_row), options.parallel, out, &task)?
+        .map_or(Ok(()), Err)
 }
 
 /// Entropy of diagonal Gaussians: `var` holds `out.len()` rows of `d` variances.

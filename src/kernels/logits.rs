@@ -28,13 +28,11 @@
 //! block-wise float64 sums; they need no log-sum-exp.
 
 use super::Options;
-use super::SERIAL_ENTRIES;
 use crate::error::KernelError;
-use crate::parallel;
+use crate::parallel::{self, Slots, Work};
 use crate::simd::exp::{exp_nonpositive, VectorExp};
 use crate::simd::ln::VectorLn;
 use crate::simd::{dispatch, load_padded, FloatVec, Level, Real, SimdLevel, SimdTask};
-use rayon::prelude::*;
 
 /// Classes per chunk: small enough that a chunk of x (and z or the targets) stays in L1 between
 /// its two reads.
@@ -687,11 +685,6 @@ fn run_rows<E: LogitElem>(
 ) -> Result<(), KernelError> {
     let rows = values.len();
     let c = job.classes;
-    let threads = if options.parallel {
-        parallel::num_threads()
-    } else {
-        1
-    };
     let run = |first: usize, values: &mut [f64], weights: &mut [f64], write: &mut [E]| {
         dispatch(
             job.level,
@@ -704,25 +697,13 @@ fn run_rows<E: LogitElem>(
             },
         )
     };
-    if threads == 1 || rows.saturating_mul(c) < SERIAL_ENTRIES || rows < 2 {
-        run(0, values, weights, write);
-        return Ok(());
-    }
-    // Whole rows per task, ~64k entries each (at least one row), so every thread gets work.
-    let per_task = (2 * SERIAL_ENTRIES / c).clamp(1, rows.div_ceil(threads));
-    let mut tasks = Vec::with_capacity(rows.div_ceil(per_task));
-    let mut weights = weights.chunks_mut(if weights.is_empty() { 1 } else { per_task });
-    let mut write = write.chunks_mut(if write.is_empty() { 1 } else { per_task * c });
-    for (i, v) in values.chunks_mut(per_task).enumerate() {
-        let w = weights.next().unwrap_or_default();
-        let o = write.next().unwrap_or_default();
-        tasks.push((i * per_task, v, w, o));
-    }
-    parallel::install(|| {
-        tasks
-            .into_par_iter()
-            .for_each(|(first, v, w, o)| run(first, v, w, o));
-    })
+    let parts = (values, Slots::new(weights, 1), Slots::new(write, c));
+    let task = |first: usize, _count: usize, (v, w, o): (&mut [f64], Slots<f64>, Slots<E>), _| {
+        run(first, v, w.data, o.data);
+        None::<()>
+    };
+    parallel::schedule(Work::new(rows, c), options.parallel, parts, &task)?;
+    Ok(())
 }
 
 /// Computes `op` for every row of the row-major (rows, `classes`) logits `x`, one float64 per
@@ -997,41 +978,13 @@ pub fn binary_cross_entropy<E: LogitElem>(
             },
         )
     };
-    let threads = if options.parallel {
-        parallel::num_threads()
-    } else {
-        1
+    // Per-row mode writes one sum per row; else `losses` holds a loss per entry.
+    let losses: &mut [f64] = if per_row { &mut [] } else { losses };
+    let parts = (Slots::new(sums, 1), Slots::new(losses, cols));
+    let task = |first: usize, count: usize, (s, l): (Slots<f64>, Slots<f64>), _split: bool| {
+        run(first, count, s.data, l.data)
     };
-    let bad = if threads == 1 || x.len() < SERIAL_ENTRIES || rows < 2 {
-        run(0, rows, sums, losses)
-    } else {
-        let per_task = (2 * SERIAL_ENTRIES / cols).clamp(1, rows.div_ceil(threads));
-        let mut tasks = Vec::with_capacity(rows.div_ceil(per_task));
-        let mut sums = sums.chunks_mut(if per_row { per_task } else { 1 });
-        let mut losses = losses.chunks_mut(if per_row { 1 } else { per_task * cols });
-        let mut first = 0;
-        while first < rows {
-            let n = per_task.min(rows - first);
-            let s = if per_row {
-                sums.next().unwrap_or_default()
-            } else {
-                &mut []
-            };
-            let l = if per_row {
-                &mut []
-            } else {
-                losses.next().unwrap_or_default()
-            };
-            tasks.push((first, n, s, l));
-            first += n;
-        }
-        parallel::install(|| {
-            tasks
-                .into_par_iter()
-                .filter_map(|(first, n, s, l)| run(first, n, s, l))
-                .min()
-        })?
-    };
+    let bad = parallel::schedule(Work::new(rows, cols), options.parallel, parts, &task)?;
     match bad {
         Some(row) => Err(layout(format!(
             "p has an entry outside [0, 1] in row {row}"

@@ -31,7 +31,7 @@ pub mod table;
 pub use options::Options;
 
 use crate::error::{Arg, KernelError};
-use crate::parallel::{self, counter_tree_sum, Leaves, TreeSum};
+use crate::parallel::{self, counter_tree_sum, Leaves, TreeSum, Work};
 use crate::simd::exp::exp_nonpositive;
 use crate::simd::ln::{ln_f64_positive, ln_parts_f32, VectorLn};
 use crate::simd::{dispatch, load_padded, FloatVec, Level, Real, SimdLevel, SimdTask};
@@ -818,11 +818,6 @@ impl<E: Compute> SimdTask for LeafRange<'_, E> {
     }
 }
 
-/// Leaves below which a distribution is not split across threads.
-const SERIAL_LEAVES: usize = 256;
-/// Entries (over the whole batch) below which the calling thread does everything.
-pub(crate) const SERIAL_ENTRIES: usize = 1 << 15;
-
 /// 2^e for e in the normal range.
 const fn pow2(e: i32) -> f64 {
     f64::from_bits(((e + 1023) as u64) << 52)
@@ -884,11 +879,7 @@ impl Job<'_> {
                 },
             )
         };
-        if split {
-            parallel::parallel_tree_sum(0, leaves, SERIAL_LEAVES, &run)
-        } else {
-            run(0, leaves)
-        }
+        parallel::tree_sum(leaves, self.leaf_len, split, &run)
     }
 
     /// The result for distribution `d`, or its first error.
@@ -1232,32 +1223,11 @@ impl Job<'_> {
 
     /// Fills `out` (one slot per distribution) with `each`, on the pool when it pays.
     fn run<T: Send, F: Each<T>>(&self, out: &mut [T], each: F) -> Result<(), KernelError> {
-        let distributions = out.len();
-        let entries = distributions.saturating_mul(self.reduce_len);
-        let threads = if self.options.parallel {
-            parallel::num_threads()
-        } else {
-            1
+        let work = Work::new(out.len(), self.reduce_len).splittable(self.leaf_len);
+        let task = |first: usize, _count: usize, out: &mut [T], split: bool| {
+            self.run_range(first, out, split, &each).err()
         };
-        if threads == 1 || entries < SERIAL_ENTRIES {
-            return self.run_range(0, out, false, &each);
-        }
-        let leaves = self.reduce_len.div_ceil(self.leaf_len);
-        if distributions >= 4 * threads || leaves <= SERIAL_LEAVES {
-            // Many distributions: whole distributions per task, in chunks of ~64k entries.
-            let per_chunk = (SERIAL_ENTRIES * 2 / self.reduce_len.max(1)).clamp(1, distributions);
-            let first_error = parallel::install(|| {
-                out.par_chunks_mut(per_chunk)
-                    .enumerate()
-                    .filter_map(|(c, chunk)| {
-                        self.run_range(c * per_chunk, chunk, false, &each).err()
-                    })
-                    .min_by_key(|e| e.distribution())
-            })?;
-            return first_error.map_or(Ok(()), Err);
-        }
-        // Few long distributions: split each one across the pool.
-        parallel::install(|| self.run_range(0, out, true, &each))?
+        parallel::schedule(work, self.options.parallel, out, &task)?.map_or(Ok(()), Err)
     }
 }
 
