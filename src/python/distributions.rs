@@ -4,8 +4,7 @@
 
 use super::convert::{check_base, check_nan_policy, repr, Reduction};
 use super::errors::plain;
-use crate::kernels::{self, Measure, Options, Partial, SumKind};
-use crate::SimdLevel;
+use crate::kernels::{self, Measure, Options, Params, Partial, SumKind};
 use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -50,18 +49,26 @@ impl<'py> Call<'_, 'py> {
             self.keepdims.is_truthy()?,
         )?;
         let base = check_base(self.base, self.func)?;
-        let options = Options {
+        let params = Params {
             normalize: self.normalize.is_truthy()?,
             nan_policy: check_nan_policy(self.nan_policy, self.func)?,
             base: if finish == Finish::Exp { None } else { base },
-            level: SimdLevel::current(),
-            parallel: true,
             order,
         };
+        let options = Options::default();
         let inputs = reduction.inputs()?;
-        let mut values = vec![0.0; reduction.distributions()];
-        py.detach(|| kernels::reduce(measure, &inputs[0], inputs.get(1), &options, &mut values))
-            .map_err(|e| reduction.error(py, e, options.normalize))?;
+        let mut values = vec![0.0f64; reduction.distributions()];
+        py.detach(|| {
+            kernels::reduce(
+                measure,
+                &inputs[0],
+                inputs.get(1),
+                &params,
+                &options,
+                &mut values,
+            )
+        })
+        .map_err(|e| reduction.error(py, e, params.normalize))?;
         match finish {
             Finish::AsIs => {}
             Finish::Root => values
@@ -223,14 +230,13 @@ pub fn reduce<'py>(
     order: f64,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let measure = parse_measure(measure)?;
-    let options = Options {
+    let params = Params {
         normalize,
         nan_policy: check_nan_policy(nan_policy, "reduce")?,
         base,
-        level: SimdLevel::current(),
-        parallel: true,
         order,
     };
+    let options = Options::default();
     let p = super::convert::borrow(p)?;
     let q = q.map(super::convert::borrow).transpose()?;
     let p = p.input(batch_dims)?;
@@ -239,7 +245,7 @@ pub fn reduce<'py>(
     let out = py
         .detach(|| {
             let mut out = vec![0.0; distributions];
-            kernels::reduce(measure, &p, q.as_ref(), &options, &mut out).map(|()| out)
+            kernels::reduce(measure, &p, q.as_ref(), &params, &options, &mut out).map(|()| out)
         })
         .map_err(plain)?;
     Ok(PyArray1::from_vec(py, out))
@@ -260,11 +266,8 @@ pub fn partial_sums<'py>(
         "mass" => SumKind::Mass,
         measure => SumKind::Shannon(parse_measure(measure)?),
     };
-    let options = Options {
-        nan_policy: check_nan_policy(nan_policy, "partial_sums")?,
-        level: SimdLevel::current(),
-        ..Options::default()
-    };
+    let nan_policy = check_nan_policy(nan_policy, "partial_sums")?;
+    let options = Options::default();
     let p = super::convert::borrow(p)?;
     let q = q.map(super::convert::borrow).transpose()?;
     let p = p.input(batch_dims)?;
@@ -273,7 +276,8 @@ pub fn partial_sums<'py>(
     let rows = py
         .detach(|| {
             let mut out = vec![Partial::default(); distributions];
-            kernels::partial_sums(kind, &p, q.as_ref(), &options, &mut out).map(|()| out)
+            kernels::partial_sums(kind, &p, q.as_ref(), nan_policy, &options, &mut out)
+                .map(|()| out)
         })
         .map_err(plain)?;
     let flat: Vec<f64> = rows
@@ -304,8 +308,15 @@ pub fn table_column_sums<'py>(
     let out = py
         .detach(|| {
             let mut out = vec![0.0; tables * width];
-            kernels::table::table_column_sums(&rows, x_len, inner, omit_nan, true, &mut out)
-                .map(|()| out)
+            kernels::table::table_column_sums(
+                &rows,
+                x_len,
+                inner,
+                omit_nan,
+                &Options::default(),
+                &mut out,
+            )
+            .map(|()| out)
         })
         .map_err(plain)?;
     Ok(PyArray1::from_vec(py, out))
