@@ -8,6 +8,7 @@
 
 use crate::error::KernelError;
 use rayon::{ThreadPool, ThreadPoolBuilder};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 struct PoolState {
@@ -87,9 +88,18 @@ fn pool() -> Result<Arc<ThreadPool>, KernelError> {
     })
 }
 
+/// How many times work was handed to the pool (tests check that small calls never are).
+static POOL_USES: AtomicU64 = AtomicU64::new(0);
+
 /// Runs `f` inside the pool (so `rayon::join` and parallel iterators inside use its threads).
 pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R, KernelError> {
+    POOL_USES.fetch_add(1, Ordering::Relaxed);
     Ok(pool()?.install(f))
+}
+
+/// The number of calls that handed work to the pool so far in this process.
+pub fn pool_uses() -> u64 {
+    POOL_USES.load(Ordering::Relaxed)
 }
 
 /// Work (in entries, or an entry's worth of arithmetic) below which the calling thread does

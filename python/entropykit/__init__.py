@@ -107,7 +107,7 @@ def set_num_threads(n: int) -> None:
     2
     >>> ek.set_num_threads(before)
     """
-    _core.set_num_threads(n)
+    return _core.set_num_threads(n)
 
 
 def _warn_on_unusable_simd_request() -> None:

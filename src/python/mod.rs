@@ -33,8 +33,8 @@ mod _core {
         labels::{entropy_labels, factorize_records, mutual_information_labels},
         logits::{binary_rows, log_softmax_rows, logits_rows},
         runtime::{
-            available_simd_levels, get_num_threads, set_num_threads, set_simd_level, simd_level,
-            stream_sum,
+            available_simd_levels, get_num_threads, pool_uses, set_num_threads, set_simd_level,
+            simd_level, stream_sum,
         },
     };
 }

@@ -73,3 +73,9 @@ pub fn set_simd_level(name: &str) -> PyResult<()> {
     })?;
     level.set_current().map_err(plain)
 }
+
+/// How many calls so far handed work to the thread pool (small calls never do).
+#[pyfunction]
+pub fn pool_uses() -> u64 {
+    parallel::pool_uses()
+}
