@@ -46,8 +46,9 @@ fn count_error(py: Python<'_>, reduction: &Reduction<'_>, error: KernelError) ->
             } else {
                 format!("the distribution at index {}", tuple_repr(&index))
             };
-            let message =
-                format!("{func}: counts sum to zero in {place}; there is no sample to estimate from");
+            let message = format!(
+                "{func}: counts sum to zero in {place}; there is no sample to estimate from"
+            );
             return invalid(py, message, "zero_mass", "counts", &index);
         }
         KernelError::Nan {
@@ -157,7 +158,15 @@ pub fn boltzmann_entropy<'py>(
     keepdims: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let func = "boltzmann_entropy";
-    reduce_counts(py, func, CountMeasure::Boltzmann, counts, base, axis, keepdims)
+    reduce_counts(
+        py,
+        func,
+        CountMeasure::Boltzmann,
+        counts,
+        base,
+        axis,
+        keepdims,
+    )
 }
 
 /// What Gaussian parameters hold.
@@ -204,7 +213,11 @@ fn parameter<'py>(obj: &Bound<'py, PyAny>, name: &str, func: &str) -> PyResult<O
 
 /// The four arguments' names beside their shapes, for broadcasting messages.
 fn named<'a>(shapes: &[&'a [usize]]) -> Vec<(&'static str, &'a [usize])> {
-    KL_NAMES.iter().copied().zip(shapes.iter().copied()).collect()
+    KL_NAMES
+        .iter()
+        .copied()
+        .zip(shapes.iter().copied())
+        .collect()
 }
 
 const KL_NAMES: &[&str] = &["mu1", "s1", "mu2", "s2"];
@@ -434,7 +447,11 @@ pub fn gaussian_kl<'py>(
         Kind::Diag => {
             let shape = broadcast_shape(func, &named(&all))?;
             let n = shape.len();
-            (vec![shape.clone(); 4], shape[..n - 1].to_vec(), shape[n - 1])
+            (
+                vec![shape.clone(); 4],
+                shape[..n - 1].to_vec(),
+                shape[n - 1],
+            )
         }
         Kind::Full => {
             for which in [1, 3] {
