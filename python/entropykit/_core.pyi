@@ -117,36 +117,36 @@ def binary_rows(
     pos_weight: npt.NDArray[np.floating] | None,
     per_row: bool,
 ) -> npt.NDArray[np.float64]: ...
-def elementwise(
-    function: str,
-    x: npt.NDArray[np.floating],
-    y: npt.NDArray[np.floating] | None,
-    base: float | None,
-    out: npt.NDArray[np.floating],
-) -> None: ...
-def counts_reduce(
-    measure: str,
-    counts: npt.NDArray[np.generic],
-    batch_dims: int,
-    base: float | None,
-) -> npt.NDArray[np.float64]: ...
-def gaussian_entropy_rows(
-    kind: str,
-    x: npt.NDArray[np.float64],
-    rows: int,
-    d: int,
-    base: float | None,
-) -> npt.NDArray[np.float64]: ...
-def gaussian_kl_rows(
-    kind: str,
-    mu1: npt.NDArray[np.float64],
-    s1: npt.NDArray[np.float64],
-    mu2: npt.NDArray[np.float64],
-    s2: npt.NDArray[np.float64],
-    rows: int,
-    d: int,
-    base: float | None,
-) -> npt.NDArray[np.float64]: ...
+def entropy_from_counts(
+    counts: object, estimator: object, base: object, axis: object, keepdims: object
+) -> npt.NDArray[np.float64] | np.float64: ...
+def boltzmann_entropy(
+    counts: object, base: object, axis: object, keepdims: object
+) -> npt.NDArray[np.float64] | np.float64: ...
+def gaussian_entropy(
+    cov_or_sigma: object, base: object, kind: object
+) -> npt.NDArray[np.float64] | np.float64: ...
+def gaussian_kl(
+    mu1: object, s1: object, mu2: object, s2: object, base: object, kind: object
+) -> npt.NDArray[np.float64] | np.float64: ...
+def entr(
+    x: object, base: object
+) -> npt.NDArray[np.float64 | np.float32] | np.float64 | np.float32: ...
+def rel_entr(
+    x: object, y: object, base: object
+) -> npt.NDArray[np.float64 | np.float32] | np.float64 | np.float32: ...
+def kl_div(
+    x: object, y: object, base: object
+) -> npt.NDArray[np.float64 | np.float32] | np.float64 | np.float32: ...
+def xlogy(
+    x: object, y: object, base: object
+) -> npt.NDArray[np.float64 | np.float32] | np.float64 | np.float32: ...
+def binary_entropy(
+    p: object, base: object
+) -> npt.NDArray[np.float64 | np.float32] | np.float64 | np.float32: ...
+def surprisal(
+    p: object, base: object
+) -> npt.NDArray[np.float64 | np.float32] | np.float64 | np.float32: ...
 def entropy_labels(x: npt.NDArray[np.number | np.bool_]) -> float: ...
 def mutual_information_labels(
     x: npt.NDArray[np.number | np.bool_], y: npt.NDArray[np.number | np.bool_]

@@ -1,6 +1,7 @@
 """Entropy estimators from counts, the Boltzmann entropy of counts, and the entropy and KL
-divergence of Gaussians: the argument rules of the NumPy twins in
-:mod:`entropykit.reference`, then one call into the Rust kernels (SIMD, threads, GIL released).
+divergence of Gaussians: each a signature, a docstring and one call into ``_core``, which checks
+the arguments (the rules of the NumPy twins in :mod:`entropykit.reference`) and runs the Rust
+kernels (SIMD, threads, GIL released).
 """
 
 from __future__ import annotations
@@ -9,16 +10,6 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._api import _kernel_ready
-from ._counts_rules import (
-    GaussianCall,
-    check_estimator,
-    count_error,
-    prepare_counts,
-    prepare_entropy,
-    prepare_kl,
-)
-from ._errors import InvalidDistributionError
 
 __all__ = [
     "boltzmann_entropy",
@@ -28,24 +19,6 @@ __all__ = [
 ]
 
 Result = np.ndarray | np.float64
-
-
-def _run_counts(
-    func: str,
-    measure: str,
-    counts: npt.ArrayLike,
-    axis: int | tuple[int, ...] | None,
-    keepdims: bool,
-    base: float | None,
-) -> Result:
-    prep = prepare_counts(func, counts, axis, keepdims, base)
-    view = prep.canonical(_kernel_ready(prep.arrays[0]))
-    try:
-        values = _core.counts_reduce(measure, view, len(prep.batch_axes), prep.base)
-    except _core.KernelInputError as error:
-        _, kind, _, distribution, position, value = error.args
-        raise count_error(prep, kind, distribution, position, value) from None
-    return prep.shape_result(values)
 
 
 def entropy_from_counts(
@@ -112,9 +85,7 @@ def entropy_from_counts(
     >>> ek.entropy_from_counts([[1, 1, 1, 1], [2, 2, 0, 0]], base=2)
     array([2., 1.])
     """
-    func = "entropy_from_counts"
-    estimator = check_estimator(estimator, func)
-    return _run_counts(func, estimator, counts, axis, keepdims, base)
+    return _core.entropy_from_counts(counts, estimator, base, axis, keepdims)
 
 
 def boltzmann_entropy(
@@ -171,14 +142,7 @@ def boltzmann_entropy(
     >>> round(float(ek.entropy(p)), 5)  # the limit, H(p)
     1.03972
     """
-    return _run_counts("boltzmann_entropy", "boltzmann", counts, axis, keepdims, base)
-
-
-def _gaussian_error(call: GaussianCall, error: _core.KernelInputError) -> InvalidDistributionError:
-    _, kind, arg, index, pivot, value = error.args
-    if kind == "not_positive_definite":
-        return call.not_positive_definite(arg, index, pivot)
-    return call.bad_parameter(arg, index, value)
+    return _core.boltzmann_entropy(counts, base, axis, keepdims)
 
 
 def gaussian_entropy(
@@ -226,13 +190,7 @@ def gaussian_entropy(
     >>> ek.gaussian_entropy([[1.0, 4.0]], kind="diag")  # variances 1 and 4
     array([3.53102425])
     """
-    call = prepare_entropy("gaussian_entropy", cov_or_sigma, base, kind)
-    (x,) = call.arrays
-    try:
-        values = _core.gaussian_entropy_rows(call.kind, x.ravel(), call.rows, call.d, call.base)
-    except _core.KernelInputError as error:
-        raise _gaussian_error(call, error) from None
-    return call.shape_result(values)
+    return _core.gaussian_entropy(cov_or_sigma, base, kind)
 
 
 def gaussian_kl(
@@ -289,10 +247,4 @@ def gaussian_kl(
     >>> float(ek.gaussian_kl(np.zeros(2), np.eye(2), np.ones(2), 2 * np.eye(2)))  # ln 2
     0.693147180559945...
     """
-    call = prepare_kl("gaussian_kl", mu1, s1, mu2, s2, base, kind)
-    m1, c1, m2, c2 = (a.ravel() for a in call.arrays)
-    try:
-        values = _core.gaussian_kl_rows(call.kind, m1, c1, m2, c2, call.rows, call.d, call.base)
-    except _core.KernelInputError as error:
-        raise _gaussian_error(call, error) from None
-    return call.shape_result(values)
+    return _core.gaussian_kl(mu1, s1, mu2, s2, base, kind)

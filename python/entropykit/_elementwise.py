@@ -15,13 +15,10 @@ NumPy scalar, as ufuncs do. Inputs are never modified.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._elementwise_rules import Operands, prepare_operands, probability_error
 
 __all__ = [
     "binary_entropy",
@@ -33,35 +30,6 @@ __all__ = [
 ]
 
 Result = np.ndarray | np.float64 | np.float32
-
-
-def _flat(arr: np.ndarray, ops: Operands) -> np.ndarray:
-    """``arr`` as a 1-D C-contiguous array of the result dtype: of length 1 when it holds one
-    value (the kernel repeats it), else as long as the result (copied only when needed)."""
-    arr = arr.astype(ops.dtype, copy=False)
-    if arr.size == 1:
-        return arr.reshape(1)
-    if arr.shape != ops.shape:
-        arr = np.broadcast_to(arr, ops.shape)
-    return np.ascontiguousarray(arr).reshape(-1)
-
-
-def _apply(func: str, values: tuple[tuple[str, Any], ...], base: Any) -> Result:
-    ops = prepare_operands(func, values, base)
-    out = np.empty(ops.shape, dtype=ops.dtype)
-    if out.size:
-        flats = [_flat(a, ops) for a in ops.arrays]
-        x = flats[0]
-        y = flats[1] if len(flats) > 1 else None
-        try:
-            _core.elementwise(func, x, y, ops.base, out.reshape(-1))
-        except _core.KernelInputError as exc:
-            _, kind, _, _, position, value = exc.args
-            raise probability_error(func, ops.shape, kind, position, value) from None
-    if ops.scalar:
-        item: np.float64 | np.float32 = out.reshape(-1)[0]
-        return item
-    return out
 
 
 def entr(x: npt.ArrayLike, *, base: float | None = None) -> Result:
@@ -97,7 +65,7 @@ def entr(x: npt.ArrayLike, *, base: float | None = None) -> Result:
     >>> float(ek.entr(0.5, base=2))
     0.5
     """
-    return _apply("entr", (("x", x),), base)
+    return _core.entr(x, base)
 
 
 def rel_entr(x: npt.ArrayLike, y: npt.ArrayLike, *, base: float | None = None) -> Result:
@@ -137,7 +105,7 @@ def rel_entr(x: npt.ArrayLike, y: npt.ArrayLike, *, base: float | None = None) -
     >>> round(float(ek.rel_entr([0.5, 0.5], [0.25, 0.75]).sum()), 12)  # KL divergence in nats
     0.143841036226
     """
-    return _apply("rel_entr", (("x", x), ("y", y)), base)
+    return _core.rel_entr(x, y, base)
 
 
 def kl_div(x: npt.ArrayLike, y: npt.ArrayLike, *, base: float | None = None) -> Result:
@@ -174,7 +142,7 @@ def kl_div(x: npt.ArrayLike, y: npt.ArrayLike, *, base: float | None = None) -> 
     >>> ek.kl_div([0.5, 0.0], [0.25, 0.3])
     array([0.09657359, 0.3       ])
     """
-    return _apply("kl_div", (("x", x), ("y", y)), base)
+    return _core.kl_div(x, y, base)
 
 
 def xlogy(x: npt.ArrayLike, y: npt.ArrayLike, *, base: float | None = None) -> Result:
@@ -209,7 +177,7 @@ def xlogy(x: npt.ArrayLike, y: npt.ArrayLike, *, base: float | None = None) -> R
     >>> ek.xlogy([0.0, 2.0], [0.0, 0.5])
     array([ 0.        , -1.38629436])
     """
-    return _apply("xlogy", (("x", x), ("y", y)), base)
+    return _core.xlogy(x, y, base)
 
 
 def binary_entropy(p: npt.ArrayLike, *, base: float | None = None) -> Result:
@@ -250,7 +218,7 @@ def binary_entropy(p: npt.ArrayLike, *, base: float | None = None) -> Result:
     ...
     entropykit._errors.InvalidDistributionError: binary_entropy: p[0, 1] = 1.5 is greater than 1; probabilities must be in [0, 1]
     """  # noqa: E501
-    return _apply("binary_entropy", (("p", p),), base)
+    return _core.binary_entropy(p, base)
 
 
 def surprisal(p: npt.ArrayLike, *, base: float | None = None) -> Result:
@@ -290,4 +258,4 @@ def surprisal(p: npt.ArrayLike, *, base: float | None = None) -> Result:
     ...
     entropykit._errors.InvalidDistributionError: surprisal: p = -0.5 is negative; probabilities must be in [0, 1]
     """  # noqa: E501
-    return _apply("surprisal", (("p", p),), base)
+    return _core.surprisal(p, base)

@@ -740,3 +740,21 @@ pub fn float64(py: Python<'_>, mut value: f64) -> PyResult<Bound<'_, PyAny>> {
         Bound::from_owned_ptr_or_err(py, scalar)
     }
 }
+
+/// A borrowed array seen broadcast to `shape` (NumPy's right-aligned rules; broadcast dimensions
+/// get stride 0), as one run of entries in C order over `shape` (no batch dimensions, no copy).
+pub fn broadcast_input<'b>(borrowed: &'b Borrowed<'_>, shape: &[usize]) -> PyResult<Input<'b>> {
+    let (own_shape, bytes, size) = borrowed.layout();
+    let own = element_strides(bytes, size)?;
+    let offset = shape.len() - own_shape.len();
+    let strides: Vec<isize> = (0..shape.len())
+        .map(|a| {
+            if a < offset || own_shape[a - offset] == 1 {
+                0
+            } else {
+                own[a - offset]
+            }
+        })
+        .collect();
+    borrowed.input_as(Some((shape, &strides)), 0)
+}

@@ -23,12 +23,12 @@ use errors::plain as to_pyerr;
 mod _core {
     #[pymodule_export]
     use super::{
-        counts::{counts_reduce, gaussian_entropy_rows, gaussian_kl_rows},
+        counts::{boltzmann_entropy, entropy_from_counts, gaussian_entropy, gaussian_kl},
         distributions::{
             cross_entropy, entropy, js_distance, js_divergence, kl_divergence, partial_sums,
             perplexity, reduce, renyi_entropy, table_column_sums, tsallis_entropy,
         },
-        elementwise::elementwise,
+        elementwise::{binary_entropy, entr, kl_div, rel_entr, surprisal, xlogy},
         errors::KernelInputError,
         labels::{entropy_labels, factorize_records, mutual_information_labels},
         logits::{binary_rows, log_softmax_rows, logits_rows},
