@@ -30,7 +30,7 @@ SHARED = {"entropykit._errors"}
 
 # Modules under entropykit/ that are not the fast path: the benchmark times both paths against
 # each other, so it imports both.
-NOT_FAST = {"_bench.py", "_bench_family.py"}
+NOT_FAST = {"_bench.py", "_bench_family.py", "_bench_small.py"}
 
 
 def package_dir() -> Path:
