@@ -32,6 +32,7 @@ __all__ = [
 
 Result = np.ndarray | np.float64
 
+
 def logsumexp(x: npt.ArrayLike, axis: int = -1, keepdims: bool = False) -> Result:
     """log(sum(exp(x))) along ``axis``, without overflow, in one pass over each row.
 

@@ -320,7 +320,7 @@ impl<'a> Layout<'a> {
             }
             expect *= n as isize;
         }
-        if self.ptr % std::mem::align_of::<T>() != 0 {
+        if !self.ptr.is_multiple_of(std::mem::align_of::<T>()) {
             return None;
         }
         // SAFETY: `total` contiguous, aligned `T`s of the borrowed array.

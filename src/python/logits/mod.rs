@@ -38,10 +38,7 @@ fn is_bool(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
 }
 
 /// `operator.index(obj)`, or `bad()` if it has none (a bool is refused too).
-fn as_index<'py>(
-    obj: &Bound<'py, PyAny>,
-    bad: impl Fn() -> PyErr,
-) -> PyResult<Bound<'py, PyAny>> {
+fn as_index<'py>(obj: &Bound<'py, PyAny>, bad: impl Fn() -> PyErr) -> PyResult<Bound<'py, PyAny>> {
     if obj.is_exact_instance_of::<PyInt>() {
         return Ok(obj.clone());
     }
@@ -103,12 +100,7 @@ fn logits_arg<'py>(obj: &Bound<'py, PyAny>, name: &str, func: &str) -> PyResult<
 
 /// The class axis: an int in [-ndim, ndim), made non-negative.
 fn class_axis(axis: &Bound<'_, PyAny>, ndim: usize, func: &str) -> PyResult<usize> {
-    let bad = || {
-        PyTypeError::new_err(format!(
-            "{func}: axis must be an int, not {}",
-            repr(axis)
-        ))
-    };
+    let bad = || PyTypeError::new_err(format!("{func}: axis must be an int, not {}", repr(axis)));
     let index = as_index(axis, bad)?;
     let n = ndim as i128;
     match index.extract::<i128>() {
@@ -162,7 +154,10 @@ enum RowKind<'a, E> {
         eps: f64,
     },
     /// With the probability rows as the second input.
-    CrossEntropyProb { weight: Option<&'a [E]>, eps: f64 },
+    CrossEntropyProb {
+        weight: Option<&'a [E]>,
+        eps: f64,
+    },
 }
 
 /// One value per row (and, for class-index cross-entropy, each row's weight in a mean).
@@ -810,7 +805,7 @@ impl Binary<'_, '_> {
                     s,
                     l,
                 )
-                .map_err(|e| {
+                .inspect_err(|_| {
                     // Locate the first probability outside [0, 1] of this block.
                     let outside = |v: &E| !(v.to_f64() >= 0.0 && v.to_f64() <= 1.0);
                     if kind == BinaryKind::Probabilities {
@@ -818,7 +813,6 @@ impl Binary<'_, '_> {
                             bad = Some((first * cols + k, data[0][k].to_f64()));
                         }
                     }
-                    e
                 })
             })
             .map(|()| if per_row { sums } else { losses })
