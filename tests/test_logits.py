@@ -154,11 +154,18 @@ def test_class_axis_other_than_last_and_strided_views():
     )
 
 
-def test_blockwise_conversion_path(monkeypatch):
-    """float16 and strided logits are converted a block of rows at a time."""
-    from entropykit import _logits
+@pytest.fixture
+def small_blocks():
+    from entropykit import _core
 
-    monkeypatch.setattr(_logits, "_BLOCK_ENTRIES", 64)
+    previous = _core.set_logits_block_entries(64)
+    yield
+    _core.set_logits_block_entries(previous)
+
+
+@pytest.mark.usefixtures("small_blocks")
+def test_blockwise_conversion_path():
+    """float16 and strided logits are converted a block of rows at a time."""
     rng = np.random.default_rng(2)
     x = (rng.normal(size=(37, 30)) * 4).astype(np.float16)
     target = rng.integers(0, 30, size=37)

@@ -99,24 +99,6 @@ def pool_uses() -> int: ...
 def simd_level() -> str: ...
 def available_simd_levels() -> list[str]: ...
 def set_simd_level(name: str) -> None: ...
-def logits_rows(
-    op: str,
-    x: npt.NDArray[np.floating],
-    other: npt.NDArray[np.floating] | None,
-    target: npt.NDArray[np.int64] | None,
-    weight: npt.NDArray[np.floating] | None,
-    ignore_index: int | None,
-    label_smoothing: float,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
-def log_softmax_rows(x: npt.NDArray[np.floating], out: npt.NDArray[np.floating]) -> None: ...
-def binary_rows(
-    kind: str,
-    x: npt.NDArray[np.floating],
-    y: npt.NDArray[np.floating],
-    weight: npt.NDArray[np.floating] | None,
-    pos_weight: npt.NDArray[np.floating] | None,
-    per_row: bool,
-) -> npt.NDArray[np.float64]: ...
 def entropy_from_counts(
     counts: object, estimator: object, base: object, axis: object, keepdims: object
 ) -> npt.NDArray[np.float64] | np.float64: ...
@@ -147,6 +129,61 @@ def binary_entropy(
 def surprisal(
     p: object, base: object
 ) -> npt.NDArray[np.float64 | np.float32] | np.float64 | np.float32: ...
+def logsumexp(
+    x: object, axis: object, keepdims: object
+) -> npt.NDArray[np.float64] | np.float64: ...
+def log_softmax(x: object, axis: object, out: object) -> npt.NDArray[np.floating]: ...
+def entropy_from_logits(logits: object, axis: object) -> npt.NDArray[np.float64] | np.float64: ...
+def kl_divergence_from_logits(
+    logits_p: object, logits_q: object, axis: object
+) -> npt.NDArray[np.float64] | np.float64: ...
+def softmax_cross_entropy(
+    logits: object,
+    target: object,
+    axis: object,
+    weight: object,
+    ignore_index: object,
+    label_smoothing: object,
+    reduction: object,
+) -> npt.NDArray[np.float64] | np.float64: ...
+def perplexity_from_logits(logits: object, target: object, ignore_index: object) -> np.float64: ...
+def binary_cross_entropy_with_logits(
+    x: object, y: object, weight: object, pos_weight: object, reduction: object
+) -> npt.NDArray[np.float64] | np.float64: ...
+def binary_cross_entropy(
+    p: object, y: object, weight: object, reduction: object
+) -> npt.NDArray[np.float64] | np.float64: ...
+def set_logits_block_entries(entries: int) -> int: ...
+def elementwise(
+    function: str,
+    x: npt.NDArray[np.floating],
+    y: npt.NDArray[np.floating] | None,
+    base: float | None,
+    out: npt.NDArray[np.floating],
+) -> None: ...
+def counts_reduce(
+    measure: str,
+    counts: npt.NDArray[np.generic],
+    batch_dims: int,
+    base: float | None,
+) -> npt.NDArray[np.float64]: ...
+def gaussian_entropy_rows(
+    kind: str,
+    x: npt.NDArray[np.float64],
+    rows: int,
+    d: int,
+    base: float | None,
+) -> npt.NDArray[np.float64]: ...
+def gaussian_kl_rows(
+    kind: str,
+    mu1: npt.NDArray[np.float64],
+    s1: npt.NDArray[np.float64],
+    mu2: npt.NDArray[np.float64],
+    s2: npt.NDArray[np.float64],
+    rows: int,
+    d: int,
+    base: float | None,
+) -> npt.NDArray[np.float64]: ...
 def entropy_labels(x: npt.NDArray[np.number | np.bool_]) -> float: ...
 def mutual_information_labels(
     x: npt.NDArray[np.number | np.bool_], y: npt.NDArray[np.number | np.bool_]

@@ -14,27 +14,10 @@ is inf - inf. -inf entries are masked classes of probability 0; a row of only -i
 
 from __future__ import annotations
 
-from typing import cast
-
 import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._logits_rules import (
-    CrossEntropyArgs,
-    as_logits,
-    check_elementwise,
-    check_out,
-    check_probabilities,
-    check_same_shape,
-    class_axis,
-    compute_dtype,
-    keepdims_shape,
-    reduce_elementwise,
-    reduce_losses,
-    rows_view,
-    shape_rows,
-)
 
 __all__ = [
     "binary_cross_entropy",
@@ -48,53 +31,6 @@ __all__ = [
 ]
 
 Result = np.ndarray | np.float64
-
-# Entries converted per kernel call when the logits need a dtype change or a contiguous copy
-# (float16, bfloat16, strided views): a 4 MB float32 block, not a copy of the whole array.
-_BLOCK_ENTRIES = 1 << 20
-
-
-def _ready(rows: np.ndarray, dtype: np.dtype) -> bool:
-    return rows.dtype == dtype and rows.flags.c_contiguous
-
-
-def _blocks(rows: np.ndarray) -> list[tuple[int, int]]:
-    """Row ranges of about ``_BLOCK_ENTRIES`` entries each."""
-    n, classes = rows.shape
-    step = max(1, _BLOCK_ENTRIES // classes)
-    return [(start, min(n, start + step)) for start in range(0, n, step)] or [(0, 0)]
-
-
-def _row_values(
-    op: str,
-    rows: np.ndarray,
-    dtype: np.dtype,
-    other: np.ndarray | None = None,
-    target: np.ndarray | None = None,
-    weight: np.ndarray | None = None,
-    ignore_index: int | None = None,
-    label_smoothing: float = 0.0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """One kernel value per row (and, for class-index cross-entropy, each row's weight)."""
-    if _ready(rows, dtype) and (other is None or _ready(other, dtype)):
-        return _core.logits_rows(op, rows, other, target, weight, ignore_index, label_smoothing)
-    n = rows.shape[0]
-    values = np.empty(n)
-    weights = np.empty(n if op == "cross_entropy_index" else 0)
-    for start, stop in _blocks(rows):
-        v, w = _core.logits_rows(
-            op,
-            np.ascontiguousarray(rows[start:stop], dtype=dtype),
-            None if other is None else np.ascontiguousarray(other[start:stop], dtype=dtype),
-            None if target is None else target[start:stop],
-            weight,
-            ignore_index,
-            label_smoothing,
-        )
-        values[start:stop] = v
-        if weights.size:
-            weights[start:stop] = w
-    return values, weights
 
 
 def logsumexp(x: npt.ArrayLike, axis: int = -1, keepdims: bool = False) -> Result:
@@ -123,11 +59,7 @@ def logsumexp(x: npt.ArrayLike, axis: int = -1, keepdims: bool = False) -> Resul
     >>> ek.logsumexp([[1000.0, 1000.0], [-1000.0, float("-inf")]])
     array([ 1000.69314718, -1000.        ])
     """
-    arr = as_logits(x, "x", "logsumexp")
-    a = class_axis(axis, arr.ndim, "logsumexp")
-    rows, batch = rows_view(arr, a, "logsumexp", "x")
-    values, _ = _row_values("logsumexp", rows, compute_dtype(arr))
-    return shape_rows(values, batch, keepdims_shape(arr.shape, a) if keepdims else None)
+    return _core.logsumexp(x, axis, keepdims)
 
 
 def log_softmax(x: npt.ArrayLike, axis: int = -1, out: np.ndarray | None = None) -> np.ndarray:
@@ -157,36 +89,7 @@ def log_softmax(x: npt.ArrayLike, axis: int = -1, out: np.ndarray | None = None)
     >>> ek.log_softmax(np.array([0.0, 0.0], dtype=np.float16), out=out) is out
     True
     """
-    func = "log_softmax"
-    arr = as_logits(x, "x", func)
-    a = class_axis(axis, arr.ndim, func)
-    rows, batch = rows_view(arr, a, func, "x")
-    dtype = compute_dtype(arr)
-    if out is not None:
-        check_out(out, arr.shape, dtype, func)
-    # ``out`` itself when the kernel can write straight into it, else None.
-    direct = (
-        out
-        if out is not None
-        and a == arr.ndim - 1
-        and out.flags.c_contiguous
-        and not np.shares_memory(out, arr)
-        else None
-    )
-    target = direct.reshape(rows.shape) if direct is not None else np.empty(rows.shape, dtype=dtype)
-    if _ready(rows, dtype):
-        _core.log_softmax_rows(rows, target)
-    else:
-        for start, stop in _blocks(rows):
-            chunk = np.ascontiguousarray(rows[start:stop], dtype=dtype)
-            _core.log_softmax_rows(chunk, target[start:stop])
-    if direct is not None:
-        return direct
-    result = np.moveaxis(target.reshape(*batch, rows.shape[1]), -1, a)
-    if out is None:
-        return result
-    out[...] = result
-    return out
+    return _core.log_softmax(x, axis, out)
 
 
 def entropy_from_logits(logits: npt.ArrayLike, axis: int = -1) -> Result:
@@ -215,12 +118,7 @@ def entropy_from_logits(logits: npt.ArrayLike, axis: int = -1) -> Result:
     >>> float(ek.entropy_from_logits([0.0, float("-inf")]))
     0.0
     """
-    func = "entropy_from_logits"
-    arr = as_logits(logits, "logits", func)
-    a = class_axis(axis, arr.ndim, func)
-    rows, batch = rows_view(arr, a, func, "logits")
-    values, _ = _row_values("entropy", rows, compute_dtype(arr))
-    return shape_rows(values, batch)
+    return _core.entropy_from_logits(logits, axis)
 
 
 def kl_divergence_from_logits(
@@ -253,38 +151,7 @@ def kl_divergence_from_logits(
     >>> float(ek.kl_divergence_from_logits([0.0, 0.0], [0.0, float("-inf")]))
     inf
     """
-    func = "kl_divergence_from_logits"
-    p = as_logits(logits_p, "logits_p", func)
-    q = as_logits(logits_q, "logits_q", func)
-    check_same_shape(func, p, q)
-    a = class_axis(axis, p.ndim, func)
-    rows_p, batch = rows_view(p, a, func, "logits_p")
-    rows_q, _ = rows_view(q, a, func, "logits_q")
-    values, _ = _row_values("kl_divergence", rows_p, compute_dtype(p), other=rows_q)
-    return shape_rows(values, batch)
-
-
-def _cross_entropy_rows(args: CrossEntropyArgs) -> tuple[np.ndarray, np.ndarray | None]:
-    dtype = compute_dtype(args.logits)
-    if args.indices is not None:
-        return _row_values(
-            "cross_entropy_index",
-            args.logits,
-            dtype,
-            target=args.indices,
-            weight=args.weight,
-            ignore_index=args.ignore_index,
-            label_smoothing=args.eps,
-        )
-    values, _ = _row_values(
-        "cross_entropy_prob",
-        args.logits,
-        dtype,
-        other=args.probs,
-        weight=args.weight,
-        label_smoothing=args.eps,
-    )
-    return values, None
+    return _core.kl_divergence_from_logits(logits_p, logits_q, axis)
 
 
 def softmax_cross_entropy(
@@ -347,17 +214,9 @@ def softmax_cross_entropy(
     >>> float(ek.softmax_cross_entropy(logits, [-100, -100], ignore_index=-100))
     nan
     """
-    args = CrossEntropyArgs(
-        "softmax_cross_entropy",
-        logits,
-        target,
-        axis,
-        weight,
-        ignore_index,
-        label_smoothing,
-        reduction,
+    return _core.softmax_cross_entropy(
+        logits, target, axis, weight, ignore_index, label_smoothing, reduction
     )
-    return reduce_losses(args, *_cross_entropy_rows(args))
 
 
 def perplexity_from_logits(
@@ -373,66 +232,7 @@ def perplexity_from_logits(
     >>> float(ek.perplexity_from_logits([[0.0, 0.0, 0.0]], [2]))  # doctest: +ELLIPSIS
     3.0000...
     """
-    args = CrossEntropyArgs(
-        "perplexity_from_logits", logits, target, -1, None, ignore_index, 0.0, "mean"
-    )
-    if args.indices is None:
-        raise TypeError("perplexity_from_logits: target must hold integer class indices")
-    mean = reduce_losses(args, *_cross_entropy_rows(args))
-    with np.errstate(over="ignore"):
-        # reduction="mean" gives a NumPy float64 scalar, and so does its exp.
-        return cast(np.float64, np.exp(mean))
-
-
-def _factor(
-    e: np.ndarray | None, shape: tuple[int, ...], rows: int, cols: int, dtype: np.dtype
-) -> np.ndarray | None:
-    """A weight as the kernel takes it: (1, cols) when it varies along the last axis only (no
-    full-size copy), else broadcast to (rows, cols)."""
-    if e is None:
-        return None
-    if e.ndim == 0 or all(d == 1 for d in e.shape[:-1]):
-        last = e.reshape(e.shape[-1:]) if e.ndim else e
-        return np.ascontiguousarray(np.broadcast_to(last, (cols,)), dtype=dtype).reshape(1, cols)
-    return np.ascontiguousarray(np.broadcast_to(e, shape).reshape(rows, cols), dtype=dtype)
-
-
-def _binary(
-    kind: str,
-    func: str,
-    x: npt.ArrayLike,
-    y: npt.ArrayLike,
-    names: tuple[str, str],
-    weight: npt.ArrayLike | None,
-    pos_weight: npt.ArrayLike | None,
-    reduction: str,
-) -> Result:
-    xa, ya, w, pw = check_elementwise(func, x, y, names, weight, pos_weight, reduction)
-    shape = xa.shape
-    if xa.size == 0:
-        return reduce_elementwise(np.zeros(shape), reduction)
-    dtype = compute_dtype(xa)
-    cols = shape[-1] if xa.ndim else 1
-    rows = xa.size // cols
-    x2 = np.ascontiguousarray(xa.reshape(rows, cols), dtype=dtype)
-    y2 = np.ascontiguousarray(ya.reshape(rows, cols), dtype=dtype)
-    per_row = reduction != "none"
-    try:
-        values = _core.binary_rows(
-            kind,
-            x2,
-            y2,
-            _factor(w, shape, rows, cols, dtype),
-            _factor(pw, shape, rows, cols, dtype),
-            per_row,
-        )
-    except ValueError:
-        if kind == "probabilities":
-            check_probabilities(func, xa)  # the twin's message, naming the position
-        raise
-    if not per_row:
-        return values.reshape(shape)
-    return reduce_elementwise(values, reduction, count=xa.size)
+    return _core.perplexity_from_logits(logits, target, ignore_index)
 
 
 def binary_cross_entropy_with_logits(
@@ -459,16 +259,7 @@ def binary_cross_entropy_with_logits(
     >>> float(ek.binary_cross_entropy_with_logits([-1000.0], [1.0]))
     1000.0
     """
-    return _binary(
-        "logits",
-        "binary_cross_entropy_with_logits",
-        x,
-        y,
-        ("x", "y"),
-        weight,
-        pos_weight,
-        reduction,
-    )
+    return _core.binary_cross_entropy_with_logits(x, y, weight, pos_weight, reduction)
 
 
 def binary_cross_entropy(
@@ -492,6 +283,4 @@ def binary_cross_entropy(
     >>> float(ek.binary_cross_entropy([0.0], [1.0]))
     100.0
     """
-    return _binary(
-        "probabilities", "binary_cross_entropy", p, y, ("p", "y"), weight, None, reduction
-    )
+    return _core.binary_cross_entropy(p, y, weight, reduction)

@@ -31,7 +31,11 @@ mod _core {
         elementwise::{binary_entropy, entr, kl_div, rel_entr, surprisal, xlogy},
         errors::KernelInputError,
         labels::{entropy_labels, factorize_records, mutual_information_labels},
-        logits::{binary_rows, log_softmax_rows, logits_rows},
+        logits::{
+            binary_cross_entropy, binary_cross_entropy_with_logits, entropy_from_logits,
+            kl_divergence_from_logits, log_softmax, logsumexp, perplexity_from_logits,
+            set_logits_block_entries, softmax_cross_entropy,
+        },
         runtime::{
             available_simd_levels, get_num_threads, pool_uses, set_num_threads, set_simd_level,
             simd_level, stream_sum,
