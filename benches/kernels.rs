@@ -19,11 +19,11 @@
 
 use std::hint::black_box;
 
-use _core::kernels::counts::{count_reduce_slice, CountMeasure, CountOptions};
-use _core::kernels::elementwise::{elementwise, ElementwiseOptions, Function};
-use _core::kernels::labels::{mutual_information_labels, LabelOptions, Labels};
+use _core::kernels::counts::{count_reduce_slice, CountMeasure};
+use _core::kernels::elementwise::{elementwise, Function};
+use _core::kernels::labels::{mutual_information_labels, Labels};
 use _core::kernels::stream_sum;
-use _core::{reduce_slice, Measure, Options, SimdLevel};
+use _core::{reduce_slice, Measure, Options, Params, SimdLevel};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 const SIZES: [usize; 3] = [1_000, 100_000, 1_000_000];
@@ -79,10 +79,7 @@ where
     let q: Vec<T> = values(largest, 2).into_iter().map(convert).collect();
     for (measure, name) in MEASURES {
         for level in SimdLevel::available() {
-            let options = Options {
-                level,
-                ..Options::default()
-            };
+            let options = Options::at(level);
             let mut group = c.benchmark_group(format!("{name}/{dtype}/{level}"));
             for &n in &sizes {
                 group.throughput(Throughput::Elements(n as u64));
@@ -92,8 +89,14 @@ where
                 let q = measure.is_binary().then_some(q);
                 group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
                     b.iter(|| {
-                        reduce_slice(measure, black_box(p), black_box(q), &options)
-                            .expect("valid input")
+                        reduce_slice(
+                            measure,
+                            black_box(p),
+                            black_box(q),
+                            &Params::default(),
+                            &options,
+                        )
+                        .expect("valid input")
                     })
                 });
             }
@@ -113,7 +116,7 @@ fn bench_stream_sum<T: _core::simd::Real>(c: &mut Criterion, dtype: &str, conver
         group.sample_size(if n >= 1_000_000 { 10 } else { 50 });
         let data = &data[..n];
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-            b.iter(|| stream_sum(black_box(data), true).expect("pool available"))
+            b.iter(|| stream_sum(black_box(data), &Options::default()).expect("pool available"))
         });
     }
     group.finish();
@@ -149,7 +152,10 @@ fn bench_family(c: &mut Criterion) {
             let q = measure.is_binary().then_some(&q[..n]);
             let (p, options) = (&p[..n], Options::default());
             group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-                b.iter(|| reduce_slice(measure, black_box(p), q, &options).expect("valid"))
+                b.iter(|| {
+                    reduce_slice(measure, black_box(p), q, &Params::default(), &options)
+                        .expect("valid")
+                })
             });
         }
         group.finish();
@@ -159,9 +165,11 @@ fn bench_family(c: &mut Criterion) {
         for &n in &sizes {
             group.throughput(Throughput::Elements(n as u64));
             let (x, y, out) = (&p[..n], &q[..n], &mut out[..n]);
-            let options = ElementwiseOptions::default();
+            let options = Options::default();
             group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-                b.iter(|| elementwise(function, black_box(x), y, &options, out).expect("valid"))
+                b.iter(|| {
+                    elementwise(function, black_box(x), y, None, &options, out).expect("valid")
+                })
             });
         }
         group.finish();
@@ -174,9 +182,11 @@ fn bench_family(c: &mut Criterion) {
         let mut group = family_group(c, name);
         for &n in &sizes {
             group.throughput(Throughput::Elements(n as u64));
-            let (counts, options) = (&counts[..n], CountOptions::default());
+            let (counts, options) = (&counts[..n], Options::default());
             group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-                b.iter(|| count_reduce_slice(measure, black_box(counts), &options).expect("valid"))
+                b.iter(|| {
+                    count_reduce_slice(measure, black_box(counts), None, &options).expect("valid")
+                })
             });
         }
         group.finish();
@@ -184,7 +194,7 @@ fn bench_family(c: &mut Criterion) {
     let mut group = family_group(c, "mutual_information_labels");
     for &n in &sizes {
         group.throughput(Throughput::Elements(n as u64));
-        let (x, y, options) = (&labels[..n], &other[..n], LabelOptions::default());
+        let (x, y, options) = (&labels[..n], &other[..n], Options::default());
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| {
                 mutual_information_labels(Labels::I64(black_box(x)), Labels::I64(y), &options)

@@ -16,7 +16,7 @@ mod python;
 
 pub use error::{Arg, KernelError};
 pub use kernels::{
-    partial_sums, reduce, reduce_slice, Measure, NanPolicy, Options, Partial, SumKind,
+    partial_sums, reduce, reduce_slice, Measure, NanPolicy, Options, Params, Partial, SumKind,
 };
 pub use simd::SimdLevel;
 pub use strided::{Input, Strided};

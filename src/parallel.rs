@@ -92,6 +92,198 @@ pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R, KernelError> 
     Ok(pool()?.install(f))
 }
 
+/// Work (in entries, or an entry's worth of arithmetic) below which the calling thread does
+/// everything: waking the pool costs microseconds, more than a small call itself.
+pub const SERIAL_WORK: usize = 1 << 15;
+
+/// Work per parallel task (and per part of a split item): enough to amortise a task's overhead.
+const TASK_WORK: usize = 2 * SERIAL_WORK;
+
+/// How much work a kernel has: `items` independent items (distributions, rows, elements,
+/// tables) of `cost` work each. An item that is a fixed tree of leaves of `leaf_cost` work
+/// (`splittable`) can itself be split across the pool when there are too few items to share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Work {
+    pub items: usize,
+    pub cost: usize,
+    /// Work per leaf of a splittable item; 0 when items are not split.
+    pub leaf_cost: usize,
+}
+
+impl Work {
+    pub fn new(items: usize, cost: usize) -> Self {
+        Work {
+            items,
+            cost,
+            leaf_cost: 0,
+        }
+    }
+
+    /// Items that are trees of leaves of `leaf_cost` work each.
+    pub fn splittable(self, leaf_cost: usize) -> Self {
+        Work {
+            leaf_cost: leaf_cost.max(1),
+            ..self
+        }
+    }
+}
+
+/// How [`schedule`] runs a [`Work`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// Everything on the calling thread; the pool is not touched.
+    Serial,
+    /// Tasks of `per_chunk` consecutive items each.
+    Chunks(usize),
+    /// Items one after another, each split across the pool (few long items).
+    Split,
+}
+
+impl Work {
+    /// The plan on `threads` threads.
+    pub fn plan(self, parallel: bool) -> Plan {
+        let total = self.items.saturating_mul(self.cost);
+        // Small work never asks for the thread count (a lock) nor wakes the pool.
+        if !parallel || total < SERIAL_WORK {
+            return Plan::Serial;
+        }
+        let threads = num_threads();
+        if threads == 1 {
+            return Plan::Serial;
+        }
+        if self.leaf_cost > 0 && self.items < 4 * threads && self.cost > TASK_WORK {
+            return Plan::Split;
+        }
+        // About TASK_WORK per task, and at least one task per thread.
+        let per_chunk = (TASK_WORK / self.cost.max(1)).clamp(1, self.items.div_ceil(threads));
+        if per_chunk >= self.items {
+            Plan::Serial
+        } else {
+            Plan::Chunks(per_chunk)
+        }
+    }
+}
+
+/// Outputs that split along items (so that tasks write disjoint parts).
+pub trait Parts: Send + Sized {
+    /// The first `items` items, and the rest.
+    fn split_at(self, items: usize) -> (Self, Self);
+}
+
+/// One slot per item.
+impl<T: Send> Parts for &mut [T] {
+    fn split_at(self, items: usize) -> (Self, Self) {
+        self.split_at_mut(items)
+    }
+}
+
+/// `width` consecutive slots per item; an empty slice is an output not asked for.
+pub struct Slots<'a, T> {
+    pub data: &'a mut [T],
+    pub width: usize,
+}
+
+impl<'a, T> Slots<'a, T> {
+    pub fn new(data: &'a mut [T], width: usize) -> Self {
+        Slots { data, width }
+    }
+}
+
+impl<T: Send> Parts for Slots<'_, T> {
+    fn split_at(self, items: usize) -> (Self, Self) {
+        let at = if self.data.is_empty() {
+            0
+        } else {
+            items * self.width
+        };
+        let (a, b) = self.data.split_at_mut(at);
+        (Slots::new(a, self.width), Slots::new(b, self.width))
+    }
+}
+
+/// Nothing to write (tasks that only report).
+impl Parts for () {
+    fn split_at(self, _: usize) -> (Self, Self) {
+        ((), ())
+    }
+}
+
+impl<A: Parts, B: Parts> Parts for (A, B) {
+    fn split_at(self, items: usize) -> (Self, Self) {
+        let (a0, a1) = self.0.split_at(items);
+        let (b0, b1) = self.1.split_at(items);
+        ((a0, b0), (a1, b1))
+    }
+}
+
+impl<A: Parts, B: Parts, C: Parts> Parts for (A, B, C) {
+    fn split_at(self, items: usize) -> (Self, Self) {
+        let (a0, a1) = self.0.split_at(items);
+        let (b0, b1) = self.1.split_at(items);
+        let (c0, c1) = self.2.split_at(items);
+        ((a0, b0, c0), (a1, b1, c1))
+    }
+}
+
+/// The one scheduler: runs `task(first, count, parts, split)` over items `0..work.items`, on the
+/// calling thread when the work is small (or `parallel` is false, or there is one thread), else
+/// in chunks of consecutive items over the pool, or item by item with each item split across
+/// the pool (`split` true: the task then sums its leaves with [`tree_sum`]). Returns the report
+/// of the lowest chunk that made one (a task reports the first problem of its items), so the
+/// first error is the same whatever the thread count.
+///
+/// `task` only dispatches (a closure is compiled without the SIMD target features: keep the
+/// vector code in a `SimdTask`).
+pub fn schedule<P: Parts, R: Send>(
+    work: Work,
+    parallel: bool,
+    parts: P,
+    task: &(impl Fn(usize, usize, P, bool) -> Option<R> + Sync),
+) -> Result<Option<R>, KernelError> {
+    match work.plan(parallel) {
+        Plan::Serial => Ok(task(0, work.items, parts, false)),
+        Plan::Split => install(|| task(0, work.items, parts, true)),
+        Plan::Chunks(per_chunk) => install(|| chunks(0, work.items, per_chunk, parts, task)),
+    }
+}
+
+/// Halves `count` items at a chunk boundary until one chunk is left (rayon's work stealing does
+/// the rest).
+fn chunks<P: Parts, R: Send>(
+    first: usize,
+    count: usize,
+    per_chunk: usize,
+    parts: P,
+    task: &(impl Fn(usize, usize, P, bool) -> Option<R> + Sync),
+) -> Option<R> {
+    if count <= per_chunk {
+        return task(first, count, parts, false);
+    }
+    let left = count.div_ceil(per_chunk).div_ceil(2) * per_chunk;
+    let (a, b) = parts.split_at(left);
+    let (ra, rb) = rayon::join(
+        || chunks(first, left, per_chunk, a, task),
+        || chunks(first + left, count - left, per_chunk, b, task),
+    );
+    ra.or(rb)
+}
+
+/// Tree sum over `leaves` leaves of `leaf_cost` work each: `run(first, count)` sums a range
+/// sequentially (with [`counter_tree_sum`]); with `split` (the plan was [`Plan::Split`]) parts
+/// of about a task's work run across the pool. The tree, and so the bits, are the same.
+pub fn tree_sum<S: TreeSum + Send>(
+    leaves: usize,
+    leaf_cost: usize,
+    split: bool,
+    run: &(impl Fn(usize, usize) -> S + Sync),
+) -> S {
+    if split {
+        parallel_tree_sum(0, leaves, (TASK_WORK / leaf_cost.max(1)).max(1), run)
+    } else {
+        run(0, leaves)
+    }
+}
+
 /// Where the tree over `leaves` leaves splits: the left part is a complete power-of-two subtree.
 #[inline]
 pub fn tree_split(leaves: usize) -> usize {

@@ -1,11 +1,11 @@
 //! Count estimators, ln(n!) and the Gaussian kernels against plain scalar oracles, at every SIMD
 //! level, over integer and strided views, and across thread counts.
 
-use _core::kernels::counts::{count_reduce, count_reduce_slice, CountMeasure, CountOptions};
-use _core::kernels::gaussian::{self, GaussianOptions};
+use _core::kernels::counts::{count_reduce, count_reduce_slice, CountMeasure};
+use _core::kernels::gaussian;
 use _core::parallel;
 use _core::simd::lgamma::{ln_factorial_f64, ln_factorial_slice, TABLE_LEN};
-use _core::{Input, KernelError, SimdLevel, Strided};
+use _core::{Input, KernelError, Options, SimdLevel, Strided};
 
 mod common;
 use common::{ulps_f64, XorShift as Rng};
@@ -17,11 +17,8 @@ const ESTIMATORS: [CountMeasure; 4] = [
     CountMeasure::ChaoShen,
 ];
 
-fn options(level: SimdLevel) -> CountOptions {
-    CountOptions {
-        level,
-        ..CountOptions::default()
-    }
+fn options(level: SimdLevel) -> Options {
+    Options::at(level)
 }
 
 /// A sum with Neumaier's compensation: an oracle accurate to about an ulp of the total.
@@ -184,7 +181,7 @@ fn estimators_match_the_oracle_on_every_level() {
                         continue; // the oracle's sums of logs get slow
                     }
                     let want = oracle(measure, &counts);
-                    let got = count_reduce_slice(measure, &counts, &options(level)).unwrap();
+                    let got = count_reduce_slice(measure, &counts, None, &options(level)).unwrap();
                     assert!(
                         close(got, want, 1e-12),
                         "{level} {measure:?} len={len} max={max}: {got} vs {want}"
@@ -199,8 +196,8 @@ fn estimators_match_the_oracle_on_every_level() {
 fn hand_checked_values() {
     // The example of the R package `entropy`: ML 1.968382, MM 2.152593.
     let y = [4.0, 2.0, 3.0, 0.0, 2.0, 4.0, 0.0, 0.0, 2.0, 1.0, 1.0];
-    let opts = CountOptions::default();
-    let get = |m| count_reduce_slice(m, &y, &opts).unwrap();
+    let opts = Options::default();
+    let get = |m| count_reduce_slice(m, &y, None, &opts).unwrap();
     assert!((get(CountMeasure::Plugin) - 1.968_382_408_728_381).abs() < 1e-14);
     assert!((get(CountMeasure::MillerMadow) - 2.152_592_935_044_171).abs() < 1e-14);
     // James-Stein by hand: N = 19, K = 11, sum n^2 = 55, so sum u^2 = 55/361,
@@ -226,28 +223,33 @@ fn hand_checked_values() {
         .sum::<f64>();
     assert!((get(CountMeasure::ChaoShen) - h).abs() < 1e-14, "{h}");
     // ln W of [2, 1, 1] = ln(4!/2!) = ln 12.
-    let w = count_reduce_slice(CountMeasure::Boltzmann, &[2.0, 1.0, 1.0], &opts).unwrap();
+    let w = count_reduce_slice(CountMeasure::Boltzmann, &[2.0, 1.0, 1.0], None, &opts).unwrap();
     assert!(ulps_f64(w, 12f64.ln()) <= 2);
     // Single cell, single count, all singletons.
     for m in ESTIMATORS {
-        assert_eq!(count_reduce_slice(m, &[7.0], &opts).unwrap(), 0.0, "{m:?}");
+        assert_eq!(
+            count_reduce_slice(m, &[7.0], None, &opts).unwrap(),
+            0.0,
+            "{m:?}"
+        );
     }
     assert_eq!(
-        count_reduce_slice(CountMeasure::ChaoShen, &[1.0, 0.0], &opts).unwrap(),
+        count_reduce_slice(CountMeasure::ChaoShen, &[1.0, 0.0], None, &opts).unwrap(),
         0.0
     );
     let singles = [1.0, 1.0, 1.0, 1.0];
-    let cs = count_reduce_slice(CountMeasure::ChaoShen, &singles, &opts).unwrap();
+    let cs = count_reduce_slice(CountMeasure::ChaoShen, &singles, None, &opts).unwrap();
     assert!(close(cs, oracle(CountMeasure::ChaoShen, &singles), 1e-14));
     assert_eq!(
-        count_reduce_slice(CountMeasure::Boltzmann, &[0.0, 0.0], &opts).unwrap(),
+        count_reduce_slice(CountMeasure::Boltzmann, &[0.0, 0.0], None, &opts).unwrap(),
         0.0
     );
     // One nonzero cell: W = 1 exactly, on every level (ln N! and ln n! share their bits).
     for level in SimdLevel::available() {
         for n in [1.0, 255.0, 256.0, 1286.0, 1e15] {
             let one = [0.0, n, 0.0];
-            let w = count_reduce_slice(CountMeasure::Boltzmann, &one, &options(level)).unwrap();
+            let w =
+                count_reduce_slice(CountMeasure::Boltzmann, &one, None, &options(level)).unwrap();
             assert_eq!(w, 0.0, "{level} {n}");
         }
     }
@@ -259,18 +261,18 @@ fn integer_dtypes_and_strided_views_agree_with_f64() {
     let counts = counts_vec(&mut rng, 3 * 2000, 300.0);
     let as_u64: Vec<u64> = counts.iter().map(|&c| c as u64).collect();
     let as_i16: Vec<i16> = counts.iter().map(|&c| c as i16).collect();
-    let opts = CountOptions::default();
+    let opts = Options::default();
     for measure in ESTIMATORS.into_iter().chain([CountMeasure::Boltzmann]) {
         // Rows of a (3, 2000) array, and columns of its transpose (stride 3).
         let mut want = vec![0.0; 3];
         let input = Input::F64(Strided::from_slice(&counts, &[3], 2000).unwrap());
-        count_reduce(measure, &input, &opts, &mut want).unwrap();
+        count_reduce(measure, &input, None, &opts, &mut want).unwrap();
         let mut got = vec![0.0; 3];
         let input = Input::U64(Strided::from_slice(&as_u64, &[3], 2000).unwrap());
-        count_reduce(measure, &input, &opts, &mut got).unwrap();
+        count_reduce(measure, &input, None, &opts, &mut got).unwrap();
         assert_eq!(got, want, "{measure:?} u64");
         let input = Input::I16(Strided::from_slice(&as_i16, &[3], 2000).unwrap());
-        count_reduce(measure, &input, &opts, &mut got).unwrap();
+        count_reduce(measure, &input, None, &opts, &mut got).unwrap();
         assert_eq!(got, want, "{measure:?} i16");
         let transposed: Vec<f64> = (0..2000)
             .flat_map(|j| (0..3).map(move |i| (i, j)))
@@ -278,14 +280,14 @@ fn integer_dtypes_and_strided_views_agree_with_f64() {
             .collect();
         // SAFETY: shape (3, 2000) with strides (1, 3) stays inside the 6000 elements.
         let view = unsafe { Strided::from_raw(transposed.as_ptr(), &[3, 2000], &[1, 3], 1) };
-        count_reduce(measure, &Input::F64(view.unwrap()), &opts, &mut got).unwrap();
+        count_reduce(measure, &Input::F64(view.unwrap()), None, &opts, &mut got).unwrap();
         assert_eq!(got, want, "{measure:?} strided");
     }
 }
 
 #[test]
 fn bad_counts_are_named() {
-    let opts = CountOptions::default();
+    let opts = Options::default();
     let cases: [(f64, &str); 4] = [
         (f64::NAN, "nan"),
         (f64::INFINITY, "inf"),
@@ -299,7 +301,7 @@ fn bad_counts_are_named() {
         let input = Input::F64(Strided::from_slice(&data, &[2], 3000).unwrap());
         let mut out = vec![0.0; 2];
         for measure in ESTIMATORS.into_iter().chain([CountMeasure::Boltzmann]) {
-            let err = count_reduce(measure, &input, &opts, &mut out).unwrap_err();
+            let err = count_reduce(measure, &input, None, &opts, &mut out).unwrap_err();
             let ok = match (what, &err) {
                 ("nan", KernelError::Nan { position, .. }) => *position == 2047,
                 ("inf", KernelError::Infinite { position, .. }) => *position == 2047,
@@ -319,15 +321,16 @@ fn bad_counts_are_named() {
         }
     }
     for measure in ESTIMATORS {
-        let err = count_reduce_slice(measure, &[0.0, 0.0], &opts).unwrap_err();
+        let err = count_reduce_slice(measure, &[0.0, 0.0], None, &opts).unwrap_err();
         assert!(matches!(err, KernelError::ZeroMass { .. }), "{measure:?}");
-        let err = count_reduce_slice::<f64>(measure, &[], &opts).unwrap_err();
+        let err = count_reduce_slice::<f64>(measure, &[], None, &opts).unwrap_err();
         assert!(matches!(err, KernelError::ZeroMass { .. }), "{measure:?}");
     }
     // Large whole floats are fine; ln N! past f64 is an error.
-    let big = count_reduce_slice(CountMeasure::Plugin, &[1e300, 1e300], &opts).unwrap();
+    let big = count_reduce_slice(CountMeasure::Plugin, &[1e300, 1e300], None, &opts).unwrap();
     assert!((big - 2f64.ln()).abs() < 1e-12, "{big}");
-    let err = count_reduce_slice(CountMeasure::Boltzmann, &[1e307, 1e307], &opts).unwrap_err();
+    let err =
+        count_reduce_slice(CountMeasure::Boltzmann, &[1e307, 1e307], None, &opts).unwrap_err();
     assert!(matches!(err, KernelError::Layout(_)));
 }
 
@@ -340,21 +343,25 @@ fn results_do_not_depend_on_the_thread_count() {
     let mut seen: Option<Vec<u64>> = None;
     for threads in [1, 2, 3, 8] {
         parallel::set_num_threads(threads).unwrap();
-        let opts = CountOptions::default();
+        let opts = Options::default();
         let mut bits = Vec::new();
         for measure in ESTIMATORS.into_iter().chain([CountMeasure::Boltzmann]) {
-            bits.push(count_reduce_slice(measure, &long, &opts).unwrap().to_bits());
+            bits.push(
+                count_reduce_slice(measure, &long, None, &opts)
+                    .unwrap()
+                    .to_bits(),
+            );
             let mut out = vec![0.0; 300];
             let input = Input::F64(Strided::from_slice(&batch, &[300], 1001).unwrap());
-            count_reduce(measure, &input, &opts, &mut out).unwrap();
+            count_reduce(measure, &input, None, &opts, &mut out).unwrap();
             bits.extend(out.iter().map(|x| x.to_bits()));
         }
         let mut out = vec![0.0; 2000];
-        gaussian::kl_full([&mu1, &s1, &mu2, &s2], 5, &opts, &mut out).unwrap();
+        gaussian::kl_full([&mu1, &s1, &mu2, &s2], 5, None, &opts, &mut out).unwrap();
         bits.extend(out.iter().map(|x| x.to_bits()));
         let mut out = vec![0.0; 100_000];
         let sig: Vec<f64> = (0..100_000).map(|i| 0.5 + (i % 97) as f64).collect();
-        gaussian::kl_sigma([&sig, &sig, &sig[..], &sig], &opts, &mut out).unwrap();
+        gaussian::kl_sigma([&sig, &sig, &sig[..], &sig], None, &opts, &mut out).unwrap();
         bits.extend(out.iter().map(|x| x.to_bits()));
         match &seen {
             None => seen = Some(bits),
@@ -389,21 +396,21 @@ fn gaussian_batch(
 
 #[test]
 fn gaussian_closed_forms() {
-    let opts = GaussianOptions::default();
+    let opts = Options::default();
     let half_ln_2pi_e = 0.5 * (2.0 * std::f64::consts::PI * std::f64::consts::E).ln();
     // Univariate entropy on every level, with tails of every length.
     let sigma: Vec<f64> = (1..40).map(|i| i as f64 * 0.37).collect();
     for level in SimdLevel::available() {
-        let o = GaussianOptions { level, ..opts };
+        let o = Options { level, ..opts };
         let mut out = vec![0.0; sigma.len()];
-        gaussian::entropy_sigma(&sigma, &o, &mut out).unwrap();
+        gaussian::entropy_sigma(&sigma, None, &o, &mut out).unwrap();
         for (&s, &h) in sigma.iter().zip(&out) {
             assert!(close(h, s.ln() + half_ln_2pi_e, 1e-15), "{level} {s}");
         }
         let mu1: Vec<f64> = sigma.iter().map(|s| s - 3.0).collect();
         let s2: Vec<f64> = sigma.iter().rev().copied().collect();
         let mut out = vec![0.0; sigma.len()];
-        gaussian::kl_sigma([&mu1, &sigma, &sigma, &s2], &o, &mut out).unwrap();
+        gaussian::kl_sigma([&mu1, &sigma, &sigma, &s2], None, &o, &mut out).unwrap();
         for i in 0..sigma.len() {
             let (m1, a, m2, b) = (mu1[i], sigma[i], sigma[i], s2[i]);
             let want = (b / a).ln() + (a * a + (m1 - m2) * (m1 - m2)) / (2.0 * b * b) - 0.5;
@@ -416,14 +423,14 @@ fn gaussian_closed_forms() {
     }
     // Single values broadcast against full-length slices, on every level.
     for level in SimdLevel::available() {
-        let o = GaussianOptions { level, ..opts };
+        let o = Options { level, ..opts };
         let mut out = vec![0.0; sigma.len()];
-        gaussian::kl_sigma([&[0.5], &sigma, &[-1.0], &[2.0]], &o, &mut out).unwrap();
+        gaussian::kl_sigma([&[0.5], &sigma, &[-1.0], &[2.0]], None, &o, &mut out).unwrap();
         for (&a, &got) in sigma.iter().zip(&out) {
             let want = (2.0 / a).ln() + (a * a + 2.25) / 8.0 - 0.5;
             assert!(close(got, want, 1e-13), "{level} {a}: {got} vs {want}");
         }
-        let err = gaussian::kl_sigma([&[0.5], &sigma, &[-1.0], &[0.0]], &o, &mut out);
+        let err = gaussian::kl_sigma([&[0.5], &sigma, &[-1.0], &[0.0]], None, &o, &mut out);
         assert!(matches!(
             err,
             Err(KernelError::BadParameter {
@@ -436,7 +443,7 @@ fn gaussian_closed_forms() {
     // Full covariance: [[2, 1], [1, 2]] has det 3.
     let cov = [2.0, 1.0, 1.0, 2.0];
     let mut out = [0.0];
-    gaussian::entropy_full(&cov, 2, &opts, &mut out).unwrap();
+    gaussian::entropy_full(&cov, 2, None, &opts, &mut out).unwrap();
     assert!(close(out[0], 2.0 * half_ln_2pi_e + 0.5 * 3f64.ln(), 1e-15));
     // KL(N(0, I) || N(m, S)) with S = [[2, 1], [1, 2]], m = (1, 0): S^-1 = [[2, -1], [-1, 2]] / 3,
     // tr(S^-1) = 4/3, m^T S^-1 m = 2/3, so KL = (4/3 + 2/3 - 2 + ln 3) / 2 = ln(3) / 2.
@@ -444,6 +451,7 @@ fn gaussian_closed_forms() {
     gaussian::kl_full(
         [&[0.0, 0.0], &[1.0, 0.0, 0.0, 1.0], &[1.0, 0.0], &cov],
         2,
+        None,
         &opts,
         &mut out,
     )
@@ -467,30 +475,30 @@ fn gaussian_closed_forms() {
     };
     let (f1, f2) = (full(&v1), full(&v2));
     let (mut a, mut b) = (vec![0.0; 3], vec![0.0; 3]);
-    gaussian::kl_diag([&m1, &v1, &m2, &v2], d, &opts, &mut a).unwrap();
-    gaussian::kl_full([&m1, &f1, &m2, &f2], d, &opts, &mut b).unwrap();
+    gaussian::kl_diag([&m1, &v1, &m2, &v2], d, None, &opts, &mut a).unwrap();
+    gaussian::kl_full([&m1, &f1, &m2, &f2], d, None, &opts, &mut b).unwrap();
     for i in 0..3 {
         assert!(close(a[i], b[i], 1e-13), "{} vs {}", a[i], b[i]);
     }
-    gaussian::entropy_diag(&v1, d, &opts, &mut a).unwrap();
-    gaussian::entropy_full(&f1, d, &opts, &mut b).unwrap();
+    gaussian::entropy_diag(&v1, d, None, &opts, &mut a).unwrap();
+    gaussian::entropy_full(&f1, d, None, &opts, &mut b).unwrap();
     for i in 0..3 {
         assert!(close(a[i], b[i], 1e-14));
     }
     // KL of a Gaussian with itself is 0.
     let (mu1, s1, _, _) = gaussian_batch(&mut rng, 10, 6);
     let mut out = vec![1.0; 10];
-    gaussian::kl_full([&mu1, &s1, &mu1, &s1], 6, &opts, &mut out).unwrap();
+    gaussian::kl_full([&mu1, &s1, &mu1, &s1], 6, None, &opts, &mut out).unwrap();
     assert!(out.iter().all(|&x| x.abs() < 1e-12), "{out:?}");
 }
 
 #[test]
 fn gaussian_errors_name_matrix_pivot_and_entry() {
-    let opts = GaussianOptions::default();
+    let opts = Options::default();
     // Matrix 1 is singular at pivot 1 ([[1, 1], [1, 1]]).
     let cov = [1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, -1.0];
     let mut out = [0.0; 3];
-    let err = gaussian::entropy_full(&cov, 2, &opts, &mut out).unwrap_err();
+    let err = gaussian::entropy_full(&cov, 2, None, &opts, &mut out).unwrap_err();
     assert_eq!(
         err,
         KernelError::NotPositiveDefinite {
@@ -499,7 +507,8 @@ fn gaussian_errors_name_matrix_pivot_and_entry() {
             pivot: 1
         }
     );
-    let err = gaussian::entropy_sigma(&[1.0, 2.0, 0.0, -1.0], &opts, &mut [0.0; 4]).unwrap_err();
+    let err =
+        gaussian::entropy_sigma(&[1.0, 2.0, 0.0, -1.0], None, &opts, &mut [0.0; 4]).unwrap_err();
     assert!(matches!(
         err,
         KernelError::BadParameter {
@@ -511,7 +520,7 @@ fn gaussian_errors_name_matrix_pivot_and_entry() {
     let one = [1.0; 5];
     let mut s2 = [1.0; 5];
     s2[3] = f64::NAN;
-    let err = gaussian::kl_sigma([&one, &one, &one, &s2], &opts, &mut [0.0; 5]).unwrap_err();
+    let err = gaussian::kl_sigma([&one, &one, &one, &s2], None, &opts, &mut [0.0; 5]).unwrap_err();
     assert!(matches!(
         err,
         KernelError::BadParameter {
@@ -522,7 +531,7 @@ fn gaussian_errors_name_matrix_pivot_and_entry() {
     ));
     // Negative s1 and s2 make a positive ratio: still an error.
     let neg = [-1.0; 5];
-    let err = gaussian::kl_sigma([&one, &neg, &one, &neg], &opts, &mut [0.0; 5]).unwrap_err();
+    let err = gaussian::kl_sigma([&one, &neg, &one, &neg], None, &opts, &mut [0.0; 5]).unwrap_err();
     assert!(matches!(
         err,
         KernelError::BadParameter {
@@ -534,7 +543,13 @@ fn gaussian_errors_name_matrix_pivot_and_entry() {
     let mut diff = [0.0; 5 * 1000];
     diff[4321] = f64::INFINITY;
     let ones = [1.0; 5 * 1000];
-    let err = gaussian::kl_diag([&ones, &ones, &diff, &ones], 5, &opts, &mut [0.0; 1000]);
+    let err = gaussian::kl_diag(
+        [&ones, &ones, &diff, &ones],
+        5,
+        None,
+        &opts,
+        &mut [0.0; 1000],
+    );
     assert!(matches!(
         err,
         Err(KernelError::BadParameter {
@@ -546,7 +561,7 @@ fn gaussian_errors_name_matrix_pivot_and_entry() {
     let eye = [1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0];
     let bad = [1.0, 0.0, 0.0, 1.0, 1.0, 2.0, 2.0, 1.0];
     let mu = [0.0; 4];
-    let err = gaussian::kl_full([&mu, &eye, &mu, &bad], 2, &opts, &mut [0.0; 2]).unwrap_err();
+    let err = gaussian::kl_full([&mu, &eye, &mu, &bad], 2, None, &opts, &mut [0.0; 2]).unwrap_err();
     assert_eq!(
         err,
         KernelError::NotPositiveDefinite {

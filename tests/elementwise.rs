@@ -2,9 +2,9 @@
 //! (SciPy's formulas, case for case), in ulps, at every SIMD level this CPU has; and the vector
 //! ln1p against `ln_1p`.
 
-use _core::kernels::elementwise::{elementwise, ElementwiseOptions, Function};
+use _core::kernels::elementwise::{elementwise, Function};
 use _core::simd::ln1p::ln1p_slice;
-use _core::{parallel, Arg, KernelError, SimdLevel};
+use _core::{parallel, Arg, KernelError, Options, SimdLevel};
 
 mod common;
 use common::{ulps_f32, ulps_f64, XorShift};
@@ -99,18 +99,14 @@ const ALL: [Function; 6] = [
     Function::Surprisal,
 ];
 
-fn options(level: SimdLevel) -> ElementwiseOptions {
-    ElementwiseOptions {
-        base: None,
-        level,
-        parallel: true,
-    }
+fn options(level: SimdLevel) -> Options {
+    Options::at(level)
 }
 
-fn run(f: Function, x: &[f64], y: &[f64], opts: &ElementwiseOptions) -> Vec<f64> {
+fn run(f: Function, x: &[f64], y: &[f64], opts: &Options) -> Vec<f64> {
     let n = x.len().max(if f.is_binary() { y.len() } else { 0 });
     let mut out = vec![0.0; n];
-    elementwise(f, x, y, opts, &mut out).unwrap();
+    elementwise(f, x, y, None, opts, &mut out).unwrap();
     out
 }
 
@@ -361,7 +357,7 @@ fn probability_edges_and_errors() {
             ] {
                 let p = [0.1, f64::NAN, 0.2, bad, 7.0];
                 let mut out = [0.0; 5];
-                let err = elementwise(f, &p, &[], &opts, &mut out).unwrap_err();
+                let err = elementwise(f, &p, &[], None, &opts, &mut out).unwrap_err();
                 assert_eq!(err, want, "{level} {f:?}");
             }
         }
@@ -401,7 +397,8 @@ fn threads_give_identical_bits_and_the_first_error() {
             Function::Surprisal,
             &bad,
             &[],
-            &ElementwiseOptions::default(),
+            None,
+            &Options::default(),
             &mut out,
         )
         .unwrap_err();
@@ -430,7 +427,7 @@ fn float32_is_the_rounded_float64_result() {
         for f in ALL {
             let arg = if f.takes_probabilities() { &p } else { &x };
             let mut out = vec![0.0f32; n];
-            elementwise(f, arg, &y, &opts, &mut out).unwrap();
+            elementwise(f, arg, &y, None, &opts, &mut out).unwrap();
             let wide: Vec<f64> = arg.iter().map(|&v| v as f64).collect();
             let wide_y: Vec<f64> = y.iter().map(|&v| v as f64).collect();
             let reference = run(f, &wide, &wide_y, &opts);
@@ -458,11 +455,16 @@ fn length_one_operands_broadcast_and_base_divides() {
             let full_x = vec![0.3; x.len()];
             assert_eq!(run(f, &[0.3], &x, &opts), run(f, &full_x, &x, &opts));
         }
-        let base2 = ElementwiseOptions {
-            base: Some(2.0),
-            ..opts
-        };
-        let got = run(Function::BinaryEntropy, &[0.5, 0.25], &[], &base2);
+        let mut got = [0.0f64; 2];
+        elementwise(
+            Function::BinaryEntropy,
+            &[0.5, 0.25],
+            &[],
+            Some(2.0),
+            &opts,
+            &mut got,
+        )
+        .unwrap();
         assert_eq!(got[0], 1.0);
         assert!((got[1] - 0.811_278_124_459_132_8).abs() < 1e-15);
         for n in 0..20 {
@@ -474,12 +476,15 @@ fn length_one_operands_broadcast_and_base_divides() {
         }
     }
     let mut out = [0.0; 3];
-    let bad_base = ElementwiseOptions {
-        base: Some(1.0),
-        ..ElementwiseOptions::default()
-    };
     assert!(matches!(
-        elementwise(Function::Entr, &[1.0; 3], &[], &bad_base, &mut out),
+        elementwise(
+            Function::Entr,
+            &[1.0; 3],
+            &[],
+            Some(1.0),
+            &Options::default(),
+            &mut out
+        ),
         Err(KernelError::Layout(_))
     ));
     assert!(matches!(
@@ -487,7 +492,8 @@ fn length_one_operands_broadcast_and_base_divides() {
             Function::Xlogy,
             &[1.0; 3],
             &[1.0; 2],
-            &ElementwiseOptions::default(),
+            None,
+            &Options::default(),
             &mut out
         ),
         Err(KernelError::Layout(_))

@@ -2,11 +2,11 @@
 //! scalar formulas at every SIMD level, over extreme scales, and across thread counts.
 
 use _core::parallel;
-use _core::{partial_sums, reduce, reduce_slice, Input, Strided};
-use _core::{Arg, KernelError, Measure, NanPolicy, Options, Partial, SimdLevel, SumKind};
+use _core::{Arg, KernelError, Measure, NanPolicy, Partial, SimdLevel, SumKind};
+use _core::{Input, Strided};
 
 mod common;
-use common::XorShift as Rng;
+use common::{partial_sums, reduce, reduce_slice, Opts, XorShift as Rng};
 
 fn normalised(p: &[f64]) -> Vec<f64> {
     let s: f64 = p.iter().sum();
@@ -83,11 +83,11 @@ fn data(rng: &mut Rng, n: usize, zeros: bool) -> Vec<f64> {
         .collect()
 }
 
-fn with(level: SimdLevel, measure_order: f64) -> Options {
-    Options {
+fn with(level: SimdLevel, measure_order: f64) -> Opts {
+    Opts {
         level,
         order: measure_order,
-        ..Options::default()
+        ..Opts::default()
     }
 }
 
@@ -158,7 +158,7 @@ fn closed_forms() {
     .unwrap();
     assert!(close(t, 1.0 - 1.0 / k as f64, 1e-14));
     // Disjoint supports: JS = ln 2 exactly; equal distributions: 0.
-    let o = Options::default();
+    let o = Opts::default();
     let js = reduce_slice(
         Measure::JensenShannon,
         &[1.0, 0.0],
@@ -170,7 +170,7 @@ fn closed_forms() {
     let js = reduce_slice(Measure::JensenShannon, &p, Some(&[1.0, 2.0, 7.0][..]), &o);
     assert!(js.unwrap().abs() < 1e-16);
     // In bits, JS of disjoint supports is 1.
-    let bits = Options {
+    let bits = Opts {
         base: Some(2.0),
         ..o
     };
@@ -189,7 +189,7 @@ fn extreme_scales_are_handled() {
     // distribution at a moderate scale.
     let base = [1.0, 2.0, 0.0, 3.0, 4.0];
     let q = [2.0, 1.0, 1.0, 1.0, 0.5];
-    let o = Options::default();
+    let o = Opts::default();
     let want_js = reduce_slice(Measure::JensenShannon, &base, Some(&q[..]), &o).unwrap();
     for factor in [f64::MAX / 4.0, 1e-310, 1e300] {
         let scaled: Vec<f64> = base.iter().map(|x| x * factor).collect();
@@ -234,7 +234,7 @@ fn extreme_scales_are_handled() {
 
 #[test]
 fn bad_input_and_options() {
-    let o = Options::default();
+    let o = Opts::default();
     let err = reduce_slice(
         Measure::JensenShannon,
         &[1.0, 2.0],
@@ -280,13 +280,13 @@ fn bad_input_and_options() {
     assert!(reduce_slice(Measure::JensenShannon, &p, Some(&q[..]), &o)
         .unwrap()
         .is_nan());
-    let omit = Options {
+    let omit = Opts {
         nan_policy: NanPolicy::Omit,
         ..o
     };
     let got = reduce_slice(Measure::JensenShannon, &p, Some(&q[..]), &omit).unwrap();
     assert!(got.abs() < 1e-16);
-    let raise = Options {
+    let raise = Opts {
         nan_policy: NanPolicy::Raise,
         ..o
     };
@@ -302,7 +302,7 @@ fn partial_sums_merge_into_the_measure() {
     let p = data(&mut rng, 10_000, true);
     let view = Input::from(Strided::from_slice(&p, &[4], 2500).unwrap());
     let whole = Input::from(Strided::from_slice(&p, &[], 10_000).unwrap());
-    let o = Options::default();
+    let o = Opts::default();
     let mut pieces = [Partial::default(); 4];
     partial_sums(
         SumKind::Shannon(Measure::Entropy),
@@ -380,7 +380,18 @@ fn table_column_sums_match_a_plain_sum_on_any_thread_count() {
         parallel::set_num_threads(threads).unwrap();
         for parallel_run in [false, true] {
             let mut out = vec![0.0; tables * width];
-            table_column_sums(&view, x_len, tables, false, parallel_run, &mut out).unwrap();
+            table_column_sums(
+                &view,
+                x_len,
+                tables,
+                false,
+                &_core::Options {
+                    parallel: parallel_run,
+                    ..Default::default()
+                },
+                &mut out,
+            )
+            .unwrap();
             for (g, w) in out.iter().zip(&want) {
                 assert!(close(*g, *w, 1e-13), "{g} vs {w}");
             }
@@ -392,5 +403,5 @@ fn table_column_sums_match_a_plain_sum_on_any_thread_count() {
         }
     }
     let mut out = vec![0.0; 3];
-    assert!(table_column_sums(&view, 7, 1, false, true, &mut out).is_err());
+    assert!(table_column_sums(&view, 7, 1, false, &Default::default(), &mut out).is_err());
 }

@@ -2,7 +2,7 @@
 //! and across thread counts.
 
 use _core::parallel;
-use _core::{reduce, reduce_slice, Arg, Input, KernelError, Measure, NanPolicy, Options};
+use _core::{Arg, Input, KernelError, Measure, NanPolicy};
 use _core::{SimdLevel, Strided};
 
 /// Straightforward f64 formula on normalised (or raw) entries: the oracle.
@@ -34,7 +34,7 @@ fn oracle(measure: Measure, p: &[f64], q: &[f64], normalize: bool) -> f64 {
 }
 
 mod common;
-use common::XorShift as Rng;
+use common::{reduce, reduce_slice, Opts, XorShift as Rng};
 
 /// Test data drawn from the shared generator.
 trait Data {
@@ -56,10 +56,10 @@ impl Data for Rng {
     }
 }
 
-fn options(level: SimdLevel) -> Options {
-    Options {
+fn options(level: SimdLevel) -> Opts {
+    Opts {
         level,
-        ..Options::default()
+        ..Opts::default()
     }
 }
 
@@ -86,7 +86,7 @@ fn every_level_matches_the_oracle_f64() {
             for measure in MEASURES {
                 for normalize in [true, false] {
                     let want = oracle(measure, &p, &q, normalize);
-                    let opts = Options {
+                    let opts = Opts {
                         normalize,
                         ..options(level)
                     };
@@ -171,7 +171,7 @@ fn edge_rules() {
             })
         );
         assert!(h(&[1.0, f64::NAN]).unwrap().is_nan());
-        let raise = Options {
+        let raise = Opts {
             nan_policy: NanPolicy::Raise,
             ..o
         };
@@ -183,7 +183,7 @@ fn edge_rules() {
                 position: 2
             })
         );
-        let omit = Options {
+        let omit = Opts {
             nan_policy: NanPolicy::Omit,
             ..o
         };
@@ -216,7 +216,7 @@ fn batch_results(
     strides: [isize; 2],
     reference_row: Option<&[f64]>,
     measure: Measure,
-    opts: &Options,
+    opts: &Opts,
 ) -> Result<Vec<f64>, KernelError> {
     // SAFETY: the callers' shapes and strides stay inside `data`.
     let p = Input::F64(unsafe { Strided::from_raw(data.as_ptr(), &shape, &strides, 1) }?);
@@ -306,7 +306,7 @@ fn integer_counts_are_converted_exactly() {
     assert!(close(out[0], 2f64.ln(), 1e-13), "{}", out[0]);
     let negative: Vec<i8> = vec![3, -1];
     let p = Input::I8(Strided::from_slice(&negative, &[], 2).unwrap());
-    let err = reduce(Measure::Entropy, &p, None, &Options::default(), &mut out).unwrap_err();
+    let err = reduce(Measure::Entropy, &p, None, &Opts::default(), &mut out).unwrap_err();
     assert!(matches!(err, KernelError::Negative { position: 1, .. }));
 }
 
@@ -326,7 +326,7 @@ fn first_error_is_the_lowest_distribution_whatever_the_threads() {
             [cols as isize, 1],
             None,
             Measure::Entropy,
-            &Options::default(),
+            &Opts::default(),
         )
         .unwrap_err();
         assert_eq!(
@@ -388,6 +388,12 @@ fn results_do_not_depend_on_the_thread_count() {
 fn stream_sum_adds_up() {
     let data: Vec<f64> = (0..1_000_000).map(|i| (i % 7) as f64).collect();
     let want: f64 = data.iter().sum();
-    assert_eq!(_core::kernels::stream_sum(&data, true).unwrap(), want);
-    assert_eq!(_core::kernels::stream_sum(&data, false).unwrap(), want);
+    assert_eq!(
+        _core::kernels::stream_sum(&data, &Default::default()).unwrap(),
+        want
+    );
+    assert_eq!(
+        _core::kernels::stream_sum(&data, &_core::Options::default().serial()).unwrap(),
+        want
+    );
 }

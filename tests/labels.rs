@@ -3,10 +3,10 @@
 //! SIMD level, and bit-identical across thread counts.
 
 use _core::kernels::labels::{
-    entropy_labels, factorize_records, label_counts, mutual_information_labels, LabelOptions,
+    entropy_labels, factorize_records, label_counts, mutual_information_labels, with_hash_limit,
     Labels,
 };
-use _core::{parallel, KernelError, SimdLevel};
+use _core::{parallel, KernelError, Options, SimdLevel};
 use std::collections::BTreeMap;
 
 mod common;
@@ -67,17 +67,13 @@ fn pair(
     (x, y)
 }
 
-/// Options at `level`; `sorting` lowers the hash limit so that labels with more than a few
-/// distinct values take the sorting path.
-fn options(level: SimdLevel, sorting: bool) -> LabelOptions {
-    LabelOptions {
-        level,
-        hash_limit: if sorting {
-            16
-        } else {
-            LabelOptions::default().hash_limit
-        },
-        ..LabelOptions::default()
+/// Runs `f`; with `sorting`, a lowered hash limit sends labels with more than a few distinct
+/// values down the sorting path.
+fn limited<R>(sorting: bool, f: impl FnOnce() -> R) -> R {
+    if sorting {
+        with_hash_limit(16, f)
+    } else {
+        f()
     }
 }
 
@@ -112,15 +108,18 @@ fn matches_oracle_on_every_path_and_level() {
                 .into_iter()
                 .flat_map(|l| [(l, false), (l, true)])
             {
-                let o = options(level, sorting);
+                let o = Options::at(level);
                 let what = format!("{name}, n {n}, {level}, sorting {sorting}");
                 close(
-                    entropy_labels(Labels::I64(&xi), &o).unwrap(),
+                    limited(sorting, || entropy_labels(Labels::I64(&xi), &o)).unwrap(),
                     want_h,
                     &format!("entropy, {what}"),
                 );
                 close(
-                    mutual_information_labels(Labels::I64(&xi), Labels::I64(&yi), &o).unwrap(),
+                    limited(sorting, || {
+                        mutual_information_labels(Labels::I64(&xi), Labels::I64(&yi), &o)
+                    })
+                    .unwrap(),
                     want_mi,
                     &format!("MI, {what}"),
                 );
@@ -133,7 +132,7 @@ fn matches_oracle_on_every_path_and_level() {
 fn every_element_type_gives_the_same_result() {
     let mut rng = Rng(99);
     let (x, y) = pair(&mut rng, 5000, 100, 7, 0, 1);
-    let o = LabelOptions::default();
+    let o = Options::default();
     let want = oracle_mi(&x, &y);
     macro_rules! as_labels {
         ($v:expr, $t:ty) => {
@@ -174,7 +173,7 @@ fn every_element_type_gives_the_same_result() {
 
 #[test]
 fn extreme_integers_and_float_labels() {
-    let o = LabelOptions::default();
+    let o = Options::default();
     let x = [i64::MIN, i64::MAX, i64::MIN, 0, i64::MAX, -1];
     let y = [u64::MAX, 0, u64::MAX, 1, 0, u64::MAX - 1];
     let x128: Vec<i128> = x.iter().map(|&v| v as i128).collect();
@@ -211,7 +210,7 @@ fn extreme_integers_and_float_labels() {
 
 #[test]
 fn constant_variables_give_exact_zero() {
-    let o = LabelOptions::default();
+    let o = Options::default();
     let x = vec![5i64; 1000];
     let y: Vec<i64> = (0..1000).collect();
     assert_eq!(entropy_labels(Labels::I64(&x), &o).unwrap(), 0.0);
@@ -223,7 +222,7 @@ fn constant_variables_give_exact_zero() {
 
 #[test]
 fn errors_name_what_is_wrong() {
-    let o = LabelOptions::default();
+    let o = Options::default();
     let empty: [i64; 0] = [];
     assert!(matches!(
         entropy_labels(Labels::I64(&empty), &o),
@@ -261,21 +260,20 @@ fn errors_name_what_is_wrong() {
 
 #[test]
 fn label_counts_are_in_ascending_order_of_value() {
-    let o = LabelOptions::default();
+    let o = Options::default();
     let x = [3i32, -7, 3, 100, -7, 3];
     assert_eq!(label_counts(Labels::I32(&x), &o).unwrap(), vec![2, 3, 1]);
     let wide = [1i64 << 60, -(1 << 60), 1 << 60];
     assert_eq!(label_counts(Labels::I64(&wide), &o).unwrap(), vec![1, 2]);
-    let sorting = options(SimdLevel::current(), true);
     let many: Vec<i64> = (0..100).map(|i| (i % 40 - 20) << 50).collect();
-    let counts = label_counts(Labels::I64(&many), &sorting).unwrap();
+    let counts = with_hash_limit(16, || label_counts(Labels::I64(&many), &o)).unwrap();
     assert_eq!(counts, label_counts(Labels::I64(&many), &o).unwrap());
     assert_eq!(counts.len(), 40);
 }
 
 #[test]
 fn records_get_codes_by_first_appearance() {
-    let o = LabelOptions::default();
+    let o = Options::default();
     let data = b"abcxyzabcabcqqqxyz";
     let (codes, distinct) = factorize_records(data, 3, &o).unwrap();
     assert_eq!(codes, vec![0, 1, 0, 0, 2, 1]);
@@ -298,14 +296,15 @@ fn same_bits_on_any_number_of_threads() {
         let mut seen = Vec::new();
         for threads in [1, 2, 3] {
             parallel::set_num_threads(threads).unwrap();
-            let o = LabelOptions::default();
+            let o = Options::default();
             let h = entropy_labels(Labels::I64(&xi), &o).unwrap();
             let mi = mutual_information_labels(Labels::I64(&xi), Labels::I64(&yi), &o).unwrap();
             let codes = factorize_records(&records, 8, &o).unwrap();
-            let sorting = options(SimdLevel::current(), true);
-            let hs = entropy_labels(Labels::I64(&xi), &sorting).unwrap();
-            let mis =
-                mutual_information_labels(Labels::I64(&xi), Labels::I64(&yi), &sorting).unwrap();
+            let hs = with_hash_limit(16, || entropy_labels(Labels::I64(&xi), &o)).unwrap();
+            let mis = with_hash_limit(16, || {
+                mutual_information_labels(Labels::I64(&xi), Labels::I64(&yi), &o)
+            })
+            .unwrap();
             seen.push((
                 h.to_bits(),
                 mi.to_bits(),
@@ -315,10 +314,7 @@ fn same_bits_on_any_number_of_threads() {
             ));
         }
         assert!(seen.windows(2).all(|w| w[0] == w[1]), "{name}");
-        let o = LabelOptions {
-            parallel: false,
-            ..LabelOptions::default()
-        };
+        let o = Options::default().serial();
         let serial = mutual_information_labels(Labels::I64(&xi), Labels::I64(&yi), &o).unwrap();
         assert_eq!(serial.to_bits(), seen[0].1, "{name}, serial");
     }

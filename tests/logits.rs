@@ -2,10 +2,10 @@
 //! thread counts.
 
 use _core::kernels::logits::{
-    binary_cross_entropy, log_softmax, rows, BinaryKind, Factor, LogitElem, RowOp, RowOptions,
+    binary_cross_entropy, log_softmax, rows, BinaryKind, Factor, LogitElem, RowOp,
 };
 use _core::parallel;
-use _core::SimdLevel;
+use _core::{Options, SimdLevel};
 
 mod common;
 use common::XorShift as Rng;
@@ -129,10 +129,7 @@ fn run<E: LogitElem>(
         },
         _ => unreachable!(),
     };
-    let options = RowOptions {
-        level,
-        parallel: true,
-    };
+    let options = Options::at(level);
     rows(rop, &xe, c, &options, &mut out, &mut den).unwrap();
     out
 }
@@ -258,7 +255,7 @@ fn out_of_range_target_names_the_row() {
         ignore_index: None,
         label_smoothing: 0.0,
     };
-    let err = rows(op, &x, 2, &RowOptions::default(), &mut out, &mut den).unwrap_err();
+    let err = rows(op, &x, 2, &Options::default(), &mut out, &mut den).unwrap_err();
     assert!(err.to_string().contains("row 2"), "{err}");
 }
 
@@ -269,10 +266,7 @@ fn log_softmax_matches_the_oracle() {
         let x = rng.logits(4 * c, 20.0, true);
         for level in SimdLevel::available() {
             let mut out = vec![0.0; x.len()];
-            let options = RowOptions {
-                level,
-                parallel: true,
-            };
+            let options = Options::at(level);
             log_softmax(&x, c, &options, &mut out).unwrap();
             for (r, row) in x.chunks(c).enumerate() {
                 for (g, w) in out[r * c..(r + 1) * c].iter().zip(log_probs(row)) {
@@ -353,10 +347,7 @@ fn check_binary<E: LogitElem>(tol: f64) {
                     Factor::Absent
                 };
                 for level in SimdLevel::available() {
-                    let options = RowOptions {
-                        level,
-                        parallel: true,
-                    };
+                    let options = Options::at(level);
                     let mut losses = vec![0.0; n];
                     binary_cross_entropy(
                         kind,
@@ -434,7 +425,7 @@ fn binary_cross_entropy_rejects_probabilities_outside_0_1() {
         2,
         Factor::Absent,
         Factor::Absent,
-        &RowOptions::default(),
+        &Options::default(),
         &mut sums,
         &mut [],
     )

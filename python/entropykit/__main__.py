@@ -169,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="elements per argument in the family section (default 1e7, --quick 1e6)",
     )
+    bench.add_argument(
+        "--no-small",
+        action="store_true",
+        help="skip the small-calls section (microseconds per call on 10 to 1,000 values)",
+    )
     bench.add_argument("--json", metavar="PATH", help="write every figure and the machine here")
     bench.add_argument(
         "--plot", metavar="PATH.png", help="draw speedup against size (needs matplotlib)"
@@ -207,6 +212,7 @@ def _bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         family=not args.no_family,
         family_size=args.family_size
         or (bench.QUICK_FAMILY_SIZE if quick else bench.DEFAULT_FAMILY_SIZE),
+        small=not args.no_small,
     )
     report = bench.run_benchmark(config)
     print(bench.format_report(report))

@@ -8,22 +8,12 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
+from ._args import _kernel_ready as _kernel_ready  # temporary: _counts imports it from here
 
 __all__ = ["cross_entropy", "entropy", "kl_divergence"]
 
 ArrayLike = npt.ArrayLike
 Result = np.ndarray | np.float64
-
-
-def _kernel_ready(arr: np.ndarray) -> np.ndarray:
-    """The array in a dtype and byte layout the kernels read in place (a copy only for float16,
-    non-native byte order or misaligned data). Temporary: only :mod:`entropykit._counts` still
-    uses it, until that group's rules move into Rust."""
-    if arr.dtype == np.float16:
-        return arr.astype(np.float32)
-    if not arr.dtype.isnative or not arr.flags.aligned:
-        return np.require(arr, dtype=arr.dtype.newbyteorder("="), requirements="A")
-    return arr
 
 
 def entropy(

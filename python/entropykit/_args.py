@@ -223,3 +223,14 @@ def _entry_index(
     own = full[len(full) - len(arg_shape) :]
     # A broadcast (size-1) dimension of the argument is index 0 in the argument itself.
     return tuple(0 if size == 1 else i for i, size in zip(own, arg_shape, strict=True))
+
+
+def _kernel_ready(arr: np.ndarray) -> np.ndarray:
+    """The array in a dtype and byte layout the kernels read in place (a copy only for float16,
+    non-native byte order or misaligned data). Temporary: only :mod:`entropykit._counts` still
+    uses it (through ``_api``), until that group's rules move into Rust."""
+    if arr.dtype == np.float16:
+        return arr.astype(np.float32)
+    if not arr.dtype.isnative or not arr.flags.aligned:
+        return np.require(arr, dtype=arr.dtype.newbyteorder("="), requirements="A")
+    return arr

@@ -41,11 +41,13 @@ from entropykit import _core, reference
 from entropykit._bench_family import (
     DEFAULT_FAMILY_SIZE,
     FAMILY_CASES,
+    QUICK_FAMILY_SIZE,
     TWIN_REPEATS,
     family_targets,
     format_family,
     run_family_case,
 )
+from entropykit._bench_small import format_small, run_small, small_targets
 
 __all__ = [
     "DEFAULT_LOGITS_SHAPE",
@@ -54,6 +56,7 @@ __all__ = [
     "FUNCTIONS",
     "LOGITS_CASES",
     "PEER_GROUPS",
+    "QUICK_FAMILY_SIZE",
     "QUICK_LOGITS_SHAPE",
     "QUICK_SIZES",
     "BenchConfig",
@@ -117,6 +120,8 @@ PRE_NORMALISED = ("numpy", "scipy_special", "torch")
 # A buffer longer than stream_sum's serial threshold (2**16): summing it builds the thread pool,
 # which set_num_threads drops, so that building it is never inside a timed sample.
 _POOL_WARM = np.ones(1 << 17)
+#: Seconds one sample of a small call lasts at least (thousands of calls).
+SMALL_MIN_TIME = 0.02
 
 
 @dataclass
@@ -158,6 +163,8 @@ class BenchConfig:
         Run the family section (every function of issue 4 against its twin and its peer).
     family_size : int
         Elements per argument in that section.
+    small : bool
+        Run the small-calls section (the cost of one call on a small input, issue 10).
     """
 
     sizes: tuple[int, ...] = DEFAULT_SIZES
@@ -176,6 +183,7 @@ class BenchConfig:
     logits_shape: tuple[int, int] = DEFAULT_LOGITS_SHAPE
     family: bool = True
     family_size: int = DEFAULT_FAMILY_SIZE
+    small: bool = True
 
     def __post_init__(self) -> None:
         if not self.threads:
@@ -694,7 +702,12 @@ def run_benchmark(config: BenchConfig) -> dict[str, Any]:
     logits_rows: list[dict[str, Any]] = []
     family_rows: list[dict[str, Any]] = []
     started = time.perf_counter()
+    small_rows: list[dict[str, Any]] = []
     try:
+        if config.small:
+            # First, before the large cases fill the caches and the heap.
+            progress.describe("small calls")
+            small_rows = run_small(rng, max(config.repeats, 5), SMALL_MIN_TIME)
         for case in cases:
             progress.describe(f"{case.function} {case.dtype} {'x'.join(map(str, case.shape))}")
             rows.extend(run_case(case, config, peers, threads, rng))
@@ -745,6 +758,7 @@ def run_benchmark(config: BenchConfig) -> dict[str, Any]:
             "logits_shape": list(config.logits_shape),
             "family": config.family,
             "family_size": config.family_size,
+            "small": config.small,
             "statistic": "median of the repeats, seconds per call",
         },
         "peers": {name: peers.available(name) for name in PEERS},
@@ -761,7 +775,10 @@ def run_benchmark(config: BenchConfig) -> dict[str, Any]:
             "memory": logits_memory,
         },
         "family": {"size": config.family_size, "twin_repeats": TWIN_REPEATS, "rows": family_rows},
-        "all_agree": all(row["agreement"] for row in (*rows, *logits_rows, *family_rows)),
+        "small": {"repeats": max(config.repeats, 5), "rows": small_rows},
+        "all_agree": all(
+            row["agreement"] for row in (*rows, *logits_rows, *family_rows, *small_rows)
+        ),
         "elapsed_seconds": time.perf_counter() - started,
     }
     report["targets"] = evaluate_targets(report)
@@ -1519,6 +1536,7 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
         )
     _logits_targets(report, threads, add)
     family_targets(report, threads, add)
+    small_targets(report, add)
     return targets
 
 
@@ -1768,6 +1786,7 @@ def format_report(report: dict[str, Any]) -> str:
 
     out += _format_logits(report)
     out += format_family(report)
+    out += format_small(report)
 
     issues = "issues 3 and 5" if report.get("logits") else "issue 3"
     out.append(

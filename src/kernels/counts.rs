@@ -18,14 +18,15 @@
 //! error naming its position. All-zero counts are a zero-mass error for the estimators; for
 //! Boltzmann they give ln W = ln 1 = 0.
 
+use super::options::check_base;
+use super::Options;
 use crate::error::{Arg, KernelError};
-use crate::parallel::{self, counter_tree_sum, Leaves, TreeSum};
+use crate::parallel::{self, counter_tree_sum, Leaves, TreeSum, Work};
 use crate::simd::exp::exp_nonpositive;
 use crate::simd::lgamma::{ln_factorial, ln_factorial_at};
 use crate::simd::ln::ln_f64_positive;
-use crate::simd::{dispatch, FloatVec, Level, SimdLevel, SimdTask};
+use crate::simd::{dispatch, load_padded, FloatVec, Level, SimdTask};
 use crate::strided::Input;
-use rayon::prelude::*;
 use std::marker::PhantomData;
 
 /// What to compute from each distribution of counts.
@@ -50,26 +51,6 @@ impl CountMeasure {
             "boltzmann" => CountMeasure::Boltzmann,
             _ => return None,
         })
-    }
-}
-
-/// Options of the count measures.
-#[derive(Clone, Copy, Debug)]
-pub struct CountOptions {
-    /// Logarithm base; `None` means nats.
-    pub base: Option<f64>,
-    pub level: SimdLevel,
-    /// Spread work over the pool (`false` keeps it on the calling thread).
-    pub parallel: bool,
-}
-
-impl Default for CountOptions {
-    fn default() -> Self {
-        CountOptions {
-            base: None,
-            level: SimdLevel::current(),
-            parallel: true,
-        }
     }
 }
 
@@ -128,10 +109,6 @@ impl TreeSum for Sum {
 /// Entries per leaf (a multiple of every vector width), fixed so that the tree, and so the bits,
 /// depend only on the length of a distribution.
 const LEAF: usize = 1024;
-/// Leaves below which a distribution is not split across threads.
-const SERIAL_LEAVES: usize = 64;
-/// Entries (over the whole batch) below which the calling thread does everything.
-const SERIAL_ENTRIES: usize = 1 << 15;
 /// 2^52: every f64 at or above it is a whole number, and below it `x + 2^52 - 2^52` rounds x to
 /// a whole number.
 const TWO52: f64 = 4_503_599_627_370_496.0;
@@ -259,21 +236,6 @@ impl<W: FloatVec<Elem = f64>> FirstAcc<W> {
             ln_factorials: both(a.ln_factorials, b.ln_factorials),
             bad,
         }
-    }
-}
-
-/// Vector `at` of `data`, or a zero-padded copy of the part that exists.
-#[inline(always)]
-fn load_padded<W: FloatVec<Elem = f64>>(data: &[f64], at: usize) -> W {
-    if at + W::LANES <= data.len() {
-        // SAFETY: at + LANES <= len.
-        unsafe { W::load(data.as_ptr().add(at)) }
-    } else {
-        let mut pad = [0.0f64; 16];
-        let from = at.min(data.len());
-        pad[..data.len() - from].copy_from_slice(&data[from..]);
-        // SAFETY: the pad holds 16 >= LANES elements.
-        unsafe { W::load(pad.as_ptr()) }
     }
 }
 
@@ -420,7 +382,8 @@ fn second_leaf<L: Level, const M: u8>(c: &Second, table: Option<&Table>, data: &
 struct Job<'a> {
     measure: CountMeasure,
     input: &'a Input<'a>,
-    options: CountOptions,
+    base: Option<f64>,
+    options: Options,
     reduce_len: usize,
     /// n ln n for small n (plug-in and Miller-Madow on enough entries).
     table: Option<Table>,
@@ -601,11 +564,7 @@ impl Job<'_> {
                 },
             )
         };
-        if split {
-            parallel::parallel_tree_sum(0, leaves, SERIAL_LEAVES, &run)
-        } else {
-            run(0, leaves)
-        }
+        parallel::tree_sum(leaves, LEAF, split, &run)
     }
 
     fn first_sums(&self, d: usize, split: bool) -> CountSums {
@@ -674,7 +633,7 @@ impl Job<'_> {
                 ln_w.max(0.0)
             }
         };
-        Ok(match self.options.base {
+        Ok(match self.base {
             Some(base) => value / base.ln(),
             None => value,
         })
@@ -735,30 +694,11 @@ impl Job<'_> {
     }
 
     fn run(&self, out: &mut [f64]) -> Result<(), KernelError> {
-        let distributions = out.len();
-        let entries = distributions.saturating_mul(self.reduce_len);
-        let threads = if self.options.parallel {
-            parallel::num_threads()
-        } else {
-            1
+        let work = Work::new(out.len(), self.reduce_len).splittable(LEAF);
+        let task = |first: usize, _count: usize, out: &mut [f64], split: bool| {
+            self.run_range(first, out, split).err()
         };
-        if threads == 1 || entries < SERIAL_ENTRIES {
-            return self.run_range(0, out, false);
-        }
-        let leaves = self.reduce_len.div_ceil(LEAF);
-        if distributions >= 4 * threads || leaves <= SERIAL_LEAVES {
-            // Many distributions: whole distributions per task, in chunks of ~64k entries.
-            let per_chunk = (SERIAL_ENTRIES * 2 / self.reduce_len.max(1)).clamp(1, distributions);
-            let first_error = parallel::install(|| {
-                out.par_chunks_mut(per_chunk)
-                    .enumerate()
-                    .filter_map(|(c, chunk)| self.run_range(c * per_chunk, chunk, false).err())
-                    .min_by_key(|e| e.distribution())
-            })?;
-            return first_error.map_or(Ok(()), Err);
-        }
-        // Few long distributions: split each one across the pool.
-        parallel::install(|| self.run_range(0, out, true))?
+        parallel::schedule(work, self.options.parallel, out, &task)?.map_or(Ok(()), Err)
     }
 }
 
@@ -791,7 +731,8 @@ pub fn shrinkage(n: f64, squares: f64, k: f64) -> f64 {
 pub fn count_reduce(
     measure: CountMeasure,
     counts: &Input,
-    options: &CountOptions,
+    base: Option<f64>,
+    options: &Options,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
     let distributions: usize = counts.batch_shape().iter().product();
@@ -801,18 +742,13 @@ pub fn count_reduce(
             out.len()
         )));
     }
-    if let Some(base) = options.base {
-        if !(base.is_finite() && base > 0.0 && base != 1.0) {
-            return Err(KernelError::Layout(format!(
-                "base must be a finite positive number other than 1, not {base}"
-            )));
-        }
-    }
+    check_base(base)?;
     let plugin = matches!(measure, CountMeasure::Plugin | CountMeasure::MillerMadow);
     let entries = distributions.saturating_mul(counts.reduce_len());
     let job = Job {
         measure,
         input: counts,
+        base,
         options: *options,
         reduce_len: counts.reduce_len(),
         table: (plugin && entries >= TABLE_WORTH)
@@ -825,7 +761,8 @@ pub fn count_reduce(
 pub fn count_reduce_slice<T>(
     measure: CountMeasure,
     counts: &[T],
-    options: &CountOptions,
+    base: Option<f64>,
+    options: &Options,
 ) -> Result<f64, KernelError>
 where
     T: crate::strided::Element,
@@ -837,6 +774,6 @@ where
         counts.len(),
     )?);
     let mut out = [0.0];
-    count_reduce(measure, &input, options, &mut out)?;
+    count_reduce(measure, &input, base, options, &mut out)?;
     Ok(out[0])
 }

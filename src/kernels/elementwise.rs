@@ -21,12 +21,12 @@
 //! the f64 result's own error). A `base` divides each result by ln(base). Work is split over the
 //! pool in fixed chunks; elements are independent, so the bits do not depend on the thread count.
 
-use super::SERIAL_ENTRIES;
+use super::options::check_base;
+use super::Options;
 use crate::error::{Arg, KernelError};
-use crate::parallel;
+use crate::parallel::{self, Work};
 use crate::simd::ln1p::{ln1p, ln1p_finite, ln1p_parts, ln_corrected, ln_ieee, ln_normal};
-use crate::simd::{dispatch, FloatVec, Level, Real, SimdLevel, SimdTask};
-use rayon::prelude::*;
+use crate::simd::{dispatch, FloatVec, Level, Real, SimdTask};
 use std::marker::PhantomData;
 
 /// The elementwise functions.
@@ -73,26 +73,6 @@ impl Function {
         ]
         .into_iter()
         .find(|f| f.name() == name)
-    }
-}
-
-/// Where and how to run.
-#[derive(Clone, Copy, Debug)]
-pub struct ElementwiseOptions {
-    /// Logarithm base; `None` means nats.
-    pub base: Option<f64>,
-    pub level: SimdLevel,
-    /// Spread work over the pool (`false` keeps it on the calling thread).
-    pub parallel: bool,
-}
-
-impl Default for ElementwiseOptions {
-    fn default() -> Self {
-        ElementwiseOptions {
-            base: None,
-            level: SimdLevel::current(),
-            parallel: true,
-        }
     }
 }
 
@@ -479,17 +459,15 @@ fn probability_error(position: usize, value: f64) -> KernelError {
     }
 }
 
-/// Elements per parallel task.
-const CHUNK: usize = 1 << 16;
-
 /// Runs `T` over `out`, returning the first bad probability (position and value), if any.
 fn run_term<E: Storage, T: Term>(
     x: Operand<'_, E>,
     y: Operand<'_, E>,
-    options: &ElementwiseOptions,
+    base: Option<f64>,
+    options: &Options,
     out: &mut [E],
 ) -> Result<Option<(usize, f64)>, KernelError> {
-    let ln_base = options.base.map(f64::ln);
+    let ln_base = base.map(f64::ln);
     let level = options.level;
     let chunk = |start: usize, out: &mut [E]| -> Option<(usize, f64)> {
         let len = out.len();
@@ -512,20 +490,8 @@ fn run_term<E: Storage, T: Term>(
                 (!(v.is_nan() || (0.0..=1.0).contains(&v))).then_some((start + i, v))
             })
     };
-    let threads = if options.parallel {
-        parallel::num_threads()
-    } else {
-        1
-    };
-    if threads == 1 || out.len() < SERIAL_ENTRIES {
-        return Ok(chunk(0, out));
-    }
-    parallel::install(|| {
-        out.par_chunks_mut(CHUNK)
-            .enumerate()
-            .filter_map(|(c, o)| chunk(c * CHUNK, o))
-            .min_by_key(|&(position, _)| position)
-    })
+    let task = |first: usize, _count: usize, out: &mut [E], _split: bool| chunk(first, out);
+    parallel::schedule(Work::new(out.len(), 1), options.parallel, out, &task)
 }
 
 /// Writes `function(x[i], y[i])` to `out[i]`.
@@ -539,7 +505,8 @@ pub fn elementwise<E: Storage>(
     function: Function,
     x: &[E],
     y: &[E],
-    options: &ElementwiseOptions,
+    base: Option<f64>,
+    options: &Options,
     out: &mut [E],
 ) -> Result<(), KernelError> {
     let n = out.len();
@@ -552,13 +519,7 @@ pub fn elementwise<E: Storage>(
             y.len()
         )));
     }
-    if let Some(base) = options.base {
-        if !(base.is_finite() && base > 0.0 && base != 1.0) {
-            return Err(KernelError::Layout(format!(
-                "base must be a finite positive number other than 1, not {base}"
-            )));
-        }
-    }
+    check_base(base)?;
     if n == 0 {
         return Ok(());
     }
@@ -569,12 +530,12 @@ pub fn elementwise<E: Storage>(
         xo
     };
     let bad = match function {
-        Function::Entr => run_term::<E, Entr>(xo, yo, options, out),
-        Function::RelEntr => run_term::<E, RelEntr>(xo, yo, options, out),
-        Function::KlDiv => run_term::<E, KlDiv>(xo, yo, options, out),
-        Function::Xlogy => run_term::<E, Xlogy>(xo, yo, options, out),
-        Function::BinaryEntropy => run_term::<E, BinaryEntropy>(xo, yo, options, out),
-        Function::Surprisal => run_term::<E, Surprisal>(xo, yo, options, out),
+        Function::Entr => run_term::<E, Entr>(xo, yo, base, options, out),
+        Function::RelEntr => run_term::<E, RelEntr>(xo, yo, base, options, out),
+        Function::KlDiv => run_term::<E, KlDiv>(xo, yo, base, options, out),
+        Function::Xlogy => run_term::<E, Xlogy>(xo, yo, base, options, out),
+        Function::BinaryEntropy => run_term::<E, BinaryEntropy>(xo, yo, base, options, out),
+        Function::Surprisal => run_term::<E, Surprisal>(xo, yo, base, options, out),
     }?;
     match bad {
         Some((position, value)) => Err(probability_error(position, value)),

@@ -17,25 +17,19 @@
 //! covariance whose factorisation meets a pivot that is not > 0 is an error naming the matrix and
 //! the pivot. KLs are clamped at 0 (rounding must not make them negative).
 
+use super::Options;
 use crate::error::KernelError;
-use crate::kernels::counts::CountOptions;
-use crate::parallel;
+use crate::parallel::{self, Work};
 use crate::simd::ln::ln_f64;
 use crate::simd::{dispatch, FloatVec, Level, SimdTask};
-use rayon::prelude::*;
 use std::marker::PhantomData;
-
-/// Options of the Gaussian kernels (base, SIMD level, threads), as for the count kernels.
-pub type GaussianOptions = CountOptions;
 
 /// ln(2 pi e) / 2.
 const HALF_LN_2PI_E: f64 = 1.418_938_533_204_672_7;
 
-/// Work (elements, or multiply-adds for matrices) below which the calling thread does it all.
-const SERIAL_WORK: usize = 1 << 15;
-
-fn check_base(options: &GaussianOptions) -> Result<f64, KernelError> {
-    match options.base {
+/// ln(base), checked (1 for nats).
+fn ln_base_of(base: Option<f64>) -> Result<f64, KernelError> {
+    match base {
         None => Ok(1.0),
         Some(base) if base.is_finite() && base > 0.0 && base != 1.0 => Ok(base.ln()),
         Some(base) => Err(KernelError::Layout(format!(
@@ -214,9 +208,8 @@ fn map4<F: Elementwise4>(
     inputs: [&[f64]; 4],
     out: &mut [f64],
     scale: f64,
-    options: &GaussianOptions,
+    options: &Options,
 ) -> Result<bool, KernelError> {
-    const CHUNK: usize = 1 << 14;
     let run = |offset: usize, out: &mut [f64]| {
         let len = out.len();
         dispatch(
@@ -235,25 +228,22 @@ fn map4<F: Elementwise4>(
             },
         )
     };
-    if !options.parallel || out.len() <= SERIAL_WORK || parallel::num_threads() == 1 {
-        return Ok(run(0, out));
-    }
-    parallel::install(|| {
-        out.par_chunks_mut(CHUNK)
-            .enumerate()
-            .map(|(c, chunk)| run(c * CHUNK, chunk))
-            .reduce(|| true, |a, b| a & b)
-    })
+    let task = |first: usize, _count: usize, out: &mut [f64], _split: bool| {
+        (!run(first, out)).then_some(())
+    };
+    let bad = parallel::schedule(Work::new(out.len(), 1), options.parallel, out, &task)?;
+    Ok(bad.is_none())
 }
 
 /// Elementwise differential entropy 0.5 ln(2 pi e sigma^2) of univariate Gaussians with standard
 /// deviations `sigma`.
 pub fn entropy_sigma(
     sigma: &[f64],
-    options: &GaussianOptions,
+    base: Option<f64>,
+    options: &Options,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
-    let ln_base = check_base(options)?;
+    let ln_base = ln_base_of(base)?;
     check_len("out", out.len(), sigma.len())?;
     if !map4::<SigmaEntropy>([sigma; 4], out, 1.0 / ln_base, options)? {
         first_bad("sigma", sigma, positive)?;
@@ -265,10 +255,11 @@ pub fn entropy_sigma(
 /// s2); each slice has `out`'s length or holds one value for all.
 pub fn kl_sigma(
     [mu1, s1, mu2, s2]: [&[f64]; 4],
-    options: &GaussianOptions,
+    base: Option<f64>,
+    options: &Options,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
-    let ln_base = check_base(options)?;
+    let ln_base = ln_base_of(base)?;
     for (what, x) in [("mu1", mu1), ("s1", s1), ("mu2", mu2), ("s2", s2)] {
         if x.len() != 1 {
             check_len(what, x.len(), out.len())?;
@@ -288,36 +279,24 @@ pub fn kl_sigma(
 fn per_row(
     out: &mut [f64],
     work: usize,
-    options: &GaussianOptions,
+    options: &Options,
     row: &(impl Fn(usize, &mut [f64]) -> Result<(), KernelError> + Sync),
 ) -> Result<(), KernelError> {
-    let rows = out.len();
-    let threads = if options.parallel {
-        parallel::num_threads()
-    } else {
-        1
-    };
-    if threads == 1 || work <= SERIAL_WORK || rows < 2 {
-        return row(0, out);
-    }
-    let per_chunk = rows.div_ceil(8 * threads).max(1);
-    let first_error = parallel::install(|| {
-        out.par_chunks_mut(per_chunk)
-            .enumerate()
-            .filter_map(|(c, chunk)| row(c * per_chunk, chunk).err())
-            .min_by_key(|e| e.distribution())
-    })?;
-    first_error.map_or(Ok(()), Err)
+    let per_row = work.div_ceil(out.len().max(1));
+    let task = |first: usize, _count: usize, out: &mut [f64], _split: bool| row(first, out).err();
+    parallel::schedule(Work::new(out.len(), per_row), options.parallel, out, &task)?
+        .map_or(Ok(()), Err)
 }
 
 /// Entropy of diagonal Gaussians: `var` holds `out.len()` rows of `d` variances.
 pub fn entropy_diag(
     var: &[f64],
     d: usize,
-    options: &GaussianOptions,
+    base: Option<f64>,
+    options: &Options,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
-    let ln_base = check_base(options)?;
+    let ln_base = ln_base_of(base)?;
     check_len("var", var.len(), out.len() * d)?;
     first_bad("var", var, positive)?;
     per_row(out, var.len(), options, &|first, slots| {
@@ -335,10 +314,11 @@ pub fn entropy_diag(
 pub fn kl_diag(
     [mu1, v1, mu2, v2]: [&[f64]; 4],
     d: usize,
-    options: &GaussianOptions,
+    base: Option<f64>,
+    options: &Options,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
-    let ln_base = check_base(options)?;
+    let ln_base = ln_base_of(base)?;
     for (what, x) in [("mu1", mu1), ("s1", v1), ("mu2", mu2), ("s2", v2)] {
         check_len(what, x.len(), out.len() * d)?;
     }
@@ -410,10 +390,11 @@ fn half_log_det(l: &[f64], d: usize) -> f64 {
 pub fn entropy_full(
     cov: &[f64],
     d: usize,
-    options: &GaussianOptions,
+    base: Option<f64>,
+    options: &Options,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
-    let ln_base = check_base(options)?;
+    let ln_base = ln_base_of(base)?;
     check_len("cov", cov.len(), out.len() * d * d)?;
     first_bad("cov", cov, finite)?;
     per_row(out, cov.len() * d, options, &|first, slots| {
@@ -467,10 +448,11 @@ fn mahalanobis(l: &[f64], inv: &[f64], b: &[f64], d: usize, y: &mut [f64]) -> f6
 pub fn kl_full(
     [mu1, s1, mu2, s2]: [&[f64]; 4],
     d: usize,
-    options: &GaussianOptions,
+    base: Option<f64>,
+    options: &Options,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
-    let ln_base = check_base(options)?;
+    let ln_base = ln_base_of(base)?;
     let batch = out.len();
     check_len("mu1", mu1.len(), batch * d)?;
     check_len("mu2", mu2.len(), batch * d)?;

@@ -25,10 +25,10 @@
 //! Float labels are compared by value: -0.0 and 0.0 are one label, ±inf are labels like any other,
 //! and NaN is an error naming its position.
 
+use super::Options;
 use crate::error::{Arg, KernelError};
 use crate::parallel;
 use crate::simd::ln::ln_slice;
-use crate::simd::SimdLevel;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -193,25 +193,18 @@ impl Labels<'_> {
     }
 }
 
-/// Where and how to run.
-#[derive(Clone, Copy, Debug)]
-pub struct LabelOptions {
-    pub level: SimdLevel,
-    /// Spread work over the pool (`false` keeps it on the calling thread).
-    pub parallel: bool,
-    /// Distinct labels a chunk counts in a hash map before the array is sorted instead (tests
-    /// lower it to reach the sorting path with small inputs).
-    pub hash_limit: usize,
+thread_local! {
+    static HASH_LIMIT_HERE: std::cell::Cell<usize> = const { std::cell::Cell::new(HASH_LIMIT) };
 }
 
-impl Default for LabelOptions {
-    fn default() -> Self {
-        LabelOptions {
-            level: SimdLevel::current(),
-            parallel: true,
-            hash_limit: HASH_LIMIT,
-        }
-    }
+/// Runs `f` with at most `limit` distinct labels counted per chunk in a hash map before the
+/// labels are sorted instead (on this thread only). Tests lower it to reach the sorting path with
+/// small inputs; nothing else needs it.
+pub fn with_hash_limit<R>(limit: usize, f: impl FnOnce() -> R) -> R {
+    let old = HASH_LIMIT_HERE.with(|cell| cell.replace(limit));
+    let result = f();
+    HASH_LIMIT_HERE.with(|cell| cell.set(old));
+    result
 }
 
 /// How an array's labels map to their dense codes (ascending order of value).
@@ -282,7 +275,7 @@ fn split(n: usize, parts: usize) -> Vec<Range<usize>> {
 
 /// How many chunks to count in: one per thread (at most `budget_parts`), at least enough that
 /// each chunk's counts fit in u32.
-fn count_parts(n: usize, options: &LabelOptions, budget_parts: usize) -> usize {
+fn count_parts(n: usize, options: &Options, budget_parts: usize) -> usize {
     let threads = if options.parallel && n >= SERIAL_LABELS {
         parallel::num_threads()
     } else {
@@ -293,11 +286,7 @@ fn count_parts(n: usize, options: &LabelOptions, budget_parts: usize) -> usize {
 }
 
 /// Smallest and largest key of `x`, or the position of its first NaN.
-fn key_range<T: Label>(
-    x: &[T],
-    arg: Arg,
-    options: &LabelOptions,
-) -> Result<(u64, u64), KernelError> {
+fn key_range<T: Label>(x: &[T], arg: Arg, options: &Options) -> Result<(u64, u64), KernelError> {
     let scan = |r: Range<usize>| -> Result<(u64, u64), usize> {
         let mut lo = u64::MAX;
         let mut hi = 0u64;
@@ -341,7 +330,7 @@ fn key_range<T: Label>(
 }
 
 /// Adds the u32 tables of `tables[1..]` into `tables[0]`, in parallel over cell ranges.
-fn add_tables(mut tables: Vec<Vec<u32>>, options: &LabelOptions) -> Result<Vec<u32>, KernelError> {
+fn add_tables(mut tables: Vec<Vec<u32>>, options: &Options) -> Result<Vec<u32>, KernelError> {
     let mut first = tables.swap_remove(0);
     if tables.is_empty() {
         return Ok(first);
@@ -365,7 +354,7 @@ fn direct_counts<T: Label>(
     x: &[T],
     lo: u64,
     span: usize,
-    options: &LabelOptions,
+    options: &Options,
 ) -> Result<Vec<u32>, KernelError> {
     let parts = split(
         x.len(),
@@ -392,14 +381,15 @@ fn direct_counts<T: Label>(
 /// distinct labels (a map that outgrows the cache costs a miss per entry: sorting is faster).
 fn hashed_counts<T: Label>(
     x: &[T],
-    options: &LabelOptions,
+    hash_limit: usize,
+    options: &Options,
 ) -> Result<Option<Vec<(u64, u64)>>, KernelError> {
     let parts = split(x.len(), count_parts(x.len(), options, usize::MAX));
     let count = |r: Range<usize>| {
         let mut map: FastMap<u64, u64> = FastMap::default();
         for &v in &x[r] {
             *map.entry(v.key()).or_insert(0) += 1;
-            if map.len() > options.hash_limit {
+            if map.len() > hash_limit {
                 return None;
             }
         }
@@ -480,7 +470,7 @@ fn factorize<T: Label>(
     x: &[T],
     arg: Arg,
     want_lookup: bool,
-    options: &LabelOptions,
+    options: &Options,
 ) -> Result<(Option<Lookup>, Vec<u64>), KernelError> {
     if x.is_empty() {
         return Ok((None, Vec::new()));
@@ -507,13 +497,14 @@ fn factorize<T: Label>(
         let lookup = want_lookup.then_some(Lookup::Direct { lo, rank });
         return Ok((lookup, counts));
     }
-    let Some(pairs) = hashed_counts(x, options)? else {
+    let hash_limit = HASH_LIMIT_HERE.with(|cell| cell.get());
+    let Some(pairs) = hashed_counts(x, hash_limit, options)? else {
         if n > u32::MAX as usize {
             return Err(KernelError::Layout(format!(
                 "{} has more than {} distinct labels among more than {} entries; \
                  at most {} entries are supported then",
                 arg_name(arg),
-                options.hash_limit,
+                hash_limit,
                 u32::MAX,
                 u32::MAX
             )));
@@ -541,11 +532,11 @@ fn factorize<T: Label>(
 
 /// The label counts of `x` in ascending order of value (for tests and callers that want the
 /// empirical distribution itself). Errors: a NaN label, naming its position.
-pub fn label_counts(x: Labels<'_>, options: &LabelOptions) -> Result<Vec<u64>, KernelError> {
+pub fn label_counts(x: Labels<'_>, options: &Options) -> Result<Vec<u64>, KernelError> {
     Ok(each_labels!(x, s => factorize(s, Arg::P, false, options))?.1)
 }
 
-fn coded<'a>(x: Labels<'a>, arg: Arg, options: &LabelOptions) -> Result<Coded<'a>, KernelError> {
+fn coded<'a>(x: Labels<'a>, arg: Arg, options: &Options) -> Result<Coded<'a>, KernelError> {
     let (lookup, counts) = each_labels!(x, s => factorize(s, arg, true, options))?;
     Ok(Coded {
         data: x,
@@ -584,7 +575,7 @@ fn pairwise_sum(x: &[f64]) -> f64 {
 /// Sum over items `0..len` in fixed blocks of `SUM_BLOCK`: each block gathers up to SUM_BLOCK
 /// (weight, ratio) pairs through `gather`, and adds weight * ln(ratio); block sums are added in
 /// a fixed pairwise order. The result does not depend on the number of threads.
-fn weighted_log_sum<G>(len: usize, gather: G, options: &LabelOptions) -> Result<f64, KernelError>
+fn weighted_log_sum<G>(len: usize, gather: G, options: &Options) -> Result<f64, KernelError>
 where
     G: Fn(Range<usize>, &mut Vec<f64>, &mut Vec<f64>) + Sync,
 {
@@ -614,7 +605,7 @@ where
 }
 
 /// Plug-in entropy, in nats, of the label counts `counts` (all positive).
-pub fn entropy_from_counts(counts: &[u64], options: &LabelOptions) -> Result<f64, KernelError> {
+pub fn entropy_from_counts(counts: &[u64], options: &Options) -> Result<f64, KernelError> {
     let n: u64 = counts.iter().sum();
     if n == 0 {
         return Err(KernelError::Layout(
@@ -642,7 +633,7 @@ pub fn entropy_from_counts(counts: &[u64], options: &LabelOptions) -> Result<f64
 /// Plug-in entropy, in nats, of the empirical distribution of the labels `x`.
 ///
 /// Errors: an empty array, or a NaN label (naming its position).
-pub fn entropy_labels(x: Labels<'_>, options: &LabelOptions) -> Result<f64, KernelError> {
+pub fn entropy_labels(x: Labels<'_>, options: &Options) -> Result<f64, KernelError> {
     if x.is_empty() {
         return Err(KernelError::Layout(
             "entropy of an empty label array is undefined".into(),
@@ -658,7 +649,7 @@ fn mi_from_cells(
     a: &[u64],
     b: &[u64],
     n: f64,
-    options: &LabelOptions,
+    options: &Options,
 ) -> Result<f64, KernelError> {
     let ky = b.len() as u64;
     weighted_log_sum(
@@ -681,7 +672,7 @@ fn mi_from_table(
     a: &[u64],
     b: &[u64],
     n: f64,
-    options: &LabelOptions,
+    options: &Options,
 ) -> Result<f64, KernelError> {
     let ky = b.len();
     weighted_log_sum(
@@ -730,7 +721,7 @@ fn contingency(
     x: &Coded<'_>,
     y: &Coded<'_>,
     n: usize,
-    options: &LabelOptions,
+    options: &Options,
 ) -> Result<Contingency, KernelError> {
     let ky = y.counts.len();
     let cells = x.counts.len().saturating_mul(ky);
@@ -827,7 +818,7 @@ fn pair_keys<K: PairKey>(
     x: &Coded<'_>,
     y: &Coded<'_>,
     n: usize,
-    options: &LabelOptions,
+    options: &Options,
 ) -> Result<Vec<K>, KernelError> {
     let ky = y.counts.len() as u64;
     let mut keys = vec![K::default(); n];
@@ -920,7 +911,7 @@ fn mutual_information_coded(
     x: &Coded<'_>,
     y: &Coded<'_>,
     n: usize,
-    options: &LabelOptions,
+    options: &Options,
 ) -> Result<f64, KernelError> {
     if x.counts.len() == 1 || y.counts.len() == 1 {
         // One variable is constant: the MI is exactly 0 (as scikit-learn returns).
@@ -941,7 +932,7 @@ fn mutual_information_coded(
 pub fn mutual_information_labels(
     x: Labels<'_>,
     y: Labels<'_>,
-    options: &LabelOptions,
+    options: &Options,
 ) -> Result<f64, KernelError> {
     if x.len() != y.len() {
         return Err(KernelError::Layout(format!(
@@ -966,7 +957,7 @@ pub fn mutual_information_labels(
 pub fn factorize_records(
     data: &[u8],
     width: usize,
-    options: &LabelOptions,
+    options: &Options,
 ) -> Result<(Vec<u32>, usize), KernelError> {
     if width == 0 {
         // Zero-width strings are all the empty string.

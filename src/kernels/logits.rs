@@ -27,13 +27,12 @@
 //! The element-wise binary cross-entropies ([`binary_cross_entropy`]) share the row split and the
 //! block-wise float64 sums; they need no log-sum-exp.
 
-use super::SERIAL_ENTRIES;
+use super::Options;
 use crate::error::KernelError;
-use crate::parallel;
+use crate::parallel::{self, Slots, Work};
 use crate::simd::exp::{exp_nonpositive, VectorExp};
 use crate::simd::ln::VectorLn;
-use crate::simd::{dispatch, FloatVec, Level, Real, SimdLevel, SimdTask};
-use rayon::prelude::*;
+use crate::simd::{dispatch, load_padded, FloatVec, Level, Real, SimdLevel, SimdTask};
 
 /// Classes per chunk: small enough that a chunk of x (and z or the targets) stays in L1 between
 /// its two reads.
@@ -116,23 +115,6 @@ pub enum RowOp<'a, E> {
     },
 }
 
-/// Where and how to run.
-#[derive(Clone, Copy, Debug)]
-pub struct RowOptions {
-    pub level: SimdLevel,
-    /// Spread rows over the pool (`false` keeps everything on the calling thread).
-    pub parallel: bool,
-}
-
-impl Default for RowOptions {
-    fn default() -> Self {
-        RowOptions {
-            level: SimdLevel::current(),
-            parallel: true,
-        }
-    }
-}
-
 /// The sums of one row, in f64, against its maximum `m` (and `mz` for KL's second row).
 #[derive(Clone, Copy, Debug)]
 struct RowStats {
@@ -171,21 +153,6 @@ fn lane_index<V: FloatVec>() -> V {
     }
     // SAFETY: `idx` holds 64 >= LANES elements.
     unsafe { V::load(idx.as_ptr()) }
-}
-
-/// Vector `at` of `data`, zero-padded past its end.
-#[inline(always)]
-fn load_padded<V: FloatVec>(data: &[V::Elem], at: usize) -> V {
-    if at + V::LANES <= data.len() {
-        // SAFETY: at + LANES <= len.
-        unsafe { V::load(data.as_ptr().add(at)) }
-    } else {
-        let mut pad = [V::Elem::ZERO; 64];
-        let from = at.min(data.len());
-        pad[..data.len() - from].copy_from_slice(&data[from..]);
-        // SAFETY: the pad holds 64 >= LANES elements.
-        unsafe { V::load(pad.as_ptr()) }
-    }
 }
 
 /// Largest entry of `data` (NaN ignored; -inf for an empty or all -inf/NaN slice).
@@ -610,7 +577,7 @@ fn job<'a, E: LogitElem>(
     op: RowOp<'a, E>,
     x: &'a [E],
     classes: usize,
-    options: &RowOptions,
+    options: &Options,
 ) -> Result<Job<'a, E>, KernelError> {
     if classes == 0 {
         return Err(layout("logits have no classes".into()));
@@ -711,18 +678,13 @@ fn job<'a, E: LogitElem>(
 /// Runs `job` over all rows, on the pool when it is large enough.
 fn run_rows<E: LogitElem>(
     job: &Job<'_, E>,
-    options: &RowOptions,
+    options: &Options,
     values: &mut [f64],
     weights: &mut [f64],
     write: &mut [E],
 ) -> Result<(), KernelError> {
     let rows = values.len();
     let c = job.classes;
-    let threads = if options.parallel {
-        parallel::num_threads()
-    } else {
-        1
-    };
     let run = |first: usize, values: &mut [f64], weights: &mut [f64], write: &mut [E]| {
         dispatch(
             job.level,
@@ -735,25 +697,13 @@ fn run_rows<E: LogitElem>(
             },
         )
     };
-    if threads == 1 || rows.saturating_mul(c) < SERIAL_ENTRIES || rows < 2 {
-        run(0, values, weights, write);
-        return Ok(());
-    }
-    // Whole rows per task, ~64k entries each (at least one row), so every thread gets work.
-    let per_task = (2 * SERIAL_ENTRIES / c).clamp(1, rows.div_ceil(threads));
-    let mut tasks = Vec::with_capacity(rows.div_ceil(per_task));
-    let mut weights = weights.chunks_mut(if weights.is_empty() { 1 } else { per_task });
-    let mut write = write.chunks_mut(if write.is_empty() { 1 } else { per_task * c });
-    for (i, v) in values.chunks_mut(per_task).enumerate() {
-        let w = weights.next().unwrap_or_default();
-        let o = write.next().unwrap_or_default();
-        tasks.push((i * per_task, v, w, o));
-    }
-    parallel::install(|| {
-        tasks
-            .into_par_iter()
-            .for_each(|(first, v, w, o)| run(first, v, w, o));
-    })
+    let parts = (values, Slots::new(weights, 1), Slots::new(write, c));
+    let task = |first: usize, _count: usize, (v, w, o): (&mut [f64], Slots<f64>, Slots<E>), _| {
+        run(first, v, w.data, o.data);
+        None::<()>
+    };
+    parallel::schedule(Work::new(rows, c), options.parallel, parts, &task)?;
+    Ok(())
 }
 
 /// Computes `op` for every row of the row-major (rows, `classes`) logits `x`, one float64 per
@@ -769,7 +719,7 @@ pub fn rows<E: LogitElem>(
     op: RowOp<'_, E>,
     x: &[E],
     classes: usize,
-    options: &RowOptions,
+    options: &Options,
     out: &mut [f64],
     weights: &mut [f64],
 ) -> Result<(), KernelError> {
@@ -796,7 +746,7 @@ pub fn rows<E: LogitElem>(
 pub fn log_softmax<E: LogitElem>(
     x: &[E],
     classes: usize,
-    options: &RowOptions,
+    options: &Options,
     out: &mut [E],
 ) -> Result<(), KernelError> {
     let job = job(RowOp::LogSumExp, x, classes, options)?;
@@ -982,7 +932,7 @@ pub fn binary_cross_entropy<E: LogitElem>(
     cols: usize,
     weight: Factor<'_, E>,
     pos_weight: Factor<'_, E>,
-    options: &RowOptions,
+    options: &Options,
     sums: &mut [f64],
     losses: &mut [f64],
 ) -> Result<(), KernelError> {
@@ -1028,41 +978,13 @@ pub fn binary_cross_entropy<E: LogitElem>(
             },
         )
     };
-    let threads = if options.parallel {
-        parallel::num_threads()
-    } else {
-        1
+    // Per-row mode writes one sum per row; else `losses` holds a loss per entry.
+    let losses: &mut [f64] = if per_row { &mut [] } else { losses };
+    let parts = (Slots::new(sums, 1), Slots::new(losses, cols));
+    let task = |first: usize, count: usize, (s, l): (Slots<f64>, Slots<f64>), _split: bool| {
+        run(first, count, s.data, l.data)
     };
-    let bad = if threads == 1 || x.len() < SERIAL_ENTRIES || rows < 2 {
-        run(0, rows, sums, losses)
-    } else {
-        let per_task = (2 * SERIAL_ENTRIES / cols).clamp(1, rows.div_ceil(threads));
-        let mut tasks = Vec::with_capacity(rows.div_ceil(per_task));
-        let mut sums = sums.chunks_mut(if per_row { per_task } else { 1 });
-        let mut losses = losses.chunks_mut(if per_row { 1 } else { per_task * cols });
-        let mut first = 0;
-        while first < rows {
-            let n = per_task.min(rows - first);
-            let s = if per_row {
-                sums.next().unwrap_or_default()
-            } else {
-                &mut []
-            };
-            let l = if per_row {
-                &mut []
-            } else {
-                losses.next().unwrap_or_default()
-            };
-            tasks.push((first, n, s, l));
-            first += n;
-        }
-        parallel::install(|| {
-            tasks
-                .into_par_iter()
-                .filter_map(|(first, n, s, l)| run(first, n, s, l))
-                .min()
-        })?
-    };
+    let bad = parallel::schedule(Work::new(rows, cols), options.parallel, parts, &task)?;
     match bad {
         Some(row) => Err(layout(format!(
             "p has an entry outside [0, 1] in row {row}"

@@ -6,8 +6,9 @@
 //! of any batch layout are covered. Rows are added in fixed blocks of [`BLOCK_ROWS`] and the
 //! block sums in block order, so the bits do not depend on the number of threads.
 
+use super::Options;
 use crate::error::KernelError;
-use crate::parallel;
+use crate::parallel::{self, Slots, Work};
 use crate::strided::Input;
 use rayon::prelude::*;
 
@@ -22,7 +23,7 @@ pub fn table_column_sums(
     x_len: usize,
     inner: usize,
     omit_nan: bool,
-    parallel: bool,
+    options: &Options,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
     let distributions: usize = rows.batch_shape().iter().product();
@@ -83,52 +84,42 @@ pub fn table_column_sums(
             }
         }
     };
-    let work = distributions.saturating_mul(width);
-    let threads = if parallel { parallel::num_threads() } else { 1 };
-    if threads == 1 || work < super::SERIAL_ENTRIES {
-        for (table, sums) in out.chunks_mut(width.max(1)).enumerate() {
-            sums.fill(0.0);
-            one_table(table, sums);
-        }
-        return Ok(());
-    }
-    if tables >= threads {
-        parallel::install(|| {
-            out.par_chunks_mut(width.max(1))
-                .enumerate()
-                .for_each(|(table, sums)| {
-                    sums.fill(0.0);
-                    one_table(table, sums);
-                })
-        })?;
-        return Ok(());
-    }
     // Few tall tables: the blocks of each run on the pool, then add up in block order.
-    for (table, sums) in out.chunks_mut(width.max(1)).enumerate() {
-        let partial: Vec<Vec<f64>> = parallel::install(|| {
-            (0..blocks)
-                .into_par_iter()
-                .map(|b| {
-                    let first = b * BLOCK_ROWS;
-                    let mut block = vec![0.0; width];
-                    let mut buf = vec![0.0; width];
-                    add_rows(
-                        table,
-                        first,
-                        BLOCK_ROWS.min(x_len - first),
-                        &mut block,
-                        &mut buf,
-                    );
-                    block
-                })
-                .collect()
-        })?;
-        sums.fill(0.0);
+    let split_table = |table: usize, sums: &mut [f64]| {
+        let partial: Vec<Vec<f64>> = (0..blocks)
+            .into_par_iter()
+            .map(|b| {
+                let first = b * BLOCK_ROWS;
+                let mut block = vec![0.0; width];
+                let mut buf = vec![0.0; width];
+                add_rows(
+                    table,
+                    first,
+                    BLOCK_ROWS.min(x_len - first),
+                    &mut block,
+                    &mut buf,
+                );
+                block
+            })
+            .collect();
         for block in &partial {
             for (s, v) in sums.iter_mut().zip(block) {
                 *s += v;
             }
         }
-    }
+    };
+    let task = |first: usize, _count: usize, out: Slots<f64>, split: bool| {
+        for (i, sums) in out.data.chunks_mut(width.max(1)).enumerate() {
+            sums.fill(0.0);
+            if split {
+                split_table(first + i, sums);
+            } else {
+                one_table(first + i, sums);
+            }
+        }
+        None::<()>
+    };
+    let work = Work::new(tables, x_len.saturating_mul(width)).splittable(BLOCK_ROWS * width);
+    parallel::schedule(work, options.parallel, Slots::new(out, width), &task)?;
     Ok(())
 }

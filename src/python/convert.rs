@@ -22,7 +22,6 @@ use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 static NUMPY_ASARRAY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static NUMPY_REQUIRE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-static NUMPY_FLOAT64: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static NUMPY_BOOL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static NUMPY_NUMBER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static NUMBERS_REAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -126,11 +125,57 @@ impl<'py> Operand<'py> {
         self.array.shape()
     }
 
+    /// The operand's memory seen with `shape` and `strides` (in elements), the first
+    /// `batch_dims` dimensions indexing distributions. No borrow bookkeeping: see SAFETY.
+    pub fn view(
+        &self,
+        shape: &[usize],
+        strides: &[isize],
+        batch_dims: usize,
+    ) -> PyResult<Input<'_>> {
+        // SAFETY: reading the array's own `data` pointer field.
+        let data = unsafe { (*self.array.as_array_ptr()).fields.data } as *const u8;
+        macro_rules! view_as {
+            ($t:ty, $variant:ident) => {
+                // SAFETY: `self.array` is held (a strong reference) for as long as the view
+                // borrows `self`, so its memory is neither freed nor reallocated (NumPy refuses
+                // to resize an array that is referenced); `shape` and `strides` are the array's
+                // own or a broadcast and transposition of them that reaches no element the
+                // array's own do not (broadcast dimensions have stride 0); `$t` is the element
+                // type `new` matched from the array's native-order descriptor. Like every NumPy
+                // reader, the kernels see the values as they are while they run: a caller who
+                // writes the array from another thread meanwhile gets an unspecified result.
+                Input::$variant(
+                    unsafe { Strided::from_raw(data as *const $t, shape, strides, batch_dims) }
+                        .map_err(errors::plain)?,
+                )
+            };
+        }
+        Ok(match self.dtype {
+            Dtype::F64 => view_as!(f64, F64),
+            Dtype::F32 => view_as!(f32, F32),
+            Dtype::I64 => view_as!(i64, I64),
+            Dtype::I32 => view_as!(i32, I32),
+            Dtype::I16 => view_as!(i16, I16),
+            Dtype::I8 => view_as!(i8, I8),
+            Dtype::U64 => view_as!(u64, U64),
+            Dtype::U32 => view_as!(u32, U32),
+            Dtype::U16 => view_as!(u16, U16),
+            Dtype::U8 => view_as!(u8, U8),
+        })
+    }
+
     /// A read-only borrow in the operand's own dtype.
     pub fn borrow(&self) -> PyResult<Borrowed<'py>> {
+        // The dtype was matched by kind and width in `new`; a checked cast would ask NumPy
+        // again (PyArray_EquivTypes looks up cast implementations: a visible cost on small calls).
         macro_rules! borrow_as {
             ($t:ty, $variant:ident) => {
-                Borrowed::$variant(self.array.cast::<PyArrayDyn<$t>>()?.try_readonly()?)
+                // SAFETY: `self.dtype` was read from this array's own descriptor, native byte
+                // order, and names exactly the element type `$t`.
+                Borrowed::$variant(
+                    unsafe { self.array.cast_unchecked::<PyArrayDyn<$t>>() }.try_readonly()?,
+                )
             };
         }
         Ok(match self.dtype {
@@ -515,6 +560,42 @@ impl<'py> Reduction<'py> {
         self.operands.iter().map(Operand::borrow).collect()
     }
 
+    /// The kernels' views of the operands: broadcast to the common shape, batch axes first,
+    /// reduced axes last (no copy, no borrow bookkeeping).
+    pub fn inputs(&self) -> PyResult<Vec<Input<'_>>> {
+        let ndim = self.shape.len();
+        let mut shape = Vec::with_capacity(ndim);
+        for &a in self.batch.iter().chain(&self.reduced) {
+            shape.push(self.shape[a]);
+        }
+        let mut inputs = Vec::with_capacity(self.operands.len());
+        let mut strides = Vec::with_capacity(ndim);
+        for operand in &self.operands {
+            let own_shape = operand.array.shape();
+            let own_strides = operand.array.strides();
+            let size = operand.array.dtype().itemsize() as isize;
+            let offset = ndim - own_shape.len();
+            strides.clear();
+            for &a in self.batch.iter().chain(&self.reduced) {
+                // Leading dimensions the operand lacks, and its size-1 ones, are broadcast.
+                let broadcast = a < offset || own_shape[a - offset] == 1;
+                let bytes = if broadcast {
+                    0
+                } else {
+                    own_strides[a - offset]
+                };
+                if bytes % size != 0 {
+                    return Err(PyValueError::new_err(
+                        "array strides are not a multiple of the item size",
+                    ));
+                }
+                strides.push(bytes / size);
+            }
+            inputs.push(operand.view(&shape, &strides, self.batch.len())?);
+        }
+        Ok(inputs)
+    }
+
     /// The kernel's view of a borrowed operand: broadcast to the common shape, batch axes first,
     /// reduced axes last (no copy).
     pub fn input<'b>(&self, borrowed: &'b Borrowed<'_>) -> PyResult<Input<'b>> {
@@ -644,6 +725,18 @@ fn unravel_into(full: &mut [usize], axes: &[usize], shape: &[usize], flat: usize
 }
 
 /// A NumPy float64 scalar.
-pub fn float64(py: Python<'_>, value: f64) -> PyResult<Bound<'_, PyAny>> {
-    cached(py, &NUMPY_FLOAT64, "numpy", "float64")?.call1((value,))
+pub fn float64(py: Python<'_>, mut value: f64) -> PyResult<Bound<'_, PyAny>> {
+    let descr = numpy::PyArrayDescr::of::<f64>(py);
+    // SAFETY: PyArray_Scalar copies one element of `descr`'s type from `data` (a live f64) into
+    // a new scalar object (a new reference, or null with an exception set); it does not keep
+    // `descr` (we hold our own reference) and needs no base object for a non-object dtype.
+    unsafe {
+        let scalar = numpy::npyffi::PY_ARRAY_API.PyArray_Scalar(
+            py,
+            (&mut value as *mut f64).cast(),
+            descr.as_dtype_ptr(),
+            std::ptr::null_mut(),
+        );
+        Bound::from_owned_ptr_or_err(py, scalar)
+    }
 }

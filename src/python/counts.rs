@@ -4,20 +4,12 @@
 //! C-contiguous float64 arrays, already broadcast to one another.
 
 use super::{borrow, to_pyerr};
-use crate::kernels::counts::{self, CountMeasure, CountOptions};
+use crate::kernels::counts::{self, CountMeasure};
 use crate::kernels::gaussian;
-use crate::SimdLevel;
+use crate::Options;
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-
-fn options(base: Option<f64>) -> CountOptions {
-    CountOptions {
-        base,
-        level: SimdLevel::current(),
-        parallel: true,
-    }
-}
 
 /// One value per distribution of `counts` (its first `batch_dims` dimensions index
 /// distributions, the rest are reduced): `measure` is "plugin", "miller_madow", "james_stein",
@@ -36,11 +28,11 @@ pub(super) fn counts_reduce<'py>(
     let counts = borrow(counts)?;
     let input = counts.input(batch_dims)?;
     let distributions: usize = input.batch_shape().iter().product();
-    let options = options(base);
+    let options = Options::default();
     let out = py
         .detach(|| {
             let mut out = vec![0.0; distributions];
-            counts::count_reduce(measure, &input, &options, &mut out).map(|()| out)
+            counts::count_reduce(measure, &input, base, &options, &mut out).map(|()| out)
         })
         .map_err(to_pyerr)?;
     Ok(PyArray1::from_vec(py, out))
@@ -59,7 +51,7 @@ pub(super) fn gaussian_entropy_rows<'py>(
     base: Option<f64>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let x = x.as_slice()?;
-    let options = options(base);
+    let options = Options::default();
     if !matches!(kind, "sigma" | "diag" | "full") {
         return Err(PyValueError::new_err(format!("unknown kind {kind:?}")));
     }
@@ -67,9 +59,9 @@ pub(super) fn gaussian_entropy_rows<'py>(
         .detach(|| {
             let mut out = vec![0.0; rows];
             match kind {
-                "sigma" => gaussian::entropy_sigma(x, &options, &mut out),
-                "diag" => gaussian::entropy_diag(x, d, &options, &mut out),
-                _ => gaussian::entropy_full(x, d, &options, &mut out),
+                "sigma" => gaussian::entropy_sigma(x, base, &options, &mut out),
+                "diag" => gaussian::entropy_diag(x, d, base, &options, &mut out),
+                _ => gaussian::entropy_full(x, d, base, &options, &mut out),
             }
             .map(|()| out)
         })
@@ -99,7 +91,7 @@ pub(super) fn gaussian_kl_rows<'py>(
         mu2.as_slice()?,
         s2.as_slice()?,
     ];
-    let options = options(base);
+    let options = Options::default();
     if !matches!(kind, "sigma" | "diag" | "full") {
         return Err(PyValueError::new_err(format!("unknown kind {kind:?}")));
     }
@@ -107,9 +99,9 @@ pub(super) fn gaussian_kl_rows<'py>(
         .detach(|| {
             let mut out = vec![0.0; rows];
             match kind {
-                "sigma" => gaussian::kl_sigma(args, &options, &mut out),
-                "diag" => gaussian::kl_diag(args, d, &options, &mut out),
-                _ => gaussian::kl_full(args, d, &options, &mut out),
+                "sigma" => gaussian::kl_sigma(args, base, &options, &mut out),
+                "diag" => gaussian::kl_diag(args, d, base, &options, &mut out),
+                _ => gaussian::kl_full(args, d, base, &options, &mut out),
             }
             .map(|()| out)
         })

@@ -3,8 +3,7 @@
 //! runs one kernel pass with the GIL released, and shapes the result.
 
 use super::convert::{check_base, check_nan_policy, repr, Reduction};
-use crate::kernels::{self, Measure, Options};
-use crate::SimdLevel;
+use crate::kernels::{self, Measure, Options, Params};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt};
@@ -48,22 +47,26 @@ impl<'py> Call<'_, 'py> {
             self.keepdims.is_truthy()?,
         )?;
         let base = check_base(self.base, self.func)?;
-        let options = Options {
+        let params = Params {
             normalize: self.normalize.is_truthy()?,
             nan_policy: check_nan_policy(self.nan_policy, self.func)?,
             base: if finish == Finish::Exp { None } else { base },
-            level: SimdLevel::current(),
-            parallel: true,
             order,
         };
-        let borrowed = reduction.borrow()?;
-        let inputs = borrowed
-            .iter()
-            .map(|b| reduction.input(b))
-            .collect::<PyResult<Vec<_>>>()?;
-        let mut values = vec![0.0; reduction.distributions()];
-        py.detach(|| kernels::reduce(measure, &inputs[0], inputs.get(1), &options, &mut values))
-            .map_err(|e| reduction.error(py, e, options.normalize))?;
+        let options = Options::default();
+        let inputs = reduction.inputs()?;
+        let mut values = vec![0.0f64; reduction.distributions()];
+        py.detach(|| {
+            kernels::reduce(
+                measure,
+                &inputs[0],
+                inputs.get(1),
+                &params,
+                &options,
+                &mut values,
+            )
+        })
+        .map_err(|e| reduction.error(py, e, params.normalize))?;
         match finish {
             Finish::AsIs => {}
             Finish::Root => values

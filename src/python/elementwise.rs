@@ -3,7 +3,8 @@
 //! each as long as the output or of length 1, and a fresh output of that dtype.
 
 use super::to_pyerr;
-use crate::kernels::elementwise::{self as kernel, ElementwiseOptions, Function, Storage};
+use crate::kernels::elementwise::{self as kernel, Function, Storage};
+use crate::kernels::Options;
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -35,11 +36,8 @@ fn run<E: Storage + numpy::Element>(
         None => &[],
     };
     let os = out.as_slice_mut()?;
-    let options = ElementwiseOptions {
-        base,
-        ..ElementwiseOptions::default()
-    };
-    py.detach(|| kernel::elementwise(function, xs, ys, &options, os))
+    let options = Options::default();
+    py.detach(|| kernel::elementwise(function, xs, ys, base, &options, os))
         .map_err(to_pyerr)
 }
 

@@ -3,7 +3,8 @@
 //! uint8, strings already turned into codes).
 
 use super::{borrow, to_pyerr, Borrowed};
-use crate::kernels::labels::{self, LabelOptions, Labels};
+use crate::kernels::labels::{self, Labels};
+use crate::kernels::Options;
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -53,7 +54,7 @@ pub(super) fn entropy_labels(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<f
     let x = borrow(x)?;
     one_dimensional(&x)?;
     let x = labels_of(&x)?;
-    py.detach(|| labels::entropy_labels(x, &LabelOptions::default()))
+    py.detach(|| labels::entropy_labels(x, &Options::default()))
         .map_err(to_pyerr)
 }
 
@@ -68,7 +69,7 @@ pub(super) fn mutual_information_labels(
     one_dimensional(&x)?;
     one_dimensional(&y)?;
     let (x, y) = (labels_of(&x)?, labels_of(&y)?);
-    py.detach(|| labels::mutual_information_labels(x, y, &LabelOptions::default()))
+    py.detach(|| labels::mutual_information_labels(x, y, &Options::default()))
         .map_err(to_pyerr)
 }
 
@@ -83,7 +84,7 @@ pub(super) fn factorize_records<'py>(
 ) -> PyResult<(Bound<'py, PyArray1<u32>>, usize)> {
     let bytes = data.as_slice()?;
     let (codes, distinct) = py
-        .detach(|| labels::factorize_records(bytes, width, &LabelOptions::default()))
+        .detach(|| labels::factorize_records(bytes, width, &Options::default()))
         .map_err(to_pyerr)?;
     Ok((PyArray1::from_vec(py, codes), distinct))
 }

@@ -3,7 +3,8 @@
 //! float arrays in the same dtype.
 
 use super::to_pyerr;
-use crate::kernels::logits::{self, BinaryKind, Factor, LogitElem, RowOp, RowOptions};
+use crate::kernels::logits::{self, BinaryKind, Factor, LogitElem, RowOp};
+use crate::kernels::Options;
 use numpy::{
     PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyReadwriteArray2, PyUntypedArrayMethods,
 };
@@ -121,7 +122,7 @@ fn rows_in<E: Precision>(
             row_op,
             xs,
             classes,
-            &RowOptions::default(),
+            &Options::default(),
             &mut values,
             &mut weights,
         )
@@ -185,7 +186,7 @@ fn log_softmax_in<E: LogitElem + numpy::Element>(
     let classes = x.shape()[1];
     let xs = x.as_slice()?;
     let os = out.as_slice_mut()?;
-    py.detach(|| logits::log_softmax(xs, classes, &RowOptions::default(), os))
+    py.detach(|| logits::log_softmax(xs, classes, &Options::default(), os))
         .map_err(to_pyerr)
 }
 
@@ -246,7 +247,7 @@ fn binary_in<E: Precision>(
             cols,
             weight,
             pos_weight,
-            &RowOptions::default(),
+            &Options::default(),
             &mut sums,
             &mut losses,
         )

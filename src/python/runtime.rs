@@ -13,11 +13,11 @@ pub fn stream_sum(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<f64> {
     let result = match &data {
         Borrowed::F64(a) => {
             let slice = a.as_slice()?;
-            py.detach(|| kernels::stream_sum(slice, true))
+            py.detach(|| kernels::stream_sum(slice, &kernels::Options::default()))
         }
         Borrowed::F32(a) => {
             let slice = a.as_slice()?;
-            py.detach(|| kernels::stream_sum(slice, true))
+            py.detach(|| kernels::stream_sum(slice, &kernels::Options::default()))
         }
         _ => {
             return Err(PyValueError::new_err(

@@ -13,7 +13,7 @@ use super::convert::{
 };
 use super::errors::{self, axis_error};
 use crate::error::{Arg, KernelError};
-use crate::kernels::{self, Measure, NanPolicy, Options, Partial, SumKind};
+use crate::kernels::{self, Measure, NanPolicy, Options, Params, Partial, SumKind};
 use crate::strided::{Input, Strided};
 use numpy::{
     PyArray1, PyArrayDescrMethods, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods,
@@ -106,7 +106,8 @@ enum Pass {
 fn entropies(data: &[f64], count: usize, len: usize) -> Result<Vec<f64>, KernelError> {
     let view = Input::from(Strided::from_slice(data, &[count], len)?);
     let mut out = vec![0.0; count];
-    kernels::reduce(Measure::Entropy, &view, None, &Options::default(), &mut out)?;
+    let (params, options) = (Params::default(), Options::default());
+    kernels::reduce(Measure::Entropy, &view, None, &params, &options, &mut out)?;
     Ok(out)
 }
 
@@ -122,15 +123,13 @@ fn table_pass(
     if tables == 0 {
         return Ok(Pass::Done(Entropies::default()));
     }
-    let options = Options {
-        nan_policy,
-        ..Options::default()
-    };
+    let options = Options::default();
     let mut rows = vec![Partial::default(); layout.rows()];
     kernels::partial_sums(
         SumKind::Shannon(Measure::Entropy),
         input,
         None,
+        nan_policy,
         &options,
         &mut rows,
     )?;
@@ -176,7 +175,7 @@ fn table_pass(
         nx,
         layout.inner,
         nan_policy == NanPolicy::Omit,
-        true,
+        &options,
         &mut columns,
     )?;
     let positive = |data: &[f64], len: usize| -> Vec<usize> {
@@ -370,12 +369,12 @@ fn table_measure<'py>(
         batch,
         keepdims: false,
     };
-    let borrowed = reduction.borrow()?;
-    let input = reduction.input(&borrowed[0])?;
+    let inputs = reduction.inputs()?;
+    let input = &inputs[0];
     let batch_shape = reduction.batch_shape();
-    let outcome = py.detach(|| match table_pass(&input, &layout, nan_policy, true)? {
+    let outcome = py.detach(|| match table_pass(input, &layout, nan_policy, true)? {
         Pass::Rescale(k) => {
-            let data = scaled(&input, layout.rows(), layout.ny, k);
+            let data = scaled(input, layout.rows(), layout.ny, k);
             let view = Input::from(Strided::from_slice(&data, &batch_shape, layout.ny)?);
             table_pass(&view, &layout, nan_policy, false)
         }
@@ -594,12 +593,13 @@ enum Failed {
 fn mixed_divergence(rows: &Input, w: &[f64]) -> Result<Mixed, Failed> {
     let n = w.len();
     let width = rows.reduce_len();
-    let options = Options::default();
+    let (params, options) = (Params::default(), Options::default());
     let mut sums = vec![Partial::default(); n];
     kernels::partial_sums(
         SumKind::Shannon(Measure::Entropy),
         rows,
         None,
+        params.nan_policy,
         &options,
         &mut sums,
     )
@@ -623,7 +623,8 @@ fn mixed_divergence(rows: &Input, w: &[f64]) -> Result<Mixed, Failed> {
             .collect()
     } else {
         let mut own = vec![0.0; n];
-        kernels::reduce(Measure::Entropy, rows, None, &options, &mut own).map_err(Failed::Rows)?;
+        kernels::reduce(Measure::Entropy, rows, None, &params, &options, &mut own)
+            .map_err(Failed::Rows)?;
         own
     };
     // sum_i w_i p_i / S_i without normalised copies of the rows (rows whose masses overflow, or
@@ -707,9 +708,9 @@ pub fn js_divergence_many<'py>(
         batch,
         keepdims: false,
     };
-    let borrowed = reduction.borrow()?;
-    let rows = reduction.input(&borrowed[0])?;
-    let value = match py.detach(|| mixed_divergence(&rows, &w)) {
+    let inputs = reduction.inputs()?;
+    let rows = &inputs[0];
+    let value = match py.detach(|| mixed_divergence(rows, &w)) {
         Ok(Mixed::Value(value)) => value,
         Ok(Mixed::Nan) => f64::NAN,
         Ok(Mixed::ZeroMass(d)) => {

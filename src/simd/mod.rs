@@ -124,6 +124,22 @@ pub unsafe trait FloatVec: Copy {
     fn pow2(k: Self) -> Self;
 }
 
+/// Loads vector `at` of `data`, or a zero-padded copy of the part that exists: the one tail
+/// primitive of the kernels (numpy's `npyv_load_tillz`), so that tails are written once.
+#[inline(always)]
+pub fn load_padded<V: FloatVec>(data: &[V::Elem], at: usize) -> V {
+    if at + V::LANES <= data.len() {
+        // SAFETY: at + LANES <= len.
+        unsafe { V::load(data.as_ptr().add(at)) }
+    } else {
+        let mut pad = [V::Elem::ZERO; 64];
+        let from = at.min(data.len());
+        pad[..data.len() - from].copy_from_slice(&data[from..]);
+        // SAFETY: the pad holds 64 >= LANES elements.
+        unsafe { V::load(pad.as_ptr()) }
+    }
+}
+
 /// The vector types of one instruction set.
 pub trait Level {
     type F32: FloatVec<Elem = f32>;

@@ -57,3 +57,80 @@ impl XorShift {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
+
+/// The distribution kernels' measure parameters and where they run, as one flat value: the tests
+/// vary both at once (`Opts { normalize, ..at(level) }`). The wrappers below split it into the
+/// kernels' [`Params`](_core::Params) and [`Options`](_core::Options).
+#[derive(Clone, Copy, Debug)]
+pub struct Opts {
+    pub normalize: bool,
+    pub nan_policy: _core::NanPolicy,
+    pub base: Option<f64>,
+    pub order: f64,
+    pub level: _core::SimdLevel,
+    pub parallel: bool,
+}
+
+impl Default for Opts {
+    fn default() -> Self {
+        let (p, o) = (_core::Params::default(), _core::Options::default());
+        Opts {
+            normalize: p.normalize,
+            nan_policy: p.nan_policy,
+            base: p.base,
+            order: p.order,
+            level: o.level,
+            parallel: o.parallel,
+        }
+    }
+}
+
+impl Opts {
+    pub fn params(&self) -> _core::Params {
+        _core::Params {
+            normalize: self.normalize,
+            nan_policy: self.nan_policy,
+            base: self.base,
+            order: self.order,
+        }
+    }
+    pub fn options(&self) -> _core::Options {
+        _core::Options {
+            level: self.level,
+            parallel: self.parallel,
+        }
+    }
+}
+
+pub fn reduce_slice<T>(
+    measure: _core::Measure,
+    p: &[T],
+    q: Option<&[T]>,
+    o: &Opts,
+) -> Result<f64, _core::KernelError>
+where
+    T: _core::strided::Element,
+    for<'a> _core::Input<'a>: From<_core::Strided<'a, T>>,
+{
+    _core::reduce_slice(measure, p, q, &o.params(), &o.options())
+}
+
+pub fn reduce(
+    measure: _core::Measure,
+    p: &_core::Input,
+    q: Option<&_core::Input>,
+    o: &Opts,
+    out: &mut [f64],
+) -> Result<(), _core::KernelError> {
+    _core::reduce(measure, p, q, &o.params(), &o.options(), out)
+}
+
+pub fn partial_sums(
+    kind: _core::SumKind,
+    p: &_core::Input,
+    q: Option<&_core::Input>,
+    o: &Opts,
+    out: &mut [_core::Partial],
+) -> Result<(), _core::KernelError> {
+    _core::partial_sums(kind, p, q, o.nan_policy, &o.options(), out)
+}

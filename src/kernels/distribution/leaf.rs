@@ -1,0 +1,315 @@
+//! Summing one leaf: the accumulators, lane checks and the f64 and f32 leaf loops over a term.
+
+use super::*;
+
+/// A leaf's sums plus whether it saw an entry that is not finite and non-negative.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct LeafSums {
+    pub(super) sums: Partial,
+    pub(super) suspicious: bool,
+}
+
+impl TreeSum for LeafSums {
+    fn zero() -> Self {
+        LeafSums::default()
+    }
+    #[inline(always)]
+    fn combine(left: Self, right: Self) -> Self {
+        LeafSums {
+            sums: left.sums.combine(right.sums),
+            suspicious: left.suspicious | right.suspicious,
+        }
+    }
+}
+
+/// f64 accumulators of one in-flight leaf.
+#[derive(Clone, Copy)]
+pub(super) struct Accumulators<W: FloatVec<Elem = f64>> {
+    pub(super) mass_p: W,
+    pub(super) mass_q: W,
+    pub(super) core: W,
+    pub(super) peak: W,
+}
+
+impl<W: FloatVec<Elem = f64>> Accumulators<W> {
+    #[inline(always)]
+    pub(super) fn new() -> Self {
+        let zero = W::splat(0.0);
+        Accumulators {
+            mass_p: zero,
+            mass_q: zero,
+            core: zero,
+            peak: zero,
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn add(&mut self, binary: bool, p: W, q: W, term: W) {
+        self.mass_p = self.mass_p.add(p);
+        if binary {
+            self.mass_q = self.mass_q.add(q);
+        }
+        self.core = self.core.add(term);
+    }
+
+    /// Both accumulators' lanes, summed in a fixed order.
+    #[inline(always)]
+    pub(super) fn total([a, b]: [Self; 2]) -> Partial {
+        Partial {
+            mass_p: a.mass_p.horizontal_sum() + b.mass_p.horizontal_sum(),
+            mass_q: a.mass_q.horizontal_sum() + b.mass_q.horizontal_sum(),
+            core: a.core.horizontal_sum() + b.core.horizontal_sum(),
+            peak: horizontal_max(a.peak).max(horizontal_max(b.peak)),
+        }
+    }
+}
+
+/// The largest lane (lanes hold entries >= 0).
+#[inline(always)]
+pub(super) fn horizontal_max<W: FloatVec<Elem = f64>>(v: W) -> f64 {
+    let mut lanes = [0.0f64; 8];
+    // SAFETY: at most 8 f64 lanes.
+    unsafe { v.store(lanes.as_mut_ptr()) };
+    let mut max = 0.0f64;
+    for &x in &lanes[..W::LANES] {
+        max = max.max(x);
+    }
+    max
+}
+
+/// Whether each lane is finite and non-negative (NaN fails both comparisons).
+#[inline(always)]
+pub(super) fn finite_nonnegative<V: FloatVec>(x: V) -> V::Mask {
+    let zero = V::splat(V::Elem::ZERO);
+    let inf = V::splat(V::Elem::from_f64(f64::INFINITY));
+    V::mask_and(x.ge(zero), x.lt(inf))
+}
+
+/// NaN pairs become (0, 0) under "omit" (zeros add nothing), then the scale applies; returns the
+/// entries and whether all lanes are finite and non-negative.
+#[inline(always)]
+pub(super) fn prepare_lanes<V: FloatVec>(
+    binary: bool,
+    omit_nan: bool,
+    scale: [V; 2],
+    p: V,
+    q: V,
+) -> (V, V, V::Mask) {
+    let zero = V::splat(V::Elem::ZERO);
+    let (mut p, mut q) = (p, q);
+    if omit_nan {
+        let drop = V::mask_or(p.is_nan(), q.is_nan());
+        p = V::select(drop, zero, p);
+        q = V::select(drop, zero, q);
+    }
+    p = p.mul(scale[0]);
+    q = q.mul(scale[1]);
+    let valid = if binary {
+        V::mask_and(finite_nonnegative(p), finite_nonnegative(q))
+    } else {
+        finite_nonnegative(p)
+    };
+    (p, q, valid)
+}
+
+/// Elements per leaf: 2 accumulators per sum, each adding 16 f64 vectors sequentially, as
+/// NumPy's pairwise sum does within its 128-element blocks.
+pub(super) const UNROLL: usize = 2;
+
+pub(super) const VECTORS_PER_ACCUMULATOR: usize = 16;
+
+/// The largest leaf (8 f64 lanes, AVX-512).
+pub(super) const MAX_LEAF: usize = 8 * UNROLL * VECTORS_PER_ACCUMULATOR;
+
+pub(super) fn leaf_len(f64_lanes: usize) -> usize {
+    f64_lanes * UNROLL * VECTORS_PER_ACCUMULATOR
+}
+
+/// Per-pass constants of the two-pass terms: entries are multiplied by `scale` (a power of two,
+/// checked for range), then by `post` (1/mass or 1/max), and `order` is the power of `POWER`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Extra {
+    pub(super) post: [f64; 2],
+    pub(super) order: f64,
+}
+
+impl Extra {
+    pub(super) const NONE: Extra = Extra {
+        post: [1.0, 1.0],
+        order: 1.0,
+    };
+}
+
+/// [`Extra`] splatted to vectors.
+pub(super) struct ExtraLanes<W> {
+    pub(super) post: [W; 2],
+    pub(super) order: W,
+}
+
+/// Sums one leaf of f64 entries: two accumulator sets in locals (so they stay in registers), full
+/// pairs of vectors first, then a zero-padded tail.
+#[inline(always)]
+pub(super) fn leaf_f64<L: Level, const M: u8, const OMIT: bool>(
+    scale: [f64; 2],
+    extra: Extra,
+    p: &[f64],
+    q: &[f64],
+) -> LeafSums {
+    type W<L> = <L as Level>::F64;
+    let binary = reads_q(M);
+    let lanes = W::<L>::LANES;
+    let scale = [W::<L>::splat(scale[0]), W::<L>::splat(scale[1])];
+    let extra = ExtraLanes {
+        post: [W::<L>::splat(extra.post[0]), W::<L>::splat(extra.post[1])],
+        order: W::<L>::splat(extra.order),
+    };
+    let (mut a, mut b) = (Accumulators::<W<L>>::new(), Accumulators::<W<L>>::new());
+    let mut valid = W::<L>::mask_true();
+    let n = p.len();
+    let whole = n - n % (2 * lanes);
+    let mut at = 0;
+    while at < whole {
+        // SAFETY: at + 2 lanes <= whole <= n, and q is as long as p when the measure is binary.
+        let [p0, p1, q0, q1] = unsafe {
+            let p0 = W::<L>::load(p.as_ptr().add(at));
+            let p1 = W::<L>::load(p.as_ptr().add(at + lanes));
+            if binary {
+                [
+                    p0,
+                    p1,
+                    W::<L>::load(q.as_ptr().add(at)),
+                    W::<L>::load(q.as_ptr().add(at + lanes)),
+                ]
+            } else {
+                [p0, p1, p0, p1]
+            }
+        };
+        let v0 = step_f64::<W<L>, M, OMIT>(&mut a, scale, &extra, p0, q0);
+        let v1 = step_f64::<W<L>, M, OMIT>(&mut b, scale, &extra, p1, q1);
+        valid = W::<L>::mask_and(valid, W::<L>::mask_and(v0, v1));
+        at += 2 * lanes;
+    }
+    if at < n {
+        let (p0, q0) = padded_pair::<W<L>>(binary, p, q, at);
+        valid = W::<L>::mask_and(
+            valid,
+            step_f64::<W<L>, M, OMIT>(&mut a, scale, &extra, p0, q0),
+        );
+        at += lanes;
+    }
+    if at < n {
+        let (p1, q1) = padded_pair::<W<L>>(binary, p, q, at);
+        valid = W::<L>::mask_and(
+            valid,
+            step_f64::<W<L>, M, OMIT>(&mut b, scale, &extra, p1, q1),
+        );
+    }
+    LeafSums {
+        sums: Accumulators::total([a, b]),
+        suspicious: !W::<L>::mask_all(valid),
+    }
+}
+
+/// Vector `at` of p and q, zero-padded past their end.
+#[inline(always)]
+pub(super) fn padded_pair<V: FloatVec>(
+    binary: bool,
+    p: &[V::Elem],
+    q: &[V::Elem],
+    at: usize,
+) -> (V, V) {
+    let pv = load_padded::<V>(p, at);
+    (pv, if binary { load_padded::<V>(q, at) } else { pv })
+}
+
+/// Stage 1 of a float32 leaf, one f32 vector: prepared entries and their log parts, stored.
+#[inline(always)]
+pub(super) fn stage_f32<V: FloatVec<Elem = f32>, const M: u8, const OMIT: bool>(
+    stage: [*mut f32; 6],
+    at: usize,
+    scale: [V; 2],
+    p: V,
+    q: V,
+) -> V::Mask {
+    let binary = reads_q(M);
+    let (p, q, valid) = prepare_lanes(binary, OMIT, scale, p, q);
+    let [sp, skp, slp, sq, skq, slq] = stage;
+    // SAFETY: the caller guarantees at + LANES <= MAX_LEAF for every buffer.
+    unsafe {
+        p.store(sp.add(at));
+        if M != CROSS_ENTROPY {
+            let (kp, lp) = ln_parts_f32(p);
+            kp.store(skp.add(at));
+            lp.store(slp.add(at));
+        }
+        if binary {
+            let (kq, lq) = ln_parts_f32(q);
+            q.store(sq.add(at));
+            kq.store(skq.add(at));
+            lq.store(slq.add(at));
+        }
+    }
+    valid
+}
+
+/// Sums one leaf of f32 entries. float32 lanes do the costly part (the log's reduction and
+/// polynomial, as (k, ln m)); the terms are then formed in f64 as p (k ln 2 + ln m), so float32
+/// input loses nothing to the ulp of ln p in f32.
+#[inline(always)]
+pub(super) fn leaf_f32<L: Level, const M: u8, const OMIT: bool>(
+    scale: [f32; 2],
+    p: &[f32],
+    q: &[f32],
+) -> LeafSums {
+    type V<L> = <L as Level>::F32;
+    type W<L> = <L as Level>::F64;
+    let binary = reads_q(M);
+    let scale = [V::<L>::splat(scale[0]), V::<L>::splat(scale[1])];
+    let n = p.len();
+    let padded = n.div_ceil(V::<L>::LANES) * V::<L>::LANES;
+    // Stage 1 writes [0, padded) of the buffers it needs and stage 2 reads only those, so the
+    // buffers need no initialisation (which would cost more than the leaf itself).
+    let mut buffers = [[MaybeUninit::<f32>::uninit(); MAX_LEAF]; 6];
+    let [b0, b1, b2, b3, b4, b5] = &mut buffers;
+    let stage = [b0, b1, b2, b3, b4, b5].map(|b| b.as_mut_ptr().cast::<f32>());
+    let mut valid = V::<L>::mask_true();
+    let whole = n - n % V::<L>::LANES;
+    let mut at = 0;
+    while at < whole {
+        // SAFETY: at + LANES <= whole <= n; q is as long as p when binary.
+        let (pv, qv) = unsafe {
+            let pv = V::<L>::load(p.as_ptr().add(at));
+            (
+                pv,
+                if binary {
+                    V::<L>::load(q.as_ptr().add(at))
+                } else {
+                    pv
+                },
+            )
+        };
+        let ok = stage_f32::<V<L>, M, OMIT>(stage, at, scale, pv, qv);
+        valid = V::<L>::mask_and(valid, ok);
+        at += V::<L>::LANES;
+    }
+    if at < n {
+        let (pv, qv) = padded_pair::<V<L>>(binary, p, q, at);
+        let ok = stage_f32::<V<L>, M, OMIT>(stage, at, scale, pv, qv);
+        valid = V::<L>::mask_and(valid, ok);
+    }
+    let lanes = W::<L>::LANES;
+    let (mut a, mut b) = (Accumulators::<W<L>>::new(), Accumulators::<W<L>>::new());
+    let mut at = 0;
+    while at + 2 * lanes <= padded {
+        finish_f32::<W<L>, M>(&mut a, stage, at);
+        finish_f32::<W<L>, M>(&mut b, stage, at + lanes);
+        at += 2 * lanes;
+    }
+    if at < padded {
+        finish_f32::<W<L>, M>(&mut a, stage, at);
+    }
+    LeafSums {
+        sums: Accumulators::total([a, b]),
+        suspicious: !V::<L>::mask_all(valid),
+    }
+}
