@@ -4,47 +4,16 @@ pure-NumPy twin."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._args import Prepared, data_error
+from ._args import _kernel_ready as _kernel_ready  # temporary: _counts imports it from here
 
 __all__ = ["cross_entropy", "entropy", "kl_divergence"]
 
 ArrayLike = npt.ArrayLike
 Result = np.ndarray | np.float64
-
-
-def _kernel_ready(arr: np.ndarray) -> np.ndarray:
-    """The array in a dtype and byte layout the kernels read in place (a copy only for float16,
-    non-native byte order or misaligned data)."""
-    if arr.dtype == np.float16:
-        return arr.astype(np.float32)
-    if not arr.dtype.isnative or not arr.flags.aligned:
-        return np.require(arr, dtype=arr.dtype.newbyteorder("="), requirements="A")
-    return arr
-
-
-def _run(measure: str, prep: Prepared, order: float = 2.0) -> Result:
-    views = [prep.canonical(_kernel_ready(a)) for a in prep.arrays]
-    try:
-        values = _core.reduce(
-            measure,
-            views[0],
-            views[1] if len(views) > 1 else None,
-            len(prep.batch_axes),
-            prep.normalize,
-            prep.nan_policy,
-            prep.base,
-            order,
-        )
-    except _core.KernelInputError as error:
-        _, kind, arg, distribution, position, value = error.args
-        raise data_error(prep, kind, arg, distribution, position, value) from None
-    return prep.shape_result(values)
 
 
 def entropy(
@@ -152,35 +121,3 @@ def kl_divergence(
     array([0.        , 0.13081204])
     """
     return _core.kl_divergence(p, q, base, axis, keepdims, normalize, nan_policy)
-
-
-def _partials(kind: str, prep: Prepared) -> np.ndarray:
-    """Rows ``(mass_p, mass_q, core, peak)`` per distribution of ``prep`` (C order over the
-    batch), with bad entries raised in the caller's coordinates."""
-    views = [prep.canonical(_kernel_ready(a)) for a in prep.arrays]
-    try:
-        return _core.partial_sums(
-            kind,
-            views[0],
-            views[1] if len(views) > 1 else None,
-            len(prep.batch_axes),
-            prep.nan_policy,
-        )
-    except _core.KernelInputError as error:
-        _, kind, arg, distribution, position, value = error.args
-        raise data_error(prep, kind, arg, distribution, position, value) from None
-
-
-def _column_sums(prep: Prepared, x_at: int) -> np.ndarray:
-    """Sums over batch axis ``x_at`` of ``prep``'s one array: shaped as the batch without that
-    axis, plus the reduced entries (the Y marginal of joint tables)."""
-    batch = prep.batch_shape
-    inner = math.prod(batch[x_at + 1 :])
-    sums = _core.table_column_sums(
-        prep.canonical(_kernel_ready(prep.arrays[0])),
-        len(batch),
-        batch[x_at],
-        inner,
-        prep.nan_policy == "omit",
-    )
-    return sums.reshape((*batch[:x_at], *batch[x_at + 1 :], math.prod(prep.reduced_shape)))

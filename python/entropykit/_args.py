@@ -25,7 +25,6 @@ __all__ = [
     "Prepared",
     "check_base",
     "check_nan_policy",
-    "data_error",
     "prepare",
 ]
 
@@ -226,36 +225,12 @@ def _entry_index(
     return tuple(0 if size == 1 else i for i, size in zip(own, arg_shape, strict=True))
 
 
-def data_error(
-    prep: Prepared,
-    kind: str,
-    arg: str,
-    distribution: int,
-    position: int,
-    value: float,
-) -> InvalidDistributionError:
-    """The exception for bad data, located in the caller's own coordinates (``arg`` is the
-    kernel's "p" or "q"; messages use the caller's names for them)."""
-    func = prep.func
-    which = 0 if arg == "p" else 1
-    arg = prep.names[which]
-    if kind == "zero_mass":
-        index = (
-            tuple(int(i) for i in np.unravel_index(distribution, prep.batch_shape))
-            if prep.batch_shape
-            else ()
-        )
-        where = f"the distribution at index {index}" if index else "the distribution"
-        why = "it cannot be normalized (normalize=True)" if prep.normalize else "no entry is > 0"
-        message = f"{func}: {arg} has zero total mass in {where}; {why}"
-        return InvalidDistributionError(message, kind, arg, index)
-    arg_array = prep.arrays[which]
-    index = _entry_index(prep, arg_array.shape, distribution, position)
-    at = f"{arg}[{', '.join(map(str, index))}]" if index else arg
-    if kind == "nan":
-        message = f"{func}: {at} is NaN (nan_policy='raise')"
-    elif kind == "infinite":
-        message = f"{func}: {at} = {float(value)!r} is not finite; entries must be finite"
-    else:
-        message = f"{func}: {at} = {float(value)!r} is negative; entries must be >= 0"
-    return InvalidDistributionError(message, kind, arg, index)
+def _kernel_ready(arr: np.ndarray) -> np.ndarray:
+    """The array in a dtype and byte layout the kernels read in place (a copy only for float16,
+    non-native byte order or misaligned data). Temporary: only :mod:`entropykit._counts` still
+    uses it (through ``_api``), until that group's rules move into Rust."""
+    if arr.dtype == np.float16:
+        return arr.astype(np.float32)
+    if not arr.dtype.isnative or not arr.flags.aligned:
+        return np.require(arr, dtype=arr.dtype.newbyteorder("="), requirements="A")
+    return arr

@@ -68,30 +68,25 @@ def tsallis_entropy(
     normalize: object,
     nan_policy: object,
 ) -> npt.NDArray[np.float64] | np.float64: ...
-def reduce(
-    measure: str,
-    p: npt.NDArray[np.generic],
-    q: npt.NDArray[np.generic] | None,
-    batch_dims: int,
-    normalize: bool,
-    nan_policy: str,
-    base: float | None,
-    order: float = 2.0,
-) -> npt.NDArray[np.float64]: ...
-def partial_sums(
-    kind: str,
-    p: npt.NDArray[np.generic],
-    q: npt.NDArray[np.generic] | None,
-    batch_dims: int,
-    nan_policy: str,
-) -> npt.NDArray[np.float64]: ...
-def table_column_sums(
-    rows: npt.NDArray[np.generic],
-    batch_dims: int,
-    x_len: int,
-    inner: int,
-    omit_nan: bool,
-) -> npt.NDArray[np.float64]: ...
+def joint_entropy(
+    pxy: object, base: object, axis: object, keepdims: object, nan_policy: object
+) -> npt.NDArray[np.float64] | np.float64: ...
+def mutual_information(
+    pxy: object, base: object, axis: object, keepdims: object, nan_policy: object
+) -> npt.NDArray[np.float64] | np.float64: ...
+def variation_of_information(
+    pxy: object, base: object, axis: object, keepdims: object, nan_policy: object
+) -> npt.NDArray[np.float64] | np.float64: ...
+def conditional_entropy(
+    pxy: object, given: object, base: object, axis: object, keepdims: object, nan_policy: object
+) -> npt.NDArray[np.float64] | np.float64: ...
+def normalized_mutual_information(
+    pxy: object, method: object, base: object, axis: object, keepdims: object, nan_policy: object
+) -> npt.NDArray[np.float64] | np.float64: ...
+def js_divergence_many(ps: object, weights: object, base: object, axis: object) -> np.float64: ...
+def scipy_entropy(
+    pk: object, qk: object, base: object, axis: object, nan_policy: object, keepdims: object
+) -> npt.NDArray[np.float64] | np.float64: ...
 def stream_sum(data: npt.NDArray[np.floating]) -> float: ...
 def set_num_threads(n: object) -> None: ...
 def get_num_threads() -> int: ...

@@ -1,29 +1,16 @@
 """The rest of the family: Jensen-Shannon, Renyi and Tsallis entropies, perplexity, and the
 measures of a joint table (joint and conditional entropy, mutual information and its
-normalisations, variation of information). Argument rules as in :mod:`entropykit._api`;
-semantics are those of the NumPy twins in :mod:`entropykit.reference`.
+normalisations, variation of information). Each a signature, a docstring and one call into
+``_core``, which checks the arguments; semantics are those of the NumPy twins in
+:mod:`entropykit.reference`.
 """
 
 from __future__ import annotations
-
-import math
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._api import _column_sums, _partials, _run
-from ._args import Prepared, as_input_array, data_error, prepare
-from ._table import (
-    Entropies,
-    check_given,
-    check_method,
-    check_weights,
-    table_axes,
-    table_measure,
-    zero_mass_error,
-)
 
 __all__ = [
     "conditional_entropy",
@@ -144,51 +131,7 @@ def js_divergence_many(
     >>> float(ek.js_divergence_many([[1, 0, 0], [0, 1, 0], [0, 0, 1]]))  # doctest: +ELLIPSIS
     1.0986...
     """
-    func = "js_divergence_many"
-    arr = as_input_array(ps, "ps", func)
-    if arr.ndim != 2:
-        raise ValueError(f"{func}: ps must be 2-D (distributions x outcomes), not {arr.ndim}-D")
-    prep = prepare(func, arr, None, axis, False, True, "propagate", base, names=("ps",))
-    base, prep.base = prep.base, None  # checked; applied once at the end
-    rows = prep.canonical(arr)
-    w = check_weights(func, weights, rows.shape[0])
-    # One pass gives each row's mass and sum p ln p (H_i = ln S - T/S), as the entropy kernel's
-    # own finish does; rows whose sums left the normal range are recomputed by the kernel, which
-    # rescales them.
-    sums = _partials("entropy", prep)
-    masses, core = sums[:, 0], sums[:, 2]
-    if np.isnan(masses).any():
-        return np.float64(np.nan)
-    zero = masses == 0
-    if zero.any():
-        raise data_error(prep, "zero_mass", "p", int(np.argmax(zero)), 0, 0.0)
-    in_range = np.all(np.isfinite(core) & np.isfinite(masses) & (masses > 2.0**-500))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        own = np.maximum(np.log(masses) - core / masses, 0.0) if in_range else _run("entropy", prep)
-    # H(m) - sum w_i H(p_i) rather than sum w_i KL(p_i || m): a mixture entry that underflows
-    # to 0 under a tiny positive p_ij would make that KL infinite.
-    mixture = _mixture(rows, w, masses)
-    value = max(float(_run("entropy", _whole(prep, mixture)) - np.dot(w, own)), 0.0)
-    return np.float64(value / math.log(base) if base is not None else value)
-
-
-def _mixture(
-    rows: np.ndarray, w: npt.NDArray[np.float64], masses: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    """sum_i w_i p_i / S_i without normalised copies of the rows (rows whose masses overflow,
-    or are so small that 1/S would, are scaled by a power of two first)."""
-    data = rows.astype(np.float64, copy=False)
-    scale = np.where(np.isinf(masses), 2.0**-600, np.where(masses < 2.0**-500, 2.0**600, 1.0))
-    if (scale != 1.0).any():
-        data = data * scale[:, None]
-        masses = data.sum(axis=1)
-    mixture: npt.NDArray[np.float64] = (w / masses) @ data
-    return mixture
-
-
-def _whole(prep: Prepared, mixture: np.ndarray) -> Prepared:
-    """The entropy job of the mixture, as one distribution (base applied by the caller)."""
-    return prepare(prep.func, mixture, None, -1, False, True, "propagate", None, names=("ps",))
+    return _core.js_divergence_many(ps, weights, base, axis)
 
 
 def renyi_entropy(
@@ -280,54 +223,6 @@ def perplexity(
     return _core.perplexity(p, base, axis, keepdims, normalize, nan_policy)
 
 
-def _table_entropies(
-    func: str, pxy: ArrayLike, axis: Any, nan_policy: str
-) -> tuple[Entropies, tuple[int, int]]:
-    """H(X, Y), H(X), H(Y) in nats of each table, shaped as the batch: one kernel pass over the
-    table gives each row's mass and sum p ln p, a column-sum kernel the Y marginal."""
-    arr = as_input_array(pxy, "pxy", func)
-    axes = table_axes(func, arr.ndim, axis)
-    h, rescale = _table_pass(func, arr, axes, nan_policy)
-    if rescale:
-        # Masses beyond float64, or so small that p ln p loses bits to subnormals: the
-        # entropies do not depend on scale, and a power of two is exact.
-        h, _ = _table_pass(func, np.ldexp(arr.astype(np.float64), rescale), axes, nan_policy)
-    return h, axes
-
-
-def _table_pass(
-    func: str, arr: np.ndarray, axes: tuple[int, int], nan_policy: str
-) -> tuple[Entropies, int]:
-    """The entropies, and 0, or the power of two to scale the table by and try again."""
-    x_axis, y_axis = axes
-    prep = prepare(func, arr, None, y_axis, False, True, nan_policy, None, names=("pxy",))
-    x_at = prep.batch_axes.index(x_axis)
-    sums = _partials("entropy", prep).reshape((*prep.batch_shape, 4))
-    row_mass = np.ascontiguousarray(sums[..., 0])
-    mass = row_mass.sum(axis=x_at)
-    core = sums[..., 2].sum(axis=x_at)
-    if np.isinf(mass).any() or (np.isinf(core) & ~np.isnan(mass)).any():
-        return (mass, mass, mass, (mass, mass)), -600
-    if ((mass > 0) & (mass < 2.0**-500)).any():
-        return (mass, mass, mass, (mass, mass)), 600
-    zero = mass == 0
-    if zero.any():
-        index = np.unravel_index(int(np.argmax(zero)), zero.shape) if zero.ndim else ()
-        raise zero_mass_error(func, tuple(int(i) for i in index))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        h_xy = np.maximum(np.log(mass) - core / mass, 0.0)
-    columns = _column_sums(prep, x_at)  # the Y marginal, last axis
-    h_x = _marginal_entropy(func, row_mass, x_at)
-    h_y = _marginal_entropy(func, columns, -1)
-    supports = ((row_mass > 0).sum(axis=x_at), (columns > 0).sum(axis=-1))
-    return (h_xy, h_x, h_y, supports), 0
-
-
-def _marginal_entropy(func: str, marginal: np.ndarray, axis: int) -> np.ndarray:
-    prep = prepare(func, marginal, None, axis, False, True, "propagate", None)
-    return np.asarray(_run("entropy", prep), dtype=np.float64)
-
-
 def joint_entropy(
     pxy: ArrayLike,
     *,
@@ -367,7 +262,7 @@ def joint_entropy(
     >>> float(ek.joint_entropy([[1, 1], [1, 1]], base=2))
     2.0
     """
-    return table_measure(_table_entropies, "joint_entropy", pxy, base, axis, keepdims, nan_policy)
+    return _core.joint_entropy(pxy, base, axis, keepdims, nan_policy)
 
 
 def mutual_information(
@@ -390,9 +285,7 @@ def mutual_information(
     >>> float(ek.mutual_information([[1, 2], [2, 4]]))  # independent
     0.0
     """
-    return table_measure(
-        _table_entropies, "mutual_information", pxy, base, axis, keepdims, nan_policy
-    )
+    return _core.mutual_information(pxy, base, axis, keepdims, nan_policy)
 
 
 def conditional_entropy(
@@ -418,10 +311,7 @@ def conditional_entropy(
     >>> round(float(ek.conditional_entropy(pxy, given="y", base=2)), 4)  # H(X | Y)
     0.6887
     """
-    given = check_given("conditional_entropy", given)
-    return table_measure(
-        _table_entropies, "conditional_entropy", pxy, base, axis, keepdims, nan_policy, given
-    )
+    return _core.conditional_entropy(pxy, given, base, axis, keepdims, nan_policy)
 
 
 def variation_of_information(
@@ -444,9 +334,7 @@ def variation_of_information(
     >>> round(float(ek.variation_of_information([[1, 1], [1, 1]], base=2)), 12)  # independent
     2.0
     """
-    return table_measure(
-        _table_entropies, "variation_of_information", pxy, base, axis, keepdims, nan_policy
-    )
+    return _core.variation_of_information(pxy, base, axis, keepdims, nan_policy)
 
 
 def normalized_mutual_information(
@@ -473,14 +361,4 @@ def normalized_mutual_information(
     >>> round(float(ek.normalized_mutual_information([[2, 1], [1, 2]], method="max")), 4)
     0.0817
     """
-    method = check_method("normalized_mutual_information", method)
-    return table_measure(
-        _table_entropies,
-        "normalized_mutual_information",
-        pxy,
-        base,
-        axis,
-        keepdims,
-        nan_policy,
-        method=method,
-    )
+    return _core.normalized_mutual_information(pxy, method, base, axis, keepdims, nan_policy)

@@ -20,16 +20,9 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from ._api import entropy as _entropy
-from ._api import kl_divergence as _kl_divergence
+from . import _core
 
 __all__ = ["entropy"]
-
-
-def _as_scipy_input(x: npt.ArrayLike) -> np.ndarray:
-    """SciPy also takes booleans (as 0 and 1)."""
-    arr = np.asarray(x)
-    return arr.view(np.uint8) if arr.dtype == np.bool_ else arr
 
 
 def entropy(
@@ -66,9 +59,4 @@ def entropy(
         Where SciPy returns a wrong number silently: a negative or infinite entry, or a
         distribution of zero total mass (SciPy: NaN).
     """
-    pk = _as_scipy_input(pk)
-    if qk is None:
-        return _entropy(pk, base=base, axis=axis, keepdims=keepdims, nan_policy=nan_policy)
-    return _kl_divergence(
-        pk, _as_scipy_input(qk), base=base, axis=axis, keepdims=keepdims, nan_policy=nan_policy
-    )
+    return _core.scipy_entropy(pk, qk, base, axis, nan_policy, keepdims)

@@ -14,6 +14,7 @@ mod errors;
 mod labels;
 mod logits;
 mod runtime;
+mod tables;
 
 // The names the not-yet-converted group bindings use.
 use convert::{borrow, Borrowed};
@@ -25,8 +26,8 @@ mod _core {
     use super::{
         counts::{boltzmann_entropy, entropy_from_counts, gaussian_entropy, gaussian_kl},
         distributions::{
-            cross_entropy, entropy, js_distance, js_divergence, kl_divergence, partial_sums,
-            perplexity, reduce, renyi_entropy, table_column_sums, tsallis_entropy,
+            cross_entropy, entropy, js_distance, js_divergence, kl_divergence, perplexity,
+            renyi_entropy, tsallis_entropy,
         },
         elementwise::{binary_entropy, entr, kl_div, rel_entr, surprisal, xlogy},
         errors::KernelInputError,
@@ -39,6 +40,10 @@ mod _core {
         runtime::{
             available_simd_levels, get_num_threads, pool_uses, set_num_threads, set_simd_level,
             simd_level, stream_sum,
+        },
+        tables::{
+            conditional_entropy, joint_entropy, js_divergence_many, mutual_information,
+            normalized_mutual_information, scipy_entropy, variation_of_information,
         },
     };
 }
