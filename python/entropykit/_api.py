@@ -8,7 +8,6 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._args import _kernel_ready as _kernel_ready  # temporary: _counts imports it from here
 
 __all__ = ["cross_entropy", "entropy", "kl_divergence"]
 
