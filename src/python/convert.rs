@@ -258,11 +258,6 @@ fn element_strides(bytes: &[isize], size: usize) -> PyResult<Vec<isize>> {
 }
 
 impl Borrowed<'_> {
-    /// The array as it is, its first `batch_dims` dimensions indexing distributions.
-    pub fn input(&self, batch_dims: usize) -> PyResult<Input<'_>> {
-        self.input_as(None, batch_dims)
-    }
-
     /// The array seen with another shape and strides (in elements): a broadcast and
     /// transposition of its own.
     pub fn input_as(
@@ -525,16 +520,8 @@ impl<'py> Reduction<'py> {
         self.batch.iter().map(|&a| self.shape[a]).collect()
     }
 
-    pub fn reduced_shape(&self) -> Vec<usize> {
-        self.reduced.iter().map(|&a| self.shape[a]).collect()
-    }
-
     pub fn distributions(&self) -> usize {
         self.batch.iter().map(|&a| self.shape[a]).product()
-    }
-
-    pub fn entries(&self) -> usize {
-        self.shape.iter().product()
     }
 
     /// The result's shape: the batch, with the reduced axes as size 1 under `keepdims`.
@@ -553,11 +540,6 @@ impl<'py> Reduction<'py> {
     /// A full reduction without `keepdims` gives a NumPy float64 scalar.
     pub fn is_scalar(&self) -> bool {
         self.batch.is_empty() && !self.keepdims
-    }
-
-    /// Read-only borrows of the operands.
-    pub fn borrow(&self) -> PyResult<Vec<Borrowed<'py>>> {
-        self.operands.iter().map(Operand::borrow).collect()
     }
 
     /// The kernels' views of the operands: broadcast to the common shape, batch axes first,
@@ -594,23 +576,6 @@ impl<'py> Reduction<'py> {
             inputs.push(operand.view(&shape, &strides, self.batch.len())?);
         }
         Ok(inputs)
-    }
-
-    /// The kernel's view of a borrowed operand: broadcast to the common shape, batch axes first,
-    /// reduced axes last (no copy).
-    pub fn input<'b>(&self, borrowed: &'b Borrowed<'_>) -> PyResult<Input<'b>> {
-        let (own_shape, bytes, size) = borrowed.layout();
-        let own = element_strides(bytes, size)?;
-        let offset = self.shape.len() - own_shape.len();
-        let mut shape = Vec::with_capacity(self.shape.len());
-        let mut strides = Vec::with_capacity(self.shape.len());
-        for &a in self.batch.iter().chain(&self.reduced) {
-            shape.push(self.shape[a]);
-            // Leading dimensions the operand lacks, and its size-1 ones, are broadcast: stride 0.
-            let broadcast = a < offset || own_shape[a - offset] == 1;
-            strides.push(if broadcast { 0 } else { own[a - offset] });
-        }
-        borrowed.input_as(Some((&shape, &strides)), self.batch.len())
     }
 
     /// An entry's index in operand `which` as the caller passed it, from the kernel's flat

@@ -99,10 +99,10 @@ fn reduce_counts<'py>(
     )?;
     let base = check_base(base, func)?;
     let options = Options::default();
-    let borrowed = reduction.borrow()?;
-    let input = reduction.input(&borrowed[0])?;
+    let inputs = reduction.inputs()?;
+    let input = &inputs[0];
     let mut values = vec![0.0; reduction.distributions()];
-    py.detach(|| counts::count_reduce(measure, &input, base, &options, &mut values))
+    py.detach(|| counts::count_reduce(measure, input, base, &options, &mut values))
         .map_err(|e| count_error(py, &reduction, e))?;
     reduction.finish(py, values)
 }

@@ -97,7 +97,7 @@ fn check_order(func: &str, name: &str, order: &Bound<'_, PyAny>) -> PyResult<f64
         return Err(bad_type());
     }
     let value: f64 = order.extract().map_err(|_| bad_type())?;
-    if !(value >= 0.0) {
+    if value.is_nan() || value < 0.0 {
         return Err(PyValueError::new_err(format!(
             "{func}: {name} must be >= 0 (or inf), not {}",
             repr(order)
