@@ -498,3 +498,14 @@ pub fn gaussian_kl<'py>(
     };
     call.run(py)
 }
+
+/// Adds this group's functions to the `_core` module.
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    add_functions!(
+        module,
+        boltzmann_entropy,
+        entropy_from_counts,
+        gaussian_entropy,
+        gaussian_kl
+    )
+}

@@ -291,3 +291,16 @@ elementwise_binding!(
     /// -ln p; p in [0, 1].
     surprisal, Function::Surprisal, p
 );
+
+/// Adds this group's functions to the `_core` module.
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    add_functions!(
+        module,
+        binary_entropy,
+        entr,
+        kl_div,
+        rel_entr,
+        surprisal,
+        xlogy
+    )
+}

@@ -88,3 +88,13 @@ pub(super) fn factorize_records<'py>(
         .map_err(to_pyerr)?;
     Ok((PyArray1::from_vec(py, codes), distinct))
 }
+
+/// Adds this group's functions to the `_core` module.
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    add_functions!(
+        module,
+        entropy_labels,
+        factorize_records,
+        mutual_information_labels
+    )
+}

@@ -79,3 +79,17 @@ pub fn set_simd_level(name: &str) -> PyResult<()> {
 pub fn pool_uses() -> u64 {
     parallel::pool_uses()
 }
+
+/// Adds this group's functions to the `_core` module.
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    add_functions!(
+        module,
+        available_simd_levels,
+        get_num_threads,
+        pool_uses,
+        set_num_threads,
+        set_simd_level,
+        simd_level,
+        stream_sum
+    )
+}

@@ -769,3 +769,17 @@ pub fn scipy_entropy<'py>(
         }
     }
 }
+
+/// Adds this group's functions to the `_core` module.
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    add_functions!(
+        module,
+        conditional_entropy,
+        joint_entropy,
+        js_divergence_many,
+        mutual_information,
+        normalized_mutual_information,
+        scipy_entropy,
+        variation_of_information
+    )
+}
