@@ -16,7 +16,7 @@ mod logits;
 mod runtime;
 
 // The names the not-yet-converted group bindings use.
-use convert::{borrow, Borrowed};
+use convert::borrow;
 use errors::plain as to_pyerr;
 
 #[pyo3::pymodule]
@@ -30,7 +30,7 @@ mod _core {
         },
         elementwise::elementwise,
         errors::KernelInputError,
-        labels::{entropy_labels, factorize_records, mutual_information_labels},
+        labels::{entropy_labels, mutual_information_labels},
         logits::{binary_rows, log_softmax_rows, logits_rows},
         runtime::{
             available_simd_levels, get_num_threads, set_num_threads, set_simd_level, simd_level,
