@@ -102,7 +102,7 @@ def test_reference_imports_nothing_from_the_fast_path():
 def test_fast_path_imports_nothing_from_the_reference():
     root = package_dir()
     files = sorted(p for p in root.glob("*.py") if p.name not in NOT_FAST)
-    assert {"__init__.py", "_api.py", "_args.py", "scipy_compat.py"} <= {f.name for f in files}
+    assert {"__init__.py", "_api.py", "_family.py", "scipy_compat.py"} <= {f.name for f in files}
     for path in files:
         is_package = path.name == "__init__.py"
         module = "entropykit" + ("" if is_package else f".{path.stem}")
@@ -113,10 +113,9 @@ def test_fast_path_imports_nothing_from_the_reference():
 
 
 def test_one_exception_class():
-    from entropykit import _args, _errors
+    from entropykit import _errors
     from entropykit.reference import _rules
 
     assert entropykit.InvalidDistributionError is _errors.InvalidDistributionError
-    assert _args.InvalidDistributionError is _errors.InvalidDistributionError
     assert _rules.InvalidDistributionError is _errors.InvalidDistributionError
     assert issubclass(_errors.InvalidDistributionError, ValueError)

@@ -24,10 +24,6 @@ mod logits;
 mod runtime;
 mod tables;
 
-// The names the not-yet-converted group bindings use.
-use convert::{borrow, Borrowed};
-use errors::plain as to_pyerr;
-
 // Each group registers its own functions, so adding one touches only its group's file.
 #[pyo3::pymodule]
 mod _core {
@@ -41,10 +37,6 @@ mod _core {
         super::counts::register(module)?;
         super::elementwise::register(module)?;
         super::labels::register(module)?;
-        super::logits::register(module)?;
-        module.add(
-            "KernelInputError",
-            module.py().get_type::<super::errors::KernelInputError>(),
-        )
+        super::logits::register(module)
     }
 }
