@@ -8,7 +8,7 @@
 //! bytes of their `str` entries: reading Python objects needs the GIL, and holding it also keeps
 //! every entry alive and unchanged while its bytes are hashed.
 
-use super::convert::{self, as_ndarray, cached, check_base, float64, repr, tuple_repr, Borrowed};
+use super::convert::{as_ndarray, cached, check_base, float64, repr, tuple_repr, Dtype, Operand};
 use super::errors;
 use crate::error::{Arg, KernelError};
 use crate::kernels::labels::{self, Labels, MixHasher};
@@ -97,7 +97,7 @@ fn as_labels<'py>(
 
 /// One argument's labels, held in the form the kernel reads.
 enum Source<'py> {
-    Numbers(Borrowed<'py>),
+    Numbers(Operand<'py>),
     Bools(PyReadonlyArrayDyn<'py, bool>),
     /// A C-contiguous `U`/`S` array of records `width` bytes wide (width > 0).
     Records {
@@ -150,13 +150,13 @@ impl<'py> Source<'py> {
                 if kind == Kind::Bool {
                     Source::Bools(array.cast::<PyArrayDyn<bool>>()?.try_readonly()?)
                 } else {
-                    Source::Numbers(convert::borrow(&array)?)
+                    Source::Numbers(Operand::of(array)?)
                 }
             }
             Kind::Float16 => {
                 let float32 = intern!(array.py(), "float32").clone().into_any();
                 let widened = contiguous(&array, Some(float32))?;
-                Source::Numbers(convert::borrow(&widened)?)
+                Source::Numbers(Operand::of(widened)?)
             }
             Kind::Records => {
                 let width = descr.itemsize();
@@ -210,19 +210,24 @@ impl<'py> Source<'py> {
     }
 }
 
-/// The contiguous 1-D data of a borrowed array, as labels.
-fn labels_of<'a>(array: &'a Borrowed<'_>) -> PyResult<Labels<'a>> {
-    Ok(match array {
-        Borrowed::F64(a) => Labels::F64(a.as_slice()?),
-        Borrowed::F32(a) => Labels::F32(a.as_slice()?),
-        Borrowed::I64(a) => Labels::I64(a.as_slice()?),
-        Borrowed::I32(a) => Labels::I32(a.as_slice()?),
-        Borrowed::I16(a) => Labels::I16(a.as_slice()?),
-        Borrowed::I8(a) => Labels::I8(a.as_slice()?),
-        Borrowed::U64(a) => Labels::U64(a.as_slice()?),
-        Borrowed::U32(a) => Labels::U32(a.as_slice()?),
-        Borrowed::U16(a) => Labels::U16(a.as_slice()?),
-        Borrowed::U8(a) => Labels::U8(a.as_slice()?),
+/// The contiguous 1-D data of a held array, as labels.
+fn labels_of<'a>(operand: &'a Operand<'_>) -> PyResult<Labels<'a>> {
+    fn slice<'a, T: crate::strided::Element>(operand: &'a Operand<'_>) -> PyResult<&'a [T]> {
+        operand
+            .contiguous::<T>()
+            .ok_or_else(|| pyo3::exceptions::PyValueError::new_err("labels must be contiguous"))
+    }
+    Ok(match operand.dtype {
+        Dtype::F64 => Labels::F64(slice(operand)?),
+        Dtype::F32 => Labels::F32(slice(operand)?),
+        Dtype::I64 => Labels::I64(slice(operand)?),
+        Dtype::I32 => Labels::I32(slice(operand)?),
+        Dtype::I16 => Labels::I16(slice(operand)?),
+        Dtype::I8 => Labels::I8(slice(operand)?),
+        Dtype::U64 => Labels::U64(slice(operand)?),
+        Dtype::U32 => Labels::U32(slice(operand)?),
+        Dtype::U16 => Labels::U16(slice(operand)?),
+        Dtype::U8 => Labels::U8(slice(operand)?),
     })
 }
 
