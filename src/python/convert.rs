@@ -22,6 +22,7 @@ static NUMPY_REQUIRE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static NUMPY_BOOL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static NUMPY_NUMBER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static NUMBERS_REAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static OPERATOR_INDEX: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// `module.name`, looked up once per process.
 pub fn cached<'py>(
@@ -370,10 +371,7 @@ fn one_axis(
     if is_bool(item)? {
         return Err(bad());
     }
-    let index = item
-        .py()
-        .import("operator")?
-        .getattr("index")?
+    let index = cached(item.py(), &OPERATOR_INDEX, "operator", "index")?
         .call1((item,))
         .map_err(|_| bad())?;
     let a: i128 = index.extract().unwrap_or(i128::MAX);
