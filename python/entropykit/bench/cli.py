@@ -237,7 +237,7 @@ def _bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     report = run_benchmark(config, machine)
     print(format_header(report).split("\n", 1)[1])
     print()
-    print(format_report(report, header=False))
+    print(format_report(report, with_header=False))
     if args.json:
         write_json(report, args.json)
         print(f"wrote {args.json}")

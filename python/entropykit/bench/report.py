@@ -70,12 +70,12 @@ def format_header(report: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def format_report(report: dict[str, Any], header: bool = True) -> str:
-    """The readable text of a report: the machine (unless ``header`` is false), then each
+def format_report(report: dict[str, Any], with_header: bool = True) -> str:
+    """The readable text of a report: the machine (unless ``with_header`` is false), then each
     section's table with ``x sum`` (time / streaming sum over the same bytes) as its first ratio,
     peak memory and the targets."""
     cfg = report["config"]
-    out = [format_header(report), ""] if header else []
+    out = [format_header(report), ""] if with_header else []
     has_torch = report["peers"].get("torch", False)
     out.append("Entropy, cross-entropy and KL divergence (1-D, and batched rows of 1,000):")
     header = ["function", "dtype", "shape", "thr", "time/call", "ns/elem", "x sum", "x ref"]
