@@ -298,13 +298,21 @@ impl Job<'_> {
             &[self.p]
         };
         for (which, input) in inputs.iter().enumerate() {
-            let mut peak = 0.0f64;
-            for &x in input.fetch_f64(bases[which], 0, len, &mut buf) {
-                // NaN fails both comparisons; bad entries are diagnosed by the pass itself.
-                if x > peak && x < f64::INFINITY {
-                    peak = x;
+            // Eight running maxima, so that the loop vectorises. `max` skips NaN; an infinite
+            // entry makes the exponent saturate, harmlessly: the pass reports the entry.
+            let mut peaks = [0.0f64; 8];
+            let values = input.fetch_f64(bases[which], 0, len, &mut buf);
+            let mut chunks = values.chunks_exact(8);
+            for chunk in &mut chunks {
+                for (peak, &x) in peaks.iter_mut().zip(chunk) {
+                    *peak = peak.max(x);
                 }
             }
+            let peak = chunks
+                .remainder()
+                .iter()
+                .chain(&peaks)
+                .fold(0.0f64, |m, &x| m.max(x));
             if peak > 0.0 {
                 exps[which] = peak.log2().round() as i32;
             }
