@@ -102,13 +102,21 @@ enum Pass {
     ZeroMass(usize),
 }
 
-/// The Shannon entropy of each of `count` contiguous distributions of `len` entries (normalised).
+/// The Shannon entropy of each of `count` contiguous distributions of `len` entries (normalised),
+/// by the same unscaled formula ln S - T/S as the joint entropy (not by `kernels::reduce`, which
+/// scales each distribution by its own power of two): the differences MI and VI take then cancel
+/// to the bit where the marginals equal the joint (a permutation table has VI exactly 0). The
+/// marginals' masses are the table's, which `table_pass` keeps in range.
 fn entropies(data: &[f64], count: usize, len: usize) -> Result<Vec<f64>, KernelError> {
     let view = Input::from(Strided::from_slice(data, &[count], len)?);
-    let mut out = vec![0.0; count];
-    let (params, options) = (Params::default(), Options::default());
-    kernels::reduce(Measure::Entropy, &view, None, &params, &options, &mut out)?;
-    Ok(out)
+    let mut sums = vec![Partial::default(); count];
+    let options = Options::default();
+    let kind = SumKind::Shannon(Measure::Entropy);
+    kernels::partial_sums(kind, &view, None, NanPolicy::Propagate, &options, &mut sums)?;
+    Ok(sums
+        .iter()
+        .map(|s| clamp0(s.mass_p.ln() - s.core / s.mass_p))
+        .collect())
 }
 
 /// One pass over the tables. `first` asks for a rescale when masses leave the range where the
