@@ -4,7 +4,10 @@
 //! benchmark per size, plus `stream_sum/{dtype}`: the plain threaded sum over the same number of
 //! elements, the memory-bandwidth yardstick the Python benchmark divides kernel times by. The
 //! rest of the family (Jensen-Shannon, Renyi and Tsallis at order 2, the elementwise functions,
-//! the count estimators, label MI) has groups `family/{name}/f64` at the current level.
+//! the count estimators, label MI) has groups `family/{name}/f64` at the current level. The
+//! joint-table pass has groups `table_sums/{f64,i64}`: the fused pass (`fused`) against the two
+//! passes it replaced (`two_pass`: row partial sums, then column sums), on tables of 1,000
+//! columns.
 //! Throughput is in elements of `p` per second (a binary measure also reads as many of `q`).
 //!
 //! ```text
@@ -23,6 +26,8 @@ use _core::kernels::counts::{count_reduce_slice, CountMeasure};
 use _core::kernels::elementwise::{elementwise, Function};
 use _core::kernels::labels::{mutual_information_labels, Labels};
 use _core::kernels::stream_sum;
+use _core::kernels::table::{table_column_sums, table_sums};
+use _core::{partial_sums, NanPolicy, Partial, SumKind};
 use _core::{reduce_slice, Measure, Options, Params, SimdLevel};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
@@ -205,12 +210,69 @@ fn bench_family(c: &mut Criterion) {
     group.finish();
 }
 
+/// Element types a table bench reads.
+trait TableElement: _core::strided::Element {
+    fn input(view: _core::Strided<'_, Self>) -> _core::Input<'_>;
+}
+
+impl TableElement for f64 {
+    fn input(view: _core::Strided<'_, f64>) -> _core::Input<'_> {
+        _core::Input::F64(view)
+    }
+}
+
+impl TableElement for i64 {
+    fn input(view: _core::Strided<'_, i64>) -> _core::Input<'_> {
+        _core::Input::I64(view)
+    }
+}
+
+/// The joint-table pass: one read (row sums and column sums) against the two passes before it.
+fn bench_tables<T: TableElement>(c: &mut Criterion, dtype: &str, convert: fn(f64) -> T) {
+    const COLUMNS: usize = 1_000;
+    let sizes = sizes();
+    let largest = sizes.iter().copied().max().unwrap_or(0);
+    let data: Vec<T> = values(largest, 3)
+        .into_iter()
+        .map(|x| convert((x * 100.0).floor()))
+        .collect();
+    let mut group = c.benchmark_group(format!("table_sums/{dtype}"));
+    group.sample_size(10);
+    for &n in sizes.iter().filter(|&&n| n >= 10 * COLUMNS) {
+        group.throughput(Throughput::Elements(n as u64));
+        let rows = n / COLUMNS;
+        let view = T::input(
+            _core::Strided::from_slice(&data[..rows * COLUMNS], &[rows], COLUMNS).expect("shape"),
+        );
+        let (mut sums, mut columns) = (vec![Partial::default(); rows], vec![0.0; COLUMNS]);
+        let (kind, nan, options) = (
+            SumKind::Shannon(Measure::Entropy),
+            NanPolicy::Propagate,
+            Options::default(),
+        );
+        group.bench_with_input(BenchmarkId::new("fused", n), &n, |b, _| {
+            b.iter(|| {
+                table_sums(&view, rows, 1, nan, &options, &mut sums, &mut columns).expect("valid")
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("two_pass", n), &n, |b, _| {
+            b.iter(|| {
+                partial_sums(kind, &view, None, nan, &options, &mut sums).expect("valid");
+                table_column_sums(&view, rows, 1, false, &options, &mut columns).expect("valid")
+            })
+        });
+    }
+    group.finish();
+}
+
 fn kernels(c: &mut Criterion) {
     bench_measures::<f64>(c, "f64", |x| x);
     bench_measures::<f32>(c, "f32", |x| x as f32);
     bench_stream_sum::<f64>(c, "f64", |x| x);
     bench_stream_sum::<f32>(c, "f32", |x| x as f32);
     bench_family(c);
+    bench_tables::<f64>(c, "f64", |x| x);
+    bench_tables::<i64>(c, "i64", |x| x as i64);
 }
 
 criterion_group!(benches, kernels);

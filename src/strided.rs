@@ -177,6 +177,39 @@ impl<'a, T: Element> Strided<'a, T> {
         buf
     }
 
+    /// Entries `start..start + len` of the distribution at `base` in place, when they are one
+    /// run of stride 1 (any element type: kernels that convert whole blocks read them here).
+    #[inline]
+    pub fn contiguous(&self, base: isize, start: usize, len: usize) -> Option<&'a [T]> {
+        debug_assert!(start + len <= self.reduce_len);
+        // SAFETY: `start + len <= reduce_len` entries of stride 1 from `base` are inside the
+        // borrowed array, which lives for 'a.
+        self.is_contiguous().then(|| unsafe {
+            std::slice::from_raw_parts(self.ptr.offset(base + start as isize), len)
+        })
+    }
+
+    /// The `count` distributions `d, d + step, ...` as a view of their own (batch shape
+    /// `[count]`), e.g. consecutive rows of one table along its X axis. The offsets between them
+    /// must be even, which they are when `step` moves one batch axis by one.
+    pub fn rows(&self, d: usize, step: usize, count: usize) -> Strided<'a, T> {
+        let base = self.distribution_offset(d);
+        let batch = if count > 1 {
+            vec![(count, self.distribution_offset(d + step) - base)]
+        } else {
+            Vec::new()
+        };
+        Strided {
+            // SAFETY (of later reads): the rows are distributions of this view.
+            ptr: self.ptr.wrapping_offset(base),
+            batch,
+            reduced: self.reduced.clone(),
+            batch_shape: vec![count],
+            reduce_len: self.reduce_len,
+            _borrow: PhantomData,
+        }
+    }
+
     fn gather<C>(&self, base: isize, start: usize, out: &mut [C], convert: impl Fn(T) -> C) {
         let dims = &self.reduced;
         let last = dims.len() - 1;
@@ -242,7 +275,7 @@ macro_rules! each_input {
     };
 }
 
-impl Input<'_> {
+impl<'a> Input<'a> {
     pub fn batch_shape(&self) -> &[usize] {
         each_input!(self, |view| view.batch_shape())
     }
@@ -288,6 +321,23 @@ impl Input<'_> {
         match self {
             Input::F32(view) => view.fetch(base, start, len, buf, |x| x),
             _ => unreachable!("only float32 inputs are computed in float32"),
+        }
+    }
+
+    /// The `count` distributions `d, d + step, ...` as a view of their own (see
+    /// [`Strided::rows`]).
+    pub fn rows(&self, d: usize, step: usize, count: usize) -> Input<'a> {
+        match self {
+            Input::F32(view) => Input::F32(view.rows(d, step, count)),
+            Input::F64(view) => Input::F64(view.rows(d, step, count)),
+            Input::I8(view) => Input::I8(view.rows(d, step, count)),
+            Input::I16(view) => Input::I16(view.rows(d, step, count)),
+            Input::I32(view) => Input::I32(view.rows(d, step, count)),
+            Input::I64(view) => Input::I64(view.rows(d, step, count)),
+            Input::U8(view) => Input::U8(view.rows(d, step, count)),
+            Input::U16(view) => Input::U16(view.rows(d, step, count)),
+            Input::U32(view) => Input::U32(view.rows(d, step, count)),
+            Input::U64(view) => Input::U64(view.rows(d, step, count)),
         }
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -13,7 +14,12 @@ import numpy as np
 import pytest
 
 from entropykit import __main__ as cli
-from entropykit import _bench
+from entropykit.bench import harness, logits, memory, plot
+from entropykit.bench.config import DTYPES, FUNCTIONS, BenchConfig, parse_logits_shape, parse_sizes
+from entropykit.bench.family import FAMILY_CASES
+from entropykit.bench.report import format_report
+from entropykit.bench.run import run_benchmark
+from entropykit.bench.targets import SECTIONS, TARGETS
 
 ROW_KEYS = {
     "function",
@@ -69,8 +75,8 @@ def test_rows_cover_every_case_and_agree(report: dict) -> None:
     rows = report["rows"]
     # 3 functions x 2 dtypes x (1000, 10000, 10x1000) x 2 thread counts.
     assert len(rows) == 3 * 2 * 3 * 2
-    assert {r["function"] for r in rows} == set(_bench.FUNCTIONS)
-    assert {r["dtype"] for r in rows} == set(_bench.DTYPES)
+    assert {r["function"] for r in rows} == set(FUNCTIONS)
+    assert {r["dtype"] for r in rows} == set(DTYPES)
     assert {tuple(r["shape"]) for r in rows} == {(1000,), (10000,), (10, 1000)}
     assert {r["threads"] for r in rows} == {1, 2}
     assert report["all_agree"] is True
@@ -114,13 +120,13 @@ def test_report_describes_machine_and_targets(report: dict) -> None:
 
 
 def test_text_report_mentions_agreement(report: dict) -> None:
-    text = _bench.format_report(report)
+    text = format_report(report)
     assert "Agreement: all 36 rows match entropykit.reference" in text
     assert "Targets" in text and "x sum" in text
 
 
 def test_without_peers_only_the_reference_is_compared() -> None:
-    config = _bench.BenchConfig(
+    config = BenchConfig(
         sizes=(1000,),
         functions=("kl_divergence",),
         threads=(1,),
@@ -132,7 +138,7 @@ def test_without_peers_only_the_reference_is_compared() -> None:
         logits_shape=(4, 50),
         family=False,
     )
-    report = _bench.run_benchmark(config)
+    report = run_benchmark(config)
     assert report["peers"] == {
         "reference": True,
         "numpy": False,
@@ -144,7 +150,7 @@ def test_without_peers_only_the_reference_is_compared() -> None:
     for row in report["rows"]:
         assert row["speedup"]["reference"] > 0
         assert row["speedup"]["numpy"] is None and row["speedup"]["scipy_stats"] is None
-    assert "n/a" in _bench.format_report(report)
+    assert "n/a" in format_report(report)
     logits_rows = report["logits"]["rows"]
     assert logits_rows and all(r["speedup"]["torch"] is None for r in logits_rows)
     assert all(r["speedup"]["reference"] > 0 for r in logits_rows)
@@ -159,7 +165,7 @@ def test_peak_memory_probe_runs_in_a_subprocess() -> None:
         "threads": 2,
         "seed": 0,
     }
-    (row,) = _bench.measure_peak_memory([spec])
+    (row,) = memory.measure_peak_memory([spec])
     if not Path("/proc/self/clear_refs").exists():
         assert "error" in row
         return
@@ -184,7 +190,7 @@ def test_bad_arguments_exit_2() -> None:
 def test_plot_without_matplotlib_fails_clearly(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(_bench, "matplotlib_available", lambda: False)
+    monkeypatch.setattr(plot, "matplotlib_available", lambda: False)
     with pytest.raises(SystemExit) as exc:
         cli.main(["bench", "--sizes", "1e3", "--plot", "x.png"])
     assert exc.value.code == 2
@@ -194,15 +200,15 @@ def test_plot_without_matplotlib_fails_clearly(
 def test_plot_is_written(report: dict, tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     path = tmp_path / "speedup.png"
-    _bench.write_plot(report, path)
+    plot.write_plot(report, path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_parse_sizes() -> None:
-    assert _bench.parse_sizes("1e5, 1000,1e5") == (1000, 100_000)
+    assert parse_sizes("1e5, 1000,1e5") == (1000, 100_000)
     for bad in ("", "0", "1.5", "-1e3", "x"):
         with pytest.raises(ValueError):
-            _bench.parse_sizes(bad)
+            parse_sizes(bad)
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,7 +219,7 @@ LOGITS_KEYS = ROW_KEYS - {"layout"} | {"case", "options"}
 
 def test_logits_rows_cover_every_case_and_agree(report: dict) -> None:
     rows = report["logits"]["rows"]
-    cases = [(label, dtype) for label, _, dtypes, _ in _bench.LOGITS_CASES for dtype in dtypes]
+    cases = [(label, dtype) for label, _, dtypes, _ in logits.LOGITS_CASES for dtype in dtypes]
     assert len(rows) == 2 * len(cases)  # 2 thread counts
     assert {(r["case"], r["dtype"]) for r in rows} == set(cases)
     assert report["config"]["logits_shape"] == [8, 100]
@@ -256,10 +262,10 @@ def test_issue5_targets_need_the_issue_shape(report: dict) -> None:
 
 
 def test_text_report_has_the_logits_section(report: dict) -> None:
-    text = _bench.format_report(report)
+    text = format_report(report)
     assert "Losses from logits, batch x vocabulary 8x100" in text
     assert f"Agreement: all {len(report['logits']['rows'])} logits rows match" in text
-    assert "Targets (issues 3 and 5;" in text
+    assert "Targets (issues 3, 4, 5 and 10;" in text
 
 
 def test_no_logits_skips_the_section(tmp_path: Path) -> None:
@@ -274,7 +280,7 @@ def test_no_logits_skips_the_section(tmp_path: Path) -> None:
     issue5 = [t for t in report["targets"] if "1024x32000" in t["target"]]
     assert len(issue5) == 4
     assert all(t["met"] is None and "--no-logits" in t["missing"] for t in issue5)
-    assert "Losses from logits" not in _bench.format_report(report)
+    assert "Losses from logits" not in format_report(report)
 
 
 def _stand_in_torch() -> types.ModuleType:
@@ -322,8 +328,8 @@ def test_logits_torch_candidates(monkeypatch: pytest.MonkeyPatch) -> None:
         import torch  # noqa: F401
     except ImportError:
         monkeypatch.setitem(sys.modules, "torch", _stand_in_torch())
-    peers = _bench.Peers.load(["torch"])
-    config = _bench.BenchConfig(
+    peers = harness.Peers.load(["torch"])
+    config = BenchConfig(
         sizes=(1000,),
         threads=(1,),
         repeats=1,
@@ -332,28 +338,28 @@ def test_logits_torch_candidates(monkeypatch: pytest.MonkeyPatch) -> None:
         memory=False,
         family=False,
     )
-    state = _bench._ThreadState(peers.torch)
+    state = harness.ThreadState(peers.torch)
     rng = np.random.default_rng(0)
     timed = set()
-    for label, _, _, kwargs in _bench.LOGITS_CASES:
-        case = _bench.LogitsCase(label, label.split()[0], "float64", (6, 40), dict(kwargs))
-        (row,) = _bench.run_logits_case(case, config, peers, state, rng)
+    for label, _, _, kwargs in logits.LOGITS_CASES:
+        case = logits.LogitsCase(label, label.split()[0], "float64", (6, 40), dict(kwargs))
+        (row,) = logits.run_logits_case(case, config, peers, state, rng)
         assert row["agreement"] is True
         if row["speedup"]["torch"] is not None:
             timed.add(label)
             # PyTorch computes the same loss (float64 here).
             assert row["peer_max_rel_diff"]["torch"] < 1e-9, label
-    assert timed == set(_bench.LOGITS_FORMULAS)
+    assert timed == set(logits.LOGITS_FORMULAS)
 
 
 def test_fewer_repeats_are_spread_over_the_rounds() -> None:
     calls: list[str] = []
     candidates = [
-        _bench.Candidate("a", lambda: calls.append("a")),
-        _bench.Candidate("b", lambda: calls.append("b"), repeats=2),
+        harness.Candidate("a", lambda: calls.append("a")),
+        harness.Candidate("b", lambda: calls.append("b"), repeats=2),
     ]
-    samples, values = _bench.time_interleaved(
-        candidates, repeats=5, min_time=0.0, threads=_bench._ThreadState(None)
+    samples, values = harness.time_interleaved(
+        candidates, repeats=5, min_time=0.0, threads=harness.ThreadState(None)
     )
     assert len(samples["a"]) == 5 and len(samples["b"]) == 2
     # Warm-ups, then rounds 0-4 with b only in rounds 1 and 3.
@@ -372,7 +378,7 @@ def test_logits_memory_probe_runs_in_a_subprocess() -> None:
         "threads": 2,
         "seed": 0,
     }
-    (row,) = _bench.measure_peak_memory([spec])
+    (row,) = memory.measure_peak_memory([spec])
     if not Path("/proc/self/clear_refs").exists():
         assert "error" in row
         return
@@ -382,22 +388,20 @@ def test_logits_memory_probe_runs_in_a_subprocess() -> None:
 
 
 def test_parse_logits_shape() -> None:
-    assert _bench.parse_logits_shape("1024x32000") == (1024, 32_000)
-    assert _bench.parse_logits_shape("1e3, 3.2e4") == (1000, 32_000)
+    assert parse_logits_shape("1024x32000") == (1024, 32_000)
+    assert parse_logits_shape("1e3, 3.2e4") == (1000, 32_000)
     for bad in ("", "1024", "1024x", "0x10", "1x2x3", "axb"):
         with pytest.raises(ValueError):
-            _bench.parse_logits_shape(bad)
+            parse_logits_shape(bad)
     with pytest.raises(SystemExit) as exc:
         cli.main(["bench", "--logits-shape", "1024"])
     assert exc.value.code == 2
 
 
 def test_family_section_times_every_exported_function(report: dict) -> None:
-    from entropykit import _bench_family
-
     family = report["family"]
     assert family["size"] == 20_000
-    expected = {c.label or c.name for c in _bench_family.FAMILY_CASES if c.available()}
+    expected = {c.label or c.name for c in FAMILY_CASES if c.available()}
     assert {r["function"] for r in family["rows"]} == expected
     assert {r["threads"] for r in family["rows"]} == {1, 2}
     for row in family["rows"]:
@@ -407,11 +411,69 @@ def test_family_section_times_every_exported_function(report: dict) -> None:
         assert s["entropykit"] > 0 and s["reference"] > 0
         assert row["speedup"]["reference"] == pytest.approx(s["reference"] / s["entropykit"])
     # Not at 1e7: the targets say what they need and give the figure seen.
-    issue4 = [t for t in report["targets"] if t["goal"].endswith("at 1e7")]
+    issue4 = [t for t in report["targets"] if t["issue"] == 4]
     assert issue4 and all(t["met"] is None and "--family-size 1e7" in t["missing"] for t in issue4)
-    assert "The family (issue 4), 20,000 elements" in _bench.format_report(report)
+    assert "The family (issue 4), 20,000 elements" in format_report(report)
 
 
 def test_family_size_is_one_size() -> None:
     with pytest.raises(SystemExit):
         cli.main(["bench", "--family-size", "1e3,1e4"])
+
+
+# --------------------------------------------------------------------------------------------
+# The package and the command line, as a user runs them
+
+
+def test_import_entropykit_does_not_import_the_benchmark() -> None:
+    code = (
+        "import entropykit, sys; "
+        "assert not any(m.startswith('entropykit.bench') for m in sys.modules), "
+        "sorted(m for m in sys.modules if m.startswith('entropykit.bench'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_every_target_is_data() -> None:
+    names = [t.name for t in TARGETS]
+    assert len(names) == len(set(names))
+    for t in TARGETS:
+        assert t.comparison in (">=", "<=", "<") and t.section in SECTIONS, t
+
+
+@pytest.mark.timeout(600)
+def test_command_line_end_to_end(tmp_path: Path) -> None:
+    """``python -m entropykit bench`` in a fresh process, every section on (memory probes too),
+    tiny sizes, with --json and --plot: no section can break unseen."""
+    pytest.importorskip("matplotlib")
+    json_path, png_path = tmp_path / "bench.json", tmp_path / "speedup.png"
+    argv = [sys.executable, "-m", "entropykit", "bench", "--sizes", "1e3,2e4"]
+    argv += ["--repeats", "1", "--min-time", "0", "--threads", "1,2", "--no-progress"]
+    argv += ["--logits-shape", "8x100", "--family-size", "2e4"]
+    argv += ["--json", str(json_path), "--plot", str(png_path)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    # The CPU comes first, before any figure.
+    assert out.startswith("entropykit bench on ") and " SIMD " in out.splitlines()[0]
+    data = json.loads(json_path.read_text(encoding="utf-8"))
+    for key in ("machine", "config", "rows", "memory", "logits", "family", "small", "targets"):
+        assert key in data
+    assert data["all_agree"] is True
+    assert data["rows"] and data["memory"]
+    assert data["logits"]["rows"] and data["logits"]["memory"]
+    assert data["family"]["rows"] and data["small"]["rows"]
+    # x sum, the headline ratio, in every section that streams its input.
+    for section in (data["rows"], data["logits"]["rows"], data["family"]["rows"]):
+        assert all(r["bandwidth_multiple"] > 0 for r in section)
+    for title in ("Entropy, cross-entropy and KL", "Losses from logits", "The family", "Small"):
+        assert title in out
+    assert "Peak extra memory" in out and "Targets (issues" in out
+    assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_presets_are_exclusive() -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["bench", "--quick", "--full"])
+    assert exc.value.code == 2

@@ -338,3 +338,168 @@ def test_nan_policies():
 def test_negative_entries_raise_even_next_to_nan():
     err = both_raise(InvalidDistributionError, "entropy", [np.nan, -1.0])
     assert err.index == (1,)
+
+
+# ---------------------------------------------------------------- exact where users look (issue 12)
+
+
+@pytest.fixture
+def every_level_and_thread_count(restore_threads):
+    """Calls ``run()`` on every SIMD level with 1, 2 and 3 threads; checks that the bits do not
+    depend on the thread count and returns the results of the last level."""
+    from entropykit import _core
+
+    def each(run):
+        before = _core.simd_level()
+        results = None
+        try:
+            for level in _core.available_simd_levels():
+                _core.set_simd_level(level)
+                bits = []
+                for threads in (1, 2, 3):
+                    ek.set_num_threads(threads)
+                    results = np.asarray(run(), dtype=np.float64)
+                    bits.append(results.view(np.uint64).copy())
+                for other in bits[1:]:
+                    np.testing.assert_array_equal(other, bits[0], err_msg=level)
+        finally:
+            _core.set_simd_level(before)
+        return results
+
+    return each
+
+
+MAGNITUDES = [1.0, 3.0, 0.1, 2.0**62, 1e300, np.finfo(np.float64).max, 1e-300, 5e-324, 3e-310]
+F32_MAGNITUDES = [3.0, 0.1, np.finfo(np.float32).max, np.finfo(np.float32).tiny, 1e-45, 1e-40]
+
+
+def one_hot_rows(dtype, values, n, at):
+    rows = np.zeros((len(values), n), dtype=dtype)
+    rows[:, at] = np.asarray(values, dtype=dtype)
+    return rows
+
+
+@BOTH
+@pytest.mark.parametrize("n", [1, 7, 300, 5000])
+def test_one_positive_entry_is_exactly_zero(mod, n, every_level_and_thread_count):
+    cases = [
+        (np.float64, MAGNITUDES),
+        (np.float32, F32_MAGNITUDES),
+        (np.float16, [3.0, 65504.0, 6e-8]),
+        (np.int64, [1, 3, 2**62, 2**63 - 1]),
+        (np.uint8, [1, 3, 255]),
+    ]
+
+    def run():
+        out = []
+        for dtype, values in cases:
+            for at in sorted({0, n // 2, n - 1}):
+                h = mod.entropy(one_hot_rows(dtype, values, n, at))
+                assert np.all(h == 0.0) and not np.any(np.signbit(h)), (dtype, at, h)
+                out.extend(h)
+        return out
+
+    if mod is ek:
+        every_level_and_thread_count(run)
+    else:
+        run()
+
+
+@BOTH
+def test_random_one_column_rows_are_exactly_zero(mod, every_level_and_thread_count):
+    rng = np.random.default_rng(12)
+    rows = rng.random((10_000, 1)) * 2.0 ** rng.integers(-1000, 1000, (10_000, 1))
+    small = rows[(rows > 1e-44) & (rows < 3e38)]
+    rows32 = small.astype(np.float32)[:, None]
+
+    def run():
+        out = []
+        for p in (rows, rows32):
+            h = mod.entropy(p)
+            assert np.count_nonzero(h) == 0 and not np.any(np.signbit(h))
+            out.extend(h)
+        return out
+
+    if mod is ek:
+        every_level_and_thread_count(run)
+    else:
+        run()
+
+
+@pytest.mark.parametrize("n", [2, 3, 7, 1000, 4097])
+def test_equal_entries_are_ln_n_within_4_ulp(n, every_level_and_thread_count):
+    ln_n = math.log(n)
+
+    def run():
+        out = []
+        cases = [np.full(n, x) for x in MAGNITUDES]
+        cases += [np.full(n, 2**62, dtype=np.int64), np.full(n, 7, dtype=np.uint8)]
+        # float32's powers of two (the smallest normal, the smallest subnormal, 2^127).
+        cases += [np.full(n, x, dtype=np.float32) for x in (1.1754944e-38, 1e-45, 2.0**127)]
+        for p in cases:
+            h = float(ek.entropy(p))
+            assert abs(h - ln_n) <= 4 * math.ulp(ln_n), (p[0], p.dtype, h, ln_n)
+            out.append(h)
+        # Other float32 entries carry float32 logs (about 1e-8 of the mantissa's log).
+        for x in F32_MAGNITUDES:
+            h = float(ek.entropy(np.full(n, x, dtype=np.float32)))
+            assert h == pytest.approx(ln_n, rel=1e-7), (x, h)
+            out.append(h)
+        return out
+
+    every_level_and_thread_count(run)
+
+
+@BOTH
+def test_equal_entries_on_the_reference_too(mod):
+    for x in MAGNITUDES:
+        assert float(mod.entropy(np.full(3, x))) == pytest.approx(math.log(3), rel=1e-12), x
+    assert float(mod.entropy(np.array([2**62, 2**62]))) == pytest.approx(LN2, rel=1e-12)
+
+
+@BOTH
+def test_empty_and_zero_sums_are_plus_zero(mod, every_level_and_thread_count):
+    empty = np.array([])
+
+    def run():
+        out = []
+        values = [
+            mod.entropy(empty, normalize=False),
+            mod.cross_entropy(empty, empty, normalize=False),
+            mod.kl_divergence(empty, empty, normalize=False),
+            mod.entropy([0.0, 0.0], normalize=False),
+            mod.entropy([1.0, 0.0], normalize=False),
+            mod.cross_entropy([1.0, 0.0], [1.0, 3.0], normalize=False),
+            mod.kl_divergence([0.3, 0.7], [0.3, 0.7]),
+            mod.kl_divergence([0.3, 0.7], [0.3, 0.7], normalize=False),
+            mod.cross_entropy([1.0, 0.0], [2.0, 0.0]),
+            mod.entropy([0.0, 7.0], base=0.5),
+            mod.kl_divergence([1.0, 2.0], [2.0, 4.0], base=0.5),
+            mod.entropy(np.zeros((0, 5))).sum(),
+        ]
+        for i, value in enumerate(values):
+            assert value == 0.0 and not np.signbit(value), (i, value)
+            out.append(value)
+        return out
+
+    if mod is ek:
+        every_level_and_thread_count(run)
+    else:
+        run()
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "kl_divergence"])
+def test_binary_measures_do_not_depend_on_scale(name, every_level_and_thread_count):
+    rng = np.random.default_rng(3)
+    p, q = rng.random(3000), rng.random(3000) + 0.01
+    want = getattr(reference, name)(p, q)
+
+    def run():
+        out = []
+        for scale in (2.0**62, 2.0**-1000, 2.0**1000, 1e300):
+            got = getattr(ek, name)(p * scale, q / math.sqrt(scale))
+            assert got == pytest.approx(want, rel=1e-14), scale
+            out.append(got)
+        return out
+
+    every_level_and_thread_count(run)

@@ -189,6 +189,27 @@ def test_bool_strided_and_byte_order_inputs():
     close(ek.entropy_labels(words[::-1]), reference.entropy_labels(words))
 
 
+def test_object_arrays_of_str_are_read_in_rust():
+    class Name(str):
+        pass
+
+    words = ["a\ud800", "a\ud801", "é", Name("é"), "a\ud800", "", "b", "b"]
+    x = np.array(words, dtype=object)
+    want = reference.entropy_labels(np.array(words))
+    close(ek.entropy_labels(x), want)
+    close(ek.entropy_labels(x[::-1]), want)
+    close(ek.entropy_labels(x[::2]), reference.entropy_labels(np.array(words[::2])))
+    close(
+        ek.mutual_information_labels(x, np.arange(8) % 3),
+        reference.mutual_information_labels(np.array(words), np.arange(8) % 3),
+    )
+    # Unhashable entries are reported like any other entry that is not a str.
+    bad = np.empty(2, dtype=object)
+    bad[0], bad[1] = "a", [1]
+    with pytest.raises(TypeError, match=r"x\[1\] is \[1\] of type list"):
+        ek.entropy_labels(bad)
+
+
 def test_inputs_are_not_modified():
     x = np.array([3.0, -0.0, 3.0])
     s = np.array(["a", "b", "a"])

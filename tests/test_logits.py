@@ -388,6 +388,94 @@ def test_results_do_not_depend_on_the_thread_count():
         assert len(set(results)) == 1, name
 
 
+def _long_row_calls(x, z, target, probs, w):
+    return {
+        "logsumexp": lambda: ek.logsumexp(x),
+        "entropy": lambda: ek.entropy_from_logits(x),
+        "kl": lambda: ek.kl_divergence_from_logits(x, z),
+        "ce": lambda: ek.softmax_cross_entropy(x, target, reduction="none"),
+        "ce_ls": lambda: ek.softmax_cross_entropy(x, target, reduction="none", label_smoothing=0.1),
+        "ce_weighted": lambda: ek.softmax_cross_entropy(
+            x, target, reduction="none", label_smoothing=0.2, weight=w
+        ),
+        "ce_prob": lambda: ek.softmax_cross_entropy(x, probs, label_smoothing=0.1),
+    }
+
+
+@pytest.mark.usefixtures("restore_threads")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_long_rows_split_over_leaves(dtype):
+    """Rows longer than a leaf (65536 classes) are trees of leaves merged in a fixed order: the
+    same bits on any thread count, and the reference's values, with the maximum, masked
+    classes, NaN and +inf in different leaves."""
+    rng = np.random.default_rng(11)
+    classes = 300_001
+    x = (rng.normal(size=(4, classes)) * 4).astype(dtype)
+    x[0, 200_000] = 90.0  # the maximum in a late leaf, far above the first leaves
+    x[1, : 3 * 65536] = -INF  # whole leaves masked
+    x[2, 70_000] = np.nan
+    x[3, 140_000] = INF
+    z = x[::-1].copy()
+    z[1] = rng.normal(size=classes)
+    target = np.array([200_000, classes - 1, 3, 5])
+    probs = rng.random(x.shape).astype(dtype)
+    w = rng.random(classes)
+    rtol, atol = tolerances(dtype, x, z)
+    for name, call in _long_row_calls(x, z, target, probs, w).items():
+        results = []
+        for threads in (1, 2, 3):
+            ek.set_num_threads(threads)
+            results.append(np.asarray(call()).tobytes())
+        assert len(set(results)) == 1, name
+    funcs = {
+        "logsumexp": (ek.logsumexp, reference.logsumexp, (x,), {}),
+        "entropy": (ek.entropy_from_logits, reference.entropy_from_logits, (x,), {}),
+        "kl": (ek.kl_divergence_from_logits, reference.kl_divergence_from_logits, (x, z), {}),
+    }
+    for kw in ({}, {"label_smoothing": 0.1}, {"label_smoothing": 0.2, "weight": w}):
+        funcs[f"ce {kw}"] = (
+            ek.softmax_cross_entropy,
+            reference.softmax_cross_entropy,
+            (x, target),
+            {"reduction": "none", **kw},
+        )
+    funcs["ce_prob"] = (
+        ek.softmax_cross_entropy,
+        reference.softmax_cross_entropy,
+        (x, probs),
+        {"label_smoothing": 0.1, "reduction": "none"},
+    )
+    for name, (fast, ref, args, kw) in funcs.items():
+        assert_same_result(fast(*args, **kw), ref(*args, **kw), rtol, atol), name
+    # One long row alone (the split plan) against the reference.
+    one = x[:1, :150_000]
+    assert_same_result(ek.logsumexp(one), reference.logsumexp(one), rtol, atol)
+
+
+def test_cross_entropy_chunk_far_above_the_running_maximum():
+    """The cross-entropies read a chunk once against the running maximum; a chunk that holds
+    a logit far above it (or +inf) is redone with its own maximum first."""
+    classes = 10_000
+    for dtype in (np.float32, np.float64):
+        x = np.zeros((4, classes), dtype=dtype)
+        x[0, 5_000] = 40.0  # above the first chunk's maximum, within the fused range
+        x[1, 5_000] = 500.0 if dtype == np.float64 else 85.0
+        x[2, 9_999] = 300.0 if dtype == np.float64 else 88.0
+        x[3, 4_100] = INF
+        target = np.array([5_000, 0, 9_999, 0])
+        rtol, atol = tolerances(dtype, x)
+        for kw in (
+            {},
+            {"label_smoothing": 0.1},
+            {"label_smoothing": 0.1, "weight": np.ones(classes)},
+        ):
+            got = ek.softmax_cross_entropy(x, target, reduction="none", **kw)
+            want = reference.softmax_cross_entropy(x, target, reduction="none", **kw)
+            assert_same_result(got, want, rtol, atol)
+            assert np.isnan(got[3])
+        assert_same_result(ek.logsumexp(x), reference.logsumexp(x), rtol, atol)
+
+
 def test_bfloat16_logits():
     ml_dtypes = pytest.importorskip("ml_dtypes")
     x = np.random.default_rng(6).normal(size=(4, 9)).astype(ml_dtypes.bfloat16)

@@ -14,80 +14,32 @@ from __future__ import annotations
 import os
 import warnings
 
-from . import _core, reference, scipy_compat
-from ._api import cross_entropy, entropy, kl_divergence
+from . import _api, _core, _counts, _elementwise, _family, _labels, _logits, reference, scipy_compat
+from ._api import *  # noqa: F403 (each group module's __all__ lists its public functions)
 from ._core import available_simd_levels, get_num_threads, simd_level
-from ._counts import boltzmann_entropy, entropy_from_counts, gaussian_entropy, gaussian_kl
-from ._elementwise import binary_entropy, entr, kl_div, rel_entr, surprisal, xlogy
+from ._counts import *  # noqa: F403
+from ._elementwise import *  # noqa: F403
 from ._errors import InvalidDistributionError
-from ._family import (
-    conditional_entropy,
-    joint_entropy,
-    js_distance,
-    js_divergence,
-    js_divergence_many,
-    mutual_information,
-    normalized_mutual_information,
-    perplexity,
-    renyi_entropy,
-    tsallis_entropy,
-    variation_of_information,
-)
-from ._labels import entropy_labels, mutual_information_labels
-from ._logits import (
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    entropy_from_logits,
-    kl_divergence_from_logits,
-    log_softmax,
-    logsumexp,
-    perplexity_from_logits,
-    softmax_cross_entropy,
-)
+from ._family import *  # noqa: F403
+from ._labels import *  # noqa: F403
+from ._logits import *  # noqa: F403
 
 __all__ = [
     "InvalidDistributionError",
     "available_simd_levels",
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "binary_entropy",
-    "boltzmann_entropy",
-    "conditional_entropy",
-    "cross_entropy",
-    "entr",
-    "entropy",
-    "entropy_from_counts",
-    "entropy_from_logits",
-    "entropy_labels",
-    "gaussian_entropy",
-    "gaussian_kl",
     "get_num_threads",
-    "joint_entropy",
-    "js_distance",
-    "js_divergence",
-    "js_divergence_many",
-    "kl_div",
-    "kl_divergence",
-    "kl_divergence_from_logits",
-    "log_softmax",
-    "logsumexp",
-    "mutual_information",
-    "mutual_information_labels",
-    "normalized_mutual_information",
-    "perplexity",
-    "perplexity_from_logits",
     "reference",
-    "rel_entr",
-    "renyi_entropy",
     "scipy_compat",
     "set_num_threads",
     "simd_level",
-    "softmax_cross_entropy",
-    "surprisal",
-    "tsallis_entropy",
-    "variation_of_information",
-    "xlogy",
 ]
+# A new public function needs only its group module's __all__.
+__all__ += _api.__all__
+__all__ += _counts.__all__
+__all__ += _elementwise.__all__
+__all__ += _family.__all__
+__all__ += _labels.__all__
+__all__ += _logits.__all__
 
 __version__ = "0.1.0"
 

@@ -6,65 +6,19 @@ Integer, boolean and float labels go to the kernel as they are (no copy for cont
 it factorizes them by direct indexing when their range is small and by hashing otherwise, counts
 the contingency table in per-thread tables, and sums the plug-in terms in a fixed order, so the
 result has the same bits on any number of threads. ``U``/``S`` strings are turned into codes by
-hashing their fixed-width records in Rust; object arrays of ``str`` through a dict.
+hashing their fixed-width records; object arrays of ``str`` by hashing the strings' own UTF-8
+bytes. The argument rules and the messages of the errors live in Rust too
+(``src/python/labels.rs``).
 """
 
 from __future__ import annotations
-
-from typing import NoReturn
 
 import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._args import check_base
-from ._labels_rules import (
-    as_labels,
-    check_lengths,
-    check_not_empty,
-    in_base,
-    nan_error,
-    non_str_error,
-)
 
 __all__ = ["entropy_labels", "mutual_information_labels"]
-
-
-def _kernel_input(arr: np.ndarray, name: str, func: str) -> np.ndarray:
-    """``arr`` as a contiguous 1-D integer or float array the kernel takes: the labels
-    themselves, or codes standing for them (equal codes for equal labels)."""
-    kind = arr.dtype.kind
-    if kind in "iuf":
-        if arr.dtype == np.float16:
-            return arr.astype(np.float32)
-        return np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
-    if kind == "b":
-        return np.ascontiguousarray(arr).view(np.uint8)
-    if kind in "US":
-        arr = np.ascontiguousarray(arr)
-        width = arr.dtype.itemsize
-        if width == 0:
-            return np.zeros(len(arr), dtype=np.uint8)
-        codes, _ = _core.factorize_records(arr.view(np.uint8), width)
-        return codes
-    # Object arrays: a dict numbers the labels by first appearance.
-    table: dict[object, int] = {}
-    codes = np.fromiter(
-        (table.setdefault(v, len(table)) for v in arr), dtype=np.int64, count=len(arr)
-    )
-    if not all(isinstance(k, str) for k in table):
-        error = non_str_error(arr, name, func)
-        if error is not None:
-            raise error
-    return codes
-
-
-def _raise_located(error: ValueError, func: str) -> NoReturn:
-    """Re-raises a NaN found by the kernel in the caller's words."""
-    if isinstance(error, _core.KernelInputError) and error.args[1] == "nan":
-        name = "x" if error.args[2] == "p" else "y"
-        raise nan_error(name, func, int(error.args[4])) from None
-    raise error
 
 
 def entropy_labels(x: npt.ArrayLike, *, base: float | None = None) -> np.float64:
@@ -104,16 +58,7 @@ def entropy_labels(x: npt.ArrayLike, *, base: float | None = None) -> np.float64
     >>> float(ek.entropy_labels(["cat", "dog", "dog", "cat", "emu", "emu"]))  # doctest: +ELLIPSIS
     1.0986...
     """
-    func = "entropy_labels"
-    b = check_base(base, func)
-    arr = as_labels(x, "x", func)
-    check_not_empty(len(arr), func)
-    data = _kernel_input(arr, "x", func)
-    try:
-        value = _core.entropy_labels(data)
-    except ValueError as error:
-        _raise_located(error, func)
-    return in_base(value, b)
+    return _core.entropy_labels(x, base)
 
 
 def mutual_information_labels(
@@ -157,16 +102,4 @@ def mutual_information_labels(
     >>> float(ek.mutual_information_labels([0, 1, 0, 1], [0, 0, 1, 1]))
     0.0
     """
-    func = "mutual_information_labels"
-    b = check_base(base, func)
-    xa = as_labels(x, "x", func)
-    ya = as_labels(y, "y", func)
-    check_lengths(xa, ya, func)
-    check_not_empty(len(xa), func)
-    xd = _kernel_input(xa, "x", func)
-    yd = _kernel_input(ya, "y", func)
-    try:
-        value = _core.mutual_information_labels(xd, yd)
-    except ValueError as error:
-        _raise_located(error, func)
-    return in_base(value, b)
+    return _core.mutual_information_labels(x, y, base)

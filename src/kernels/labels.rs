@@ -412,7 +412,12 @@ fn hashed_counts<T: Label>(
     for map in maps {
         pairs.extend(map);
     }
-    run(options.parallel, || pairs.par_sort_unstable_by_key(|p| p.0))?;
+    // A few pairs sort faster here than the pool wakes up (a small call took ~10 us, not ~2).
+    if options.parallel && pairs.len() >= SERIAL_LABELS {
+        run(true, || pairs.par_sort_unstable_by_key(|p| p.0))?;
+    } else {
+        pairs.sort_unstable_by_key(|p| p.0);
+    }
     pairs.dedup_by(|later, kept| {
         let same = later.0 == kept.0;
         if same {

@@ -4,7 +4,12 @@
 //! A row is walked in chunks of [`CHUNK`] classes, each read twice while it sits in L1: first for
 //! its maximum, then for the exponentials e^(x - m) against the running maximum m. When a chunk
 //! raises m, the sums so far are rescaled by e^(m_old - m_new) (once per chunk, in f64), so the
-//! row's memory is read once and no exponential can overflow. What the functions need beside
+//! row's memory is read once and no exponential can overflow. The cross-entropies (which need
+//! only S and sums linear in d) skip the first read once the running maximum is finite: a chunk's
+//! terms and maximum come from one read, the sums are rescaled after it, and only a chunk whose
+//! maximum is more than [`FUSED_RANGE`] above the running one is redone. Rows longer than
+//! [`LEAF`] classes are trees of leaves merged in a fixed order, split across the pool when the
+//! rows are few. What the functions need beside
 //! S = sum e^(x - m), with d = x - m:
 //!
 //! | function | also accumulated | row value |
@@ -39,6 +44,14 @@ use crate::simd::{dispatch, load_padded, FloatVec, Level, Real, SimdLevel, SimdT
 const CHUNK: usize = 2048;
 /// Vectors per block: terms are summed in the input's precision within a block only.
 const BLOCK: usize = 8;
+/// Classes per leaf of a long row: rows longer than this are cut into leaves whose sums merge
+/// along the fixed tree of [`parallel::tree_sum`], so one long row can use every thread and still
+/// give the same bits on any number of them.
+const LEAF: usize = 32 * CHUNK;
+/// The cross-entropies read a chunk once, against the running maximum, while finding its own
+/// maximum; a chunk whose maximum exceeds the running one by more than this (or +inf) is redone
+/// with its maximum first, so e^(x - shift) stays far from overflow (e^64 is ~6e27 in float32).
+const FUSED_RANGE: f64 = 64.0;
 
 /// Float types logits come in (float16 and bfloat16 are widened to float32 by the caller).
 pub trait LogitElem: VectorExp + VectorLn {
@@ -119,6 +132,8 @@ pub enum RowOp<'a, E> {
 #[derive(Clone, Copy, Debug)]
 struct RowStats {
     m: f64,
+    /// What the sums were taken against: `m` once it is above -inf, else 0.
+    shift: f64,
     s: f64,
     t: f64,
     u: f64,
@@ -126,6 +141,58 @@ struct RowStats {
     sz: f64,
     a: f64,
     q: f64,
+}
+
+/// e^(side - m) for a part whose maximum is `side`, `m` the merged maximum (1 when equal, so
+/// infinite maxima merge; 0 for a part of only -inf).
+fn part_factor(side: f64, m: f64) -> f64 {
+    if side == m {
+        1.0
+    } else if side == f64::NEG_INFINITY {
+        0.0
+    } else {
+        (side - m).exp()
+    }
+}
+
+impl parallel::TreeSum for RowStats {
+    fn zero() -> Self {
+        RowStats {
+            m: f64::NEG_INFINITY,
+            shift: 0.0,
+            s: 0.0,
+            t: 0.0,
+            u: 0.0,
+            mz: f64::NEG_INFINITY,
+            sz: 0.0,
+            a: 0.0,
+            q: 0.0,
+        }
+    }
+
+    /// The sums of two consecutive parts of a row, moved to the larger maximum: sum e^(x - m)
+    /// scales by e^(m_part - m), sum e (x - m) also gains (m_part - m) S, sum a (x - m) gains
+    /// (shift_part - shift) A.
+    fn combine(l: Self, r: Self) -> Self {
+        let m = if r.m > l.m { r.m } else { l.m };
+        let shift = if m == f64::NEG_INFINITY { 0.0 } else { m };
+        let (fl, fr) = (part_factor(l.m, m), part_factor(r.m, m));
+        let mz = if r.mz > l.mz { r.mz } else { l.mz };
+        let (gl, gr) = (part_factor(l.mz, mz), part_factor(r.mz, mz));
+        let moved = |p: &Self, f: f64| f * (p.t + (p.shift - shift) * p.s);
+        let q_of = |p: &Self| p.q + (p.shift - shift) * p.a;
+        RowStats {
+            m,
+            shift,
+            s: fl * l.s + fr * r.s,
+            t: moved(&l, fl) + moved(&r, fr),
+            u: fl * l.u + fr * r.u,
+            mz,
+            sz: gl * l.sz + gr * r.sz,
+            a: l.a + r.a,
+            q: q_of(&l) + q_of(&r),
+        }
+    }
 }
 
 /// Everything the row tasks share.
@@ -193,6 +260,21 @@ fn max_of<V: FloatVec>(data: &[V::Elem]) -> f64 {
         let x = x.to_f64();
         if x > m {
             m = x;
+        }
+    }
+    m
+}
+
+/// Largest lane of `v` (NaN lanes never reach it: they are never selected).
+#[inline(always)]
+fn lanes_max<V: FloatVec>(v: V) -> f64 {
+    let mut lanes = [V::Elem::ZERO; 64];
+    // SAFETY: `lanes` holds 64 >= LANES elements.
+    unsafe { v.store(lanes.as_mut_ptr()) };
+    let mut m = f64::NEG_INFINITY;
+    for &x in &lanes[..V::LANES] {
+        if x.to_f64() > m {
+            m = x.to_f64();
         }
     }
     m
@@ -268,137 +350,181 @@ fn row_stats<E: LogitElem, L: Level, const KIND: u8>(
     let (mut mz, mut shift_z) = (f64::NEG_INFINITY, 0.0);
     let n = x.len();
     let mut start = 0;
+    let one_pass = KIND == LSE || KIND == SMOOTH || KIND == PLAIN;
     while start < n {
         let end = (start + CHUNK).min(n);
-        // Pass 1: raise the running maxima, rescaling what was summed against the old ones.
-        let cm = max_of::<V<E, L>>(&x[start..end]);
-        if cm > m {
-            let new_shift = cm;
-            let delta = shift - new_shift;
-            if m == f64::NEG_INFINITY {
-                // Nothing but -inf (or NaN) so far: the sums are 0 (or NaN, which must stay).
-                scale2(&mut tot.s, 0.0);
-                scale2(&mut tot.t, 0.0);
-                scale2(&mut tot.u, 0.0);
-            } else {
-                let f = (m - cm).exp();
-                if KIND == ENTROPY {
-                    // sum e^(x - m') (x - m') = f (T + (m - m') S).
-                    let d = W::<L>::splat(delta);
-                    tot.t[0] = tot.s[0].mul_add(d, tot.t[0]);
-                    tot.t[1] = tot.s[1].mul_add(d, tot.t[1]);
-                    scale2(&mut tot.t, f);
-                }
-                scale2(&mut tot.s, f);
-                scale2(&mut tot.u, f);
-            }
-            if KIND == PLAIN {
-                q_adjust += delta * sum2(tot.a);
-            }
-            if KIND == SMOOTH {
-                q_adjust += delta * start as f64;
-            }
-            m = cm;
-            shift = new_shift;
-        }
-        if KIND == KL {
-            let cz = max_of::<V<E, L>>(&other[start..end]);
-            if cz > mz {
-                let f = if mz == f64::NEG_INFINITY {
-                    0.0
-                } else {
-                    (mz - cz).exp()
-                };
-                scale2(&mut tot.sz, f);
-                mz = cz;
-                shift_z = cz;
-            }
-        }
-        // Pass 2: the terms, against the current maxima.
-        let sv = V::<E, L>::splat(E::from_f64(shift));
-        let szv = V::<E, L>::splat(E::from_f64(shift_z));
-        let mut at = start;
-        while at < end {
-            let mut blk = Block {
-                s: zero,
-                t: zero,
-                u: zero,
-                sz: zero,
-                a: zero,
-                q: zero,
-            };
-            let block_end = (at + BLOCK * lanes).min(end);
-            while at < block_end {
-                let tail = at + lanes > end;
-                let valid = if tail {
-                    iota.lt(V::<E, L>::splat(E::from_f64((end - at) as f64)))
-                } else {
-                    V::<E, L>::mask_true()
-                };
-                let xv = load_padded::<V<E, L>>(&x[..end], at);
-                let mut d = xv.sub(sv);
-                let mut e = exp_nonpositive(d);
-                if tail {
-                    e = V::<E, L>::select(valid, e, zero);
-                    d = V::<E, L>::select(valid, d, zero);
-                }
-                blk.s = blk.s.add(e);
-                if KIND == ENTROPY {
-                    blk.t = blk.t.add(V::<E, L>::select(e.gt(zero), e.mul(d), zero));
+        // Against a finite running maximum, the cross-entropies read the chunk once (its terms
+        // and its maximum together) and rescale afterwards; only S and A ln S - Q are needed,
+        // and both move exactly with the shift. Entropy and KL keep two passes: their T and U
+        // would cancel when terms above the shift meet the correction.
+        let mut fused = one_pass && m.is_finite();
+        let saved = (tot, q_adjust);
+        loop {
+            if !fused {
+                // Pass 1: raise the running maxima, rescaling what was summed against the old ones.
+                let cm = max_of::<V<E, L>>(&x[start..end]);
+                if cm > m {
+                    let new_shift = cm;
+                    let delta = shift - new_shift;
+                    if m == f64::NEG_INFINITY {
+                        // Nothing but -inf (or NaN) so far: the sums are 0 (or NaN, which must stay).
+                        scale2(&mut tot.s, 0.0);
+                        scale2(&mut tot.t, 0.0);
+                        scale2(&mut tot.u, 0.0);
+                    } else {
+                        let f = (m - cm).exp();
+                        if KIND == ENTROPY {
+                            // sum e^(x - m') (x - m') = f (T + (m - m') S).
+                            let d = W::<L>::splat(delta);
+                            tot.t[0] = tot.s[0].mul_add(d, tot.t[0]);
+                            tot.t[1] = tot.s[1].mul_add(d, tot.t[1]);
+                            scale2(&mut tot.t, f);
+                        }
+                        scale2(&mut tot.s, f);
+                        scale2(&mut tot.u, f);
+                    }
+                    if KIND == PLAIN {
+                        q_adjust += delta * sum2(tot.a);
+                    }
+                    if KIND == SMOOTH {
+                        q_adjust += delta * start as f64;
+                    }
+                    m = cm;
+                    shift = new_shift;
                 }
                 if KIND == KL {
-                    let zv = load_padded::<V<E, L>>(&other[..end], at);
-                    let mut ez = exp_nonpositive(zv.sub(szv));
-                    let mut term = V::<E, L>::select(e.gt(zero), e.mul(xv.sub(zv)), zero);
-                    // softmax(z) = 0 where softmax(x) is not: +inf even if e underflowed.
-                    let zero_q = V::<E, L>::mask_and(zv.eq(neg_inf), xv.gt(neg_inf));
-                    term = V::<E, L>::select(zero_q, pos_inf, term);
-                    if tail {
-                        ez = V::<E, L>::select(valid, ez, zero);
-                        term = V::<E, L>::select(valid, term, zero);
+                    let cz = max_of::<V<E, L>>(&other[start..end]);
+                    if cz > mz {
+                        let f = if mz == f64::NEG_INFINITY {
+                            0.0
+                        } else {
+                            (mz - cz).exp()
+                        };
+                        scale2(&mut tot.sz, f);
+                        mz = cz;
+                        shift_z = cz;
                     }
-                    blk.sz = blk.sz.add(ez);
-                    blk.u = blk.u.add(term);
+                }
+            }
+            let mut cmax = neg_inf;
+            // Pass 2: the terms, against the current maxima.
+            let sv = V::<E, L>::splat(E::from_f64(shift));
+            let szv = V::<E, L>::splat(E::from_f64(shift_z));
+            let mut at = start;
+            while at < end {
+                let mut blk = Block {
+                    s: zero,
+                    t: zero,
+                    u: zero,
+                    sz: zero,
+                    a: zero,
+                    q: zero,
+                };
+                let block_end = (at + BLOCK * lanes).min(end);
+                while at < block_end {
+                    let tail = at + lanes > end;
+                    let valid = if tail {
+                        iota.lt(V::<E, L>::splat(E::from_f64((end - at) as f64)))
+                    } else {
+                        V::<E, L>::mask_true()
+                    };
+                    let xv = load_padded::<V<E, L>>(&x[..end], at);
+                    if fused {
+                        let xm = if tail {
+                            V::<E, L>::select(valid, xv, neg_inf)
+                        } else {
+                            xv
+                        };
+                        cmax = V::<E, L>::select(xm.gt(cmax), xm, cmax);
+                    }
+                    let mut d = xv.sub(sv);
+                    let mut e = exp_nonpositive(d);
+                    if tail {
+                        e = V::<E, L>::select(valid, e, zero);
+                        d = V::<E, L>::select(valid, d, zero);
+                    }
+                    blk.s = blk.s.add(e);
+                    if KIND == ENTROPY {
+                        blk.t = blk.t.add(V::<E, L>::select(e.gt(zero), e.mul(d), zero));
+                    }
+                    if KIND == KL {
+                        let zv = load_padded::<V<E, L>>(&other[..end], at);
+                        let mut ez = exp_nonpositive(zv.sub(szv));
+                        let mut term = V::<E, L>::select(e.gt(zero), e.mul(xv.sub(zv)), zero);
+                        // softmax(z) = 0 where softmax(x) is not: +inf even if e underflowed.
+                        let zero_q = V::<E, L>::mask_and(zv.eq(neg_inf), xv.gt(neg_inf));
+                        term = V::<E, L>::select(zero_q, pos_inf, term);
+                        if tail {
+                            ez = V::<E, L>::select(valid, ez, zero);
+                            term = V::<E, L>::select(valid, term, zero);
+                        }
+                        blk.sz = blk.sz.add(ez);
+                        blk.u = blk.u.add(term);
+                    }
+                    if KIND == PLAIN {
+                        let mut a = if has_target {
+                            load_padded::<V<E, L>>(&other[..end], at).mul_add(coef[0], coef[1])
+                        } else {
+                            one
+                        };
+                        if has_weight {
+                            a = a.mul(load_padded::<V<E, L>>(&weight[..end], at));
+                        }
+                        if tail {
+                            a = V::<E, L>::select(valid, a, zero);
+                        }
+                        blk.a = blk.a.add(a);
+                        blk.q = a.mul_add(d, blk.q);
+                    }
+                    if KIND == SMOOTH {
+                        blk.q = blk.q.add(d);
+                    }
+                    at += lanes;
+                }
+                E::widen_add::<L>(blk.s, &mut tot.s);
+                if KIND == ENTROPY {
+                    E::widen_add::<L>(blk.t, &mut tot.t);
+                }
+                if KIND == KL {
+                    E::widen_add::<L>(blk.sz, &mut tot.sz);
+                    E::widen_add::<L>(blk.u, &mut tot.u);
                 }
                 if KIND == PLAIN {
-                    let mut a = if has_target {
-                        load_padded::<V<E, L>>(&other[..end], at).mul_add(coef[0], coef[1])
-                    } else {
-                        one
-                    };
-                    if has_weight {
-                        a = a.mul(load_padded::<V<E, L>>(&weight[..end], at));
-                    }
-                    if tail {
-                        a = V::<E, L>::select(valid, a, zero);
-                    }
-                    blk.a = blk.a.add(a);
-                    blk.q = a.mul_add(d, blk.q);
+                    E::widen_add::<L>(blk.a, &mut tot.a);
                 }
-                if KIND == SMOOTH {
-                    blk.q = blk.q.add(d);
+                if KIND == PLAIN || KIND == SMOOTH {
+                    E::widen_add::<L>(blk.q, &mut tot.q);
                 }
-                at += lanes;
             }
-            E::widen_add::<L>(blk.s, &mut tot.s);
-            if KIND == ENTROPY {
-                E::widen_add::<L>(blk.t, &mut tot.t);
+            if fused {
+                let cm = lanes_max(cmax);
+                if cm > m {
+                    if cm - shift > FUSED_RANGE {
+                        // Too far above the shift (or +inf): redo the chunk, its maximum first.
+                        (tot, q_adjust) = saved;
+                        fused = false;
+                        continue;
+                    }
+                    // This chunk's terms were taken against the old shift too.
+                    let delta = shift - cm;
+                    scale2(&mut tot.s, (m - cm).exp());
+                    if KIND == PLAIN {
+                        q_adjust += delta * sum2(tot.a);
+                    }
+                    if KIND == SMOOTH {
+                        q_adjust += delta * end as f64;
+                    }
+                    m = cm;
+                    shift = cm;
+                }
             }
-            if KIND == KL {
-                E::widen_add::<L>(blk.sz, &mut tot.sz);
-                E::widen_add::<L>(blk.u, &mut tot.u);
-            }
-            if KIND == PLAIN {
-                E::widen_add::<L>(blk.a, &mut tot.a);
-            }
-            if KIND == PLAIN || KIND == SMOOTH {
-                E::widen_add::<L>(blk.q, &mut tot.q);
-            }
+            break;
         }
         start = end;
     }
     RowStats {
         m,
+        shift,
         s: sum2(tot.s),
         t: sum2(tot.t),
         u: sum2(tot.u),
@@ -492,6 +618,92 @@ struct Rows<'a, 'b, E> {
     weights: &'b mut [f64],
     /// log_softmax: the output rows; else empty.
     write: &'b mut [E],
+    /// Rows longer than a leaf: every row's sums, merged beforehand; else empty.
+    pre: &'b [RowStats],
+}
+
+/// The row kind (`LSE`, ...) of an op.
+fn kind_of<E>(op: &RowOp<'_, E>) -> u8 {
+    match *op {
+        RowOp::LogSumExp => LSE,
+        RowOp::Entropy => ENTROPY,
+        RowOp::KlDivergence { .. } => KL,
+        RowOp::CrossEntropyIndex {
+            label_smoothing,
+            weight,
+            ..
+        } => match (label_smoothing > 0.0, weight.is_some()) {
+            (false, _) => LSE,
+            (true, false) => SMOOTH,
+            (true, true) => PLAIN,
+        },
+        RowOp::CrossEntropyProb { .. } => PLAIN,
+    }
+}
+
+/// The SIMD task of a long row: the merged sums of leaves `first..first + count` of row `row`.
+struct RowLeaves<'a, 'b, E> {
+    job: &'b Job<'a, E>,
+    row: usize,
+    first: usize,
+    count: usize,
+}
+
+/// Leaf sums of one row for [`parallel::counter_tree_sum`].
+struct LeafSums<'a, 'b, E, L, const KIND: u8> {
+    job: &'b Job<'a, E>,
+    row: usize,
+    first: usize,
+    level: std::marker::PhantomData<L>,
+}
+
+impl<E: LogitElem, L: Level, const KIND: u8> parallel::Leaves for LeafSums<'_, '_, E, L, KIND> {
+    type Sum = RowStats;
+    #[inline(always)]
+    fn leaf(&mut self, index: usize) -> RowStats {
+        let job = self.job;
+        let c = job.classes;
+        let lo = (self.first + index) * LEAF;
+        let hi = (lo + LEAF).min(c);
+        let base = self.row * c;
+        let part = |data: &'_ [E], at: usize| -> std::ops::Range<usize> {
+            if data.is_empty() {
+                0..0
+            } else {
+                at + lo..at + hi
+            }
+        };
+        let other = &job.other[part(job.other, base)];
+        let weight = &job.weight[part(job.weight, 0)];
+        row_stats::<E, L, KIND>(&job.x[base + lo..base + hi], other, weight, job.coef)
+    }
+}
+
+impl<E: LogitElem> RowLeaves<'_, '_, E> {
+    #[inline(always)]
+    fn sum<L: Level, const KIND: u8>(self) -> RowStats {
+        let mut leaves = LeafSums::<E, L, KIND> {
+            job: self.job,
+            row: self.row,
+            first: self.first,
+            level: std::marker::PhantomData,
+        };
+        parallel::counter_tree_sum(self.count, &mut leaves)
+    }
+}
+
+impl<E: LogitElem> SimdTask for RowLeaves<'_, '_, E> {
+    type Output = RowStats;
+    #[inline(always)]
+    fn run<L: Level>(self) -> RowStats {
+        match kind_of(&self.job.op) {
+            LSE => self.sum::<L, LSE>(),
+            ENTROPY => self.sum::<L, ENTROPY>(),
+            KL => self.sum::<L, KL>(),
+            SMOOTH => self.sum::<L, SMOOTH>(),
+            _ => self.sum::<L, PLAIN>(),
+        }
+    }
 }
 
 impl<E: LogitElem> Rows<'_, '_, E> {
@@ -507,7 +719,11 @@ impl<E: LogitElem> Rows<'_, '_, E> {
             } else {
                 &job.other[row * c..(row + 1) * c]
             };
-            let st = row_stats::<E, L, KIND>(x, other, job.weight, job.coef);
+            let st = if self.pre.is_empty() {
+                row_stats::<E, L, KIND>(x, other, job.weight, job.coef)
+            } else {
+                self.pre[row]
+            };
             let (v, w) = finish(job, row, x, &st);
             *value = v;
             if !self.weights.is_empty() {
@@ -550,20 +766,12 @@ impl<E: LogitElem> SimdTask for Rows<'_, '_, E> {
     type Output = ();
     #[inline(always)]
     fn run<L: Level>(self) {
-        match self.job.op {
-            RowOp::LogSumExp => self.run_kind::<L, LSE>(),
-            RowOp::Entropy => self.run_kind::<L, ENTROPY>(),
-            RowOp::KlDivergence { .. } => self.run_kind::<L, KL>(),
-            RowOp::CrossEntropyIndex {
-                label_smoothing,
-                weight,
-                ..
-            } => match (label_smoothing > 0.0, weight.is_some()) {
-                (false, _) => self.run_kind::<L, LSE>(),
-                (true, false) => self.run_kind::<L, SMOOTH>(),
-                (true, true) => self.run_kind::<L, PLAIN>(),
-            },
-            RowOp::CrossEntropyProb { .. } => self.run_kind::<L, PLAIN>(),
+        match kind_of(&self.job.op) {
+            LSE => self.run_kind::<L, LSE>(),
+            ENTROPY => self.run_kind::<L, ENTROPY>(),
+            KL => self.run_kind::<L, KL>(),
+            SMOOTH => self.run_kind::<L, SMOOTH>(),
+            _ => self.run_kind::<L, PLAIN>(),
         }
     }
 }
@@ -685,6 +893,34 @@ fn run_rows<E: LogitElem>(
 ) -> Result<(), KernelError> {
     let rows = values.len();
     let c = job.classes;
+    // Rows longer than a leaf: their sums first, each row a tree of leaves split across the pool
+    // when there are few rows (the tree, and so the bits, do not depend on the split).
+    let mut pre = Vec::new();
+    if c > LEAF {
+        pre = vec![<RowStats as parallel::TreeSum>::zero(); rows];
+        let leaves = c.div_ceil(LEAF);
+        let task = |first: usize, _count: usize, stats: &mut [RowStats], split: bool| {
+            for (i, slot) in stats.iter_mut().enumerate() {
+                let row = first + i;
+                let part = |lf: usize, count: usize| {
+                    dispatch(
+                        job.level,
+                        RowLeaves {
+                            job,
+                            row,
+                            first: lf,
+                            count,
+                        },
+                    )
+                };
+                *slot = parallel::tree_sum(leaves, LEAF, split, &part);
+            }
+            None::<()>
+        };
+        let work = Work::new(rows, c).splittable(LEAF);
+        parallel::schedule(work, options.parallel, &mut pre[..], &task)?;
+    }
+    let pre = &pre[..];
     let run = |first: usize, values: &mut [f64], weights: &mut [f64], write: &mut [E]| {
         dispatch(
             job.level,
@@ -694,6 +930,7 @@ fn run_rows<E: LogitElem>(
                 values,
                 weights,
                 write,
+                pre,
             },
         )
     };

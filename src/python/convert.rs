@@ -11,10 +11,7 @@ use super::errors::{self, axis_error};
 use crate::error::KernelError;
 use crate::kernels::NanPolicy;
 use crate::strided::{Element, Input, Strided};
-use numpy::{
-    PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArray,
-    PyUntypedArrayMethods,
-};
+use numpy::{PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -25,6 +22,7 @@ static NUMPY_REQUIRE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static NUMPY_BOOL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static NUMPY_NUMBER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static NUMBERS_REAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static OPERATOR_INDEX: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// `module.name`, looked up once per process.
 pub fn cached<'py>(
@@ -121,6 +119,18 @@ impl<'py> Operand<'py> {
         Ok(Operand { array, dtype })
     }
 
+    /// An array whose dtype the caller already checked (kernels read it as it is: native order,
+    /// aligned, float16 already widened).
+    pub fn of(array: Bound<'py, PyUntypedArray>) -> PyResult<Self> {
+        let descr = array.dtype();
+        match dtype_of(descr.kind(), descr.itemsize()) {
+            Some(dtype) if descr.itemsize() != 2 || descr.kind() != b'f' => {
+                Ok(Operand { array, dtype })
+            }
+            _ => Err(PyTypeError::new_err(format!("unsupported dtype {descr}"))),
+        }
+    }
+
     pub fn shape(&self) -> &[usize] {
         self.array.shape()
     }
@@ -165,138 +175,128 @@ impl<'py> Operand<'py> {
         })
     }
 
-    /// A read-only borrow in the operand's own dtype.
-    pub fn borrow(&self) -> PyResult<Borrowed<'py>> {
-        // The dtype was matched by kind and width in `new`; a checked cast would ask NumPy
-        // again (PyArray_EquivTypes looks up cast implementations: a visible cost on small calls).
-        macro_rules! borrow_as {
-            ($t:ty, $variant:ident) => {
-                // SAFETY: `self.dtype` was read from this array's own descriptor, native byte
-                // order, and names exactly the element type `$t`.
-                Borrowed::$variant(
-                    unsafe { self.array.cast_unchecked::<PyArrayDyn<$t>>() }.try_readonly()?,
-                )
-            };
-        }
-        Ok(match self.dtype {
-            Dtype::F64 => borrow_as!(f64, F64),
-            Dtype::F32 => borrow_as!(f32, F32),
-            Dtype::I64 => borrow_as!(i64, I64),
-            Dtype::I32 => borrow_as!(i32, I32),
-            Dtype::I16 => borrow_as!(i16, I16),
-            Dtype::I8 => borrow_as!(i8, I8),
-            Dtype::U64 => borrow_as!(u64, U64),
-            Dtype::U32 => borrow_as!(u32, U32),
-            Dtype::U16 => borrow_as!(u16, U16),
-            Dtype::U8 => borrow_as!(u8, U8),
-        })
-    }
-}
-
-/// A read-only borrow of an array in one of the supported dtypes.
-pub enum Borrowed<'py> {
-    F64(PyReadonlyArrayDyn<'py, f64>),
-    F32(PyReadonlyArrayDyn<'py, f32>),
-    I64(PyReadonlyArrayDyn<'py, i64>),
-    I32(PyReadonlyArrayDyn<'py, i32>),
-    I16(PyReadonlyArrayDyn<'py, i16>),
-    I8(PyReadonlyArrayDyn<'py, i8>),
-    U64(PyReadonlyArrayDyn<'py, u64>),
-    U32(PyReadonlyArrayDyn<'py, u32>),
-    U16(PyReadonlyArrayDyn<'py, u16>),
-    U8(PyReadonlyArrayDyn<'py, u8>),
-}
-
-/// Borrows an ndarray read-only in its own dtype (no conversion: for internal arguments whose
-/// dtype the Python side already fixed).
-pub fn borrow<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Borrowed<'py>> {
-    let array = obj
-        .cast::<PyUntypedArray>()
-        .map_err(|_| PyTypeError::new_err("expected a NumPy array"))?;
-    let descr = array.dtype();
-    match dtype_of(descr.kind(), descr.itemsize()) {
-        Some(dtype) if descr.itemsize() != 2 || descr.kind() != b'f' => Operand {
-            array: array.clone(),
-            dtype,
-        }
-        .borrow(),
-        _ => Err(PyTypeError::new_err(format!("unsupported dtype {descr}"))),
-    }
-}
-
-/// A view of a borrowed array with the given shape and strides (in elements), the first
-/// `batch_dims` of them indexing distributions.
-fn view_as<'a, T: Element + numpy::Element>(
-    array: &'a PyReadonlyArrayDyn<'_, T>,
-    layout: Option<(&[usize], &[isize])>,
-    batch_dims: usize,
-) -> PyResult<Strided<'a, T>> {
-    let own;
-    let (shape, strides) = match layout {
-        Some(layout) => layout,
-        None => {
-            own = element_strides(array.strides(), std::mem::size_of::<T>())?;
-            (array.shape(), own.as_slice())
-        }
-    };
-    // SAFETY: the read-only borrow keeps the array alive and unchanged while the view lives;
-    // `shape` and `strides` are NumPy's own, or a broadcast and permutation of them that
-    // reaches no element NumPy's do not (broadcast dimensions have stride 0).
-    unsafe { Strided::from_raw(array.data(), shape, strides, batch_dims) }.map_err(errors::plain)
-}
-
-fn element_strides(bytes: &[isize], size: usize) -> PyResult<Vec<isize>> {
-    let size = size as isize;
-    bytes
-        .iter()
-        .map(|&b| {
-            (b % size == 0).then_some(b / size).ok_or_else(|| {
-                PyValueError::new_err("array strides are not a multiple of the item size")
+    /// The operand's strides (in elements) once broadcast to `shape` under NumPy's
+    /// right-aligned rules: 0 along the dimensions it lacks and along its size-1 ones.
+    fn broadcast_strides(&self, shape: &[usize]) -> PyResult<Vec<isize>> {
+        let own_shape = self.array.shape();
+        let size = self.array.dtype().itemsize() as isize;
+        let offset = shape.len() - own_shape.len();
+        (0..shape.len())
+            .map(|a| {
+                if a < offset || own_shape[a - offset] == 1 {
+                    return Ok(0);
+                }
+                let bytes = self.array.strides()[a - offset];
+                (bytes % size == 0).then_some(bytes / size).ok_or_else(|| {
+                    PyValueError::new_err("array strides are not a multiple of the item size")
+                })
             })
-        })
-        .collect()
-}
+            .collect()
+    }
 
-impl Borrowed<'_> {
-    /// The array seen with another shape and strides (in elements): a broadcast and
-    /// transposition of its own.
-    pub fn input_as(
-        &self,
-        layout: Option<(&[usize], &[isize])>,
-        batch_dims: usize,
-    ) -> PyResult<Input<'_>> {
-        Ok(match self {
-            Borrowed::F64(a) => Input::F64(view_as(a, layout, batch_dims)?),
-            Borrowed::F32(a) => Input::F32(view_as(a, layout, batch_dims)?),
-            Borrowed::I64(a) => Input::I64(view_as(a, layout, batch_dims)?),
-            Borrowed::I32(a) => Input::I32(view_as(a, layout, batch_dims)?),
-            Borrowed::I16(a) => Input::I16(view_as(a, layout, batch_dims)?),
-            Borrowed::I8(a) => Input::I8(view_as(a, layout, batch_dims)?),
-            Borrowed::U64(a) => Input::U64(view_as(a, layout, batch_dims)?),
-            Borrowed::U32(a) => Input::U32(view_as(a, layout, batch_dims)?),
-            Borrowed::U16(a) => Input::U16(view_as(a, layout, batch_dims)?),
-            Borrowed::U8(a) => Input::U8(view_as(a, layout, batch_dims)?),
+    /// The operand broadcast to `shape`, as one run of entries in C order over `shape` (no batch
+    /// dimensions, no copy).
+    pub fn broadcast(&self, shape: &[usize]) -> PyResult<Input<'_>> {
+        self.view(shape, &self.broadcast_strides(shape)?, 0)
+    }
+
+    /// The element at index (0, ..., 0) (the only one of a size-1 operand), converted with `as`
+    /// as NumPy's `astype` does; `None` for an empty operand.
+    pub fn first<T: FromElement>(&self) -> Option<T> {
+        if self.array.shape().contains(&0) {
+            return None;
+        }
+        // SAFETY: index (0, ..., 0) of a non-empty array is at its data pointer, which is
+        // aligned for the element type `self.dtype` names (checked in `new`).
+        let data = unsafe { (*self.array.as_array_ptr()).fields.data } as *const u8;
+        macro_rules! read {
+            ($t:ty) => {
+                T::from_element(unsafe { *(data as *const $t) })
+            };
+        }
+        Some(match self.dtype {
+            Dtype::F64 => read!(f64),
+            Dtype::F32 => read!(f32),
+            Dtype::I64 => read!(i64),
+            Dtype::I32 => read!(i32),
+            Dtype::I16 => read!(i16),
+            Dtype::I8 => read!(i8),
+            Dtype::U64 => read!(u64),
+            Dtype::U32 => read!(u32),
+            Dtype::U16 => read!(u16),
+            Dtype::U8 => read!(u8),
         })
     }
 
-    /// Shape, strides in bytes and item size.
-    fn layout(&self) -> (&[usize], &[isize], usize) {
-        macro_rules! of {
-            ($a:expr, $t:ty) => {
-                ($a.shape(), $a.strides(), std::mem::size_of::<$t>())
-            };
+    /// The operand's elements in memory order, if it is C-contiguous and of element type `T`.
+    pub fn contiguous<T: Element>(&self) -> Option<&[T]> {
+        let matches =
+            std::mem::size_of::<T>() == self.array.dtype().itemsize() && self.dtype.is::<T>();
+        if !matches || !self.array.is_c_contiguous() {
+            return None;
         }
-        match self {
-            Borrowed::F64(a) => of!(a, f64),
-            Borrowed::F32(a) => of!(a, f32),
-            Borrowed::I64(a) => of!(a, i64),
-            Borrowed::I32(a) => of!(a, i32),
-            Borrowed::I16(a) => of!(a, i16),
-            Borrowed::I8(a) => of!(a, i8),
-            Borrowed::U64(a) => of!(a, u64),
-            Borrowed::U32(a) => of!(a, u32),
-            Borrowed::U16(a) => of!(a, u16),
-            Borrowed::U8(a) => of!(a, u8),
+        let data = unsafe { (*self.array.as_array_ptr()).fields.data } as *const T;
+        let len = self.array.len();
+        // SAFETY: as for `view`: the held array's `len` contiguous elements of type `T`.
+        Some(unsafe { std::slice::from_raw_parts(data, len) })
+    }
+}
+
+/// Conversion of a stored element to a result type, as `as` (and NumPy's `astype`) does.
+pub trait FromElement: Copy {
+    fn from_element<E: AsPrimitive>(value: E) -> Self;
+}
+
+/// The element types `FromElement` converts from.
+pub trait AsPrimitive: Copy {
+    fn as_f64(self) -> f64;
+    fn as_f32(self) -> f32;
+}
+
+macro_rules! as_primitive {
+    ($($t:ty),*) => {$(
+        impl AsPrimitive for $t {
+            #[inline]
+            fn as_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline]
+            fn as_f32(self) -> f32 {
+                self as f32
+            }
+        }
+    )*};
+}
+as_primitive!(f64, f32, i64, i32, i16, i8, u64, u32, u16, u8);
+
+impl FromElement for f64 {
+    fn from_element<E: AsPrimitive>(value: E) -> f64 {
+        value.as_f64()
+    }
+}
+
+impl FromElement for f32 {
+    fn from_element<E: AsPrimitive>(value: E) -> f32 {
+        value.as_f32()
+    }
+}
+
+impl Dtype {
+    /// Whether `T` is this dtype's element type.
+    fn is<T: 'static>(self) -> bool {
+        use std::any::TypeId;
+        let id = TypeId::of::<T>();
+        id == match self {
+            Dtype::F64 => TypeId::of::<f64>(),
+            Dtype::F32 => TypeId::of::<f32>(),
+            Dtype::I64 => TypeId::of::<i64>(),
+            Dtype::I32 => TypeId::of::<i32>(),
+            Dtype::I16 => TypeId::of::<i16>(),
+            Dtype::I8 => TypeId::of::<i8>(),
+            Dtype::U64 => TypeId::of::<u64>(),
+            Dtype::U32 => TypeId::of::<u32>(),
+            Dtype::U16 => TypeId::of::<u16>(),
+            Dtype::U8 => TypeId::of::<u8>(),
         }
     }
 }
@@ -371,10 +371,7 @@ fn one_axis(
     if is_bool(item)? {
         return Err(bad());
     }
-    let index = item
-        .py()
-        .import("operator")?
-        .getattr("index")?
+    let index = cached(item.py(), &OPERATOR_INDEX, "operator", "index")?
         .call1((item,))
         .map_err(|_| bad())?;
     let a: i128 = index.extract().unwrap_or(i128::MAX);
@@ -545,37 +542,16 @@ impl<'py> Reduction<'py> {
     /// The kernels' views of the operands: broadcast to the common shape, batch axes first,
     /// reduced axes last (no copy, no borrow bookkeeping).
     pub fn inputs(&self) -> PyResult<Vec<Input<'_>>> {
-        let ndim = self.shape.len();
-        let mut shape = Vec::with_capacity(ndim);
-        for &a in self.batch.iter().chain(&self.reduced) {
-            shape.push(self.shape[a]);
-        }
-        let mut inputs = Vec::with_capacity(self.operands.len());
-        let mut strides = Vec::with_capacity(ndim);
-        for operand in &self.operands {
-            let own_shape = operand.array.shape();
-            let own_strides = operand.array.strides();
-            let size = operand.array.dtype().itemsize() as isize;
-            let offset = ndim - own_shape.len();
-            strides.clear();
-            for &a in self.batch.iter().chain(&self.reduced) {
-                // Leading dimensions the operand lacks, and its size-1 ones, are broadcast.
-                let broadcast = a < offset || own_shape[a - offset] == 1;
-                let bytes = if broadcast {
-                    0
-                } else {
-                    own_strides[a - offset]
-                };
-                if bytes % size != 0 {
-                    return Err(PyValueError::new_err(
-                        "array strides are not a multiple of the item size",
-                    ));
-                }
-                strides.push(bytes / size);
-            }
-            inputs.push(operand.view(&shape, &strides, self.batch.len())?);
-        }
-        Ok(inputs)
+        let order: Vec<usize> = self.batch.iter().chain(&self.reduced).copied().collect();
+        let shape: Vec<usize> = order.iter().map(|&a| self.shape[a]).collect();
+        self.operands
+            .iter()
+            .map(|operand| {
+                let common = operand.broadcast_strides(&self.shape)?;
+                let strides: Vec<isize> = order.iter().map(|&a| common[a]).collect();
+                operand.view(&shape, &strides, self.batch.len())
+            })
+            .collect()
     }
 
     /// An entry's index in operand `which` as the caller passed it, from the kernel's flat
@@ -704,22 +680,4 @@ pub fn float64(py: Python<'_>, mut value: f64) -> PyResult<Bound<'_, PyAny>> {
         );
         Bound::from_owned_ptr_or_err(py, scalar)
     }
-}
-
-/// A borrowed array seen broadcast to `shape` (NumPy's right-aligned rules; broadcast dimensions
-/// get stride 0), as one run of entries in C order over `shape` (no batch dimensions, no copy).
-pub fn broadcast_input<'b>(borrowed: &'b Borrowed<'_>, shape: &[usize]) -> PyResult<Input<'b>> {
-    let (own_shape, bytes, size) = borrowed.layout();
-    let own = element_strides(bytes, size)?;
-    let offset = shape.len() - own_shape.len();
-    let strides: Vec<isize> = (0..shape.len())
-        .map(|a| {
-            if a < offset || own_shape[a - offset] == 1 {
-                0
-            } else {
-                own[a - offset]
-            }
-        })
-        .collect();
-    borrowed.input_as(Some((shape, &strides)), 0)
 }

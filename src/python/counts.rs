@@ -5,8 +5,7 @@
 //! an argument that is broadcast, strided or of another dtype).
 
 use super::convert::{
-    as_ndarray, broadcast_input, broadcast_shape, check_base, float64, repr, tuple_repr, unravel,
-    Operand, Reduction,
+    as_ndarray, broadcast_shape, check_base, float64, repr, tuple_repr, unravel, Operand, Reduction,
 };
 use super::errors::{entry_name, float_repr, invalid};
 use crate::error::KernelError;
@@ -274,15 +273,11 @@ impl<'py> Gaussian<'py> {
 
     /// Runs the entropy (one operand) or KL (four) kernel and shapes the result.
     fn run(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let borrowed = self
+        let inputs = self
             .operands
             .iter()
-            .map(Operand::borrow)
-            .collect::<PyResult<Vec<_>>>()?;
-        let inputs = borrowed
-            .iter()
             .zip(&self.targets)
-            .map(|(b, target)| broadcast_input(b, target))
+            .map(|(operand, target)| operand.broadcast(target))
             .collect::<PyResult<Vec<_>>>()?;
         let rows: usize = self.batch.iter().product();
         let (kind, d) = (self.kind, self.d);
@@ -497,4 +492,15 @@ pub fn gaussian_kl<'py>(
         base,
     };
     call.run(py)
+}
+
+/// Adds this group's functions to the `_core` module.
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    add_functions!(
+        module,
+        boltzmann_entropy,
+        entropy_from_counts,
+        gaussian_entropy,
+        gaussian_kl
+    )
 }

@@ -197,3 +197,18 @@ measure_binding!(
     /// Tsallis entropy of index `q_index`.
     tsallis_entropy, order "q_index", Measure::Tsallis
 );
+
+/// Adds this group's functions to the `_core` module.
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    add_functions!(
+        module,
+        cross_entropy,
+        entropy,
+        js_distance,
+        js_divergence,
+        kl_divergence,
+        perplexity,
+        renyi_entropy,
+        tsallis_entropy
+    )
+}

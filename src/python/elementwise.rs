@@ -4,8 +4,8 @@
 //! float32 when every array argument is float32 or float16 (Python numbers adapt, as in NumPy 2),
 //! else float64, and a NumPy scalar when every argument is 0-d, as ufuncs give.
 
-use super::convert::{as_ndarray, broadcast_input, broadcast_shape, cached, check_base, float64};
-use super::convert::{unravel, Borrowed, Dtype, Operand};
+use super::convert::{as_ndarray, broadcast_shape, cached, check_base, float64};
+use super::convert::{unravel, Dtype, FromElement, Operand};
 use super::errors::{entry_name, float_repr, invalid};
 use crate::error::KernelError;
 use crate::kernels::elementwise::{self as kernel, Function, Storage};
@@ -50,35 +50,12 @@ enum Source<'a, E> {
 }
 
 /// The result's element type.
-trait Out: Storage + numpy::Element + Default {
-    fn single(borrowed: &Borrowed<'_>) -> Self;
+trait Out: Storage + numpy::Element + Default + FromElement {
     fn read<'b>(input: &'b Input<'_>, n: usize, buf: &'b mut Vec<Self>) -> &'b [Self];
     fn scalar(py: Python<'_>, value: Self) -> PyResult<Bound<'_, PyAny>>;
 }
 
-/// The first (only) element of a borrowed array, converted with `as`, as NumPy's `astype` does.
-macro_rules! first_as {
-    ($borrowed:expr, $t:ty) => {
-        match $borrowed {
-            Borrowed::F64(a) => a.as_array().iter().next().map(|&v| v as $t),
-            Borrowed::F32(a) => a.as_array().iter().next().map(|&v| v as $t),
-            Borrowed::I64(a) => a.as_array().iter().next().map(|&v| v as $t),
-            Borrowed::I32(a) => a.as_array().iter().next().map(|&v| v as $t),
-            Borrowed::I16(a) => a.as_array().iter().next().map(|&v| v as $t),
-            Borrowed::I8(a) => a.as_array().iter().next().map(|&v| v as $t),
-            Borrowed::U64(a) => a.as_array().iter().next().map(|&v| v as $t),
-            Borrowed::U32(a) => a.as_array().iter().next().map(|&v| v as $t),
-            Borrowed::U16(a) => a.as_array().iter().next().map(|&v| v as $t),
-            Borrowed::U8(a) => a.as_array().iter().next().map(|&v| v as $t),
-        }
-        .unwrap_or_default()
-    };
-}
-
 impl Out for f64 {
-    fn single(borrowed: &Borrowed<'_>) -> f64 {
-        first_as!(borrowed, f64)
-    }
     fn read<'b>(input: &'b Input<'_>, n: usize, buf: &'b mut Vec<f64>) -> &'b [f64] {
         if !input.is_direct::<f64>() {
             buf.resize(n, 0.0);
@@ -91,9 +68,6 @@ impl Out for f64 {
 }
 
 impl Out for f32 {
-    fn single(borrowed: &Borrowed<'_>) -> f32 {
-        first_as!(borrowed, f32)
-    }
     fn read<'b>(input: &'b Input<'_>, n: usize, buf: &'b mut Vec<f32>) -> &'b [f32] {
         if !input.is_direct::<f32>() {
             buf.resize(n, 0.0);
@@ -149,18 +123,13 @@ fn run<'py, E: Out>(
     base: Option<f64>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let n: usize = shape.iter().product();
-    let borrowed = operands
+    let sources = operands
         .iter()
-        .map(Operand::borrow)
-        .collect::<PyResult<Vec<_>>>()?;
-    let sources = borrowed
-        .iter()
-        .zip(operands)
-        .map(|(b, o)| {
+        .map(|o| {
             Ok(if o.shape().iter().product::<usize>() == 1 {
-                Source::Single(E::single(b))
+                Source::Single(o.first::<E>().unwrap_or_default())
             } else {
-                Source::View(broadcast_input(b, shape)?)
+                Source::View(o.broadcast(shape)?)
             })
         })
         .collect::<PyResult<Vec<Source<E>>>>()?;
@@ -291,3 +260,16 @@ elementwise_binding!(
     /// -ln p; p in [0, 1].
     surprisal, Function::Surprisal, p
 );
+
+/// Adds this group's functions to the `_core` module.
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    add_functions!(
+        module,
+        binary_entropy,
+        entr,
+        kl_div,
+        rel_entr,
+        surprisal,
+        xlogy
+    )
+}

@@ -10,13 +10,6 @@ use pyo3::types::{PyFloat, PyTuple};
 pyo3::import_exception!(entropykit._errors, InvalidDistributionError);
 pyo3::import_exception!(numpy.exceptions, AxisError);
 
-pyo3::create_exception!(
-    _core,
-    KernelInputError,
-    PyValueError,
-    "Bad data found by a kernel: args are (message, kind, arg, distribution, position, value)."
-);
-
 /// `InvalidDistributionError(message, kind, arg, index)`.
 pub fn invalid(py: Python<'_>, message: String, kind: &str, arg: &str, index: &[usize]) -> PyErr {
     match PyTuple::new(py, index) {
@@ -53,57 +46,12 @@ pub fn axis_error(py: Python<'_>, axis: Bound<'_, PyAny>, ndim: usize, func: &st
     AxisError::new_err((axis.unbind(), ndim, func.to_string()))
 }
 
-/// An error that needs no location in the caller's coordinates.
+/// An error that needs no location in the caller's coordinates: a layout the binding got wrong
+/// or a data error of a kernel whose group locates none (ValueError with the kernel's message),
+/// or a thread pool that could not be built (RuntimeError).
 pub fn plain(error: KernelError) -> PyErr {
-    let message = error.to_string();
-    // Bad data from the kernels that are not yet located here: (message, kind, arg,
-    // distribution, position, value), turned into an InvalidDistributionError by their module.
-    let (kind, arg, distribution, position, value) = match error {
-        KernelError::Negative {
-            arg,
-            distribution,
-            position,
-            value,
-        } => ("negative", arg, distribution, position, value),
-        KernelError::Infinite {
-            arg,
-            distribution,
-            position,
-            value,
-        } => ("infinite", arg, distribution, position, value),
-        KernelError::Nan {
-            arg,
-            distribution,
-            position,
-        } => ("nan", arg, distribution, position, f64::NAN),
-        KernelError::OutOfRange {
-            arg,
-            distribution,
-            position,
-            value,
-        } => ("out_of_range", arg, distribution, position, value),
-        KernelError::ZeroMass { arg, distribution } => ("zero_mass", arg, distribution, 0, 0.0),
-        KernelError::NotWhole {
-            arg,
-            distribution,
-            position,
-            value,
-        } => ("not_whole", arg, distribution, position, value),
-        KernelError::BadParameter { arg, index, value } => {
-            return KernelInputError::new_err((message, "bad_parameter", arg, index, 0usize, value))
-        }
-        KernelError::NotPositiveDefinite { arg, matrix, pivot } => {
-            return KernelInputError::new_err((
-                message,
-                "not_positive_definite",
-                arg,
-                matrix,
-                pivot,
-                f64::NAN,
-            ))
-        }
-        KernelError::Layout(_) => return PyValueError::new_err(message),
-        KernelError::ThreadPool(_) => return PyRuntimeError::new_err(message),
-    };
-    KernelInputError::new_err((message, kind, arg.name(), distribution, position, value))
+    match error {
+        KernelError::ThreadPool(_) => PyRuntimeError::new_err(error.to_string()),
+        _ => PyValueError::new_err(error.to_string()),
+    }
 }

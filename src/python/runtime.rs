@@ -1,6 +1,6 @@
 //! Run-time controls: threads, SIMD level, and the benchmark's bandwidth yardstick.
 
-use super::convert::{borrow, Borrowed};
+use super::convert::Operand;
 use super::errors::plain;
 use crate::{kernels, parallel, SimdLevel};
 use pyo3::exceptions::PyValueError;
@@ -9,21 +9,16 @@ use pyo3::prelude::*;
 /// A plain multithreaded sum of a 1-D contiguous float array: the benchmark's bandwidth yardstick.
 #[pyfunction]
 pub fn stream_sum(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<f64> {
-    let data = borrow(data)?;
-    let result = match &data {
-        Borrowed::F64(a) => {
-            let slice = a.as_slice()?;
-            py.detach(|| kernels::stream_sum(slice, &kernels::Options::default()))
-        }
-        Borrowed::F32(a) => {
-            let slice = a.as_slice()?;
-            py.detach(|| kernels::stream_sum(slice, &kernels::Options::default()))
-        }
-        _ => {
-            return Err(PyValueError::new_err(
-                "stream_sum takes a float32 or float64 array",
-            ))
-        }
+    let data = Operand::new(data, "data", "stream_sum")?;
+    let options = kernels::Options::default();
+    let result = if let Some(slice) = data.contiguous::<f64>() {
+        py.detach(|| kernels::stream_sum(slice, &options))
+    } else if let Some(slice) = data.contiguous::<f32>() {
+        py.detach(|| kernels::stream_sum(slice, &options))
+    } else {
+        return Err(PyValueError::new_err(
+            "stream_sum takes a contiguous float32 or float64 array",
+        ));
     };
     result.map_err(plain)
 }
@@ -78,4 +73,18 @@ pub fn set_simd_level(name: &str) -> PyResult<()> {
 #[pyfunction]
 pub fn pool_uses() -> u64 {
     parallel::pool_uses()
+}
+
+/// Adds this group's functions to the `_core` module.
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    add_functions!(
+        module,
+        available_simd_levels,
+        get_num_threads,
+        pool_uses,
+        set_num_threads,
+        set_simd_level,
+        simd_level,
+        stream_sum
+    )
 }

@@ -2,9 +2,9 @@
 //! and its normalisation, variation of information), of a weighted mixture
 //! (`js_divergence_many`) and of `scipy_compat.entropy`.
 //!
-//! A joint table is read in one kernel pass over its rows (the Y axis is the distribution axis:
-//! each row's mass and sum p ln p), a column-sum kernel gives the Y marginal, and the entropy
-//! kernel the two marginal entropies; the measures combine H(X, Y), H(X), H(Y) here, with the
+//! A joint table is read once (`kernels::table::table_sums`, the Y axis is the distribution
+//! axis): each row's mass and sum p ln p and the column sums (the Y marginal) come from the same
+//! pass, and the entropy kernel gives the two marginal entropies; the measures combine H(X, Y), H(X), H(Y) here, with the
 //! clamps and certain-marginal rules of the NumPy twin (`reference/_tables.py`).
 
 use super::convert::{
@@ -77,11 +77,6 @@ impl Layout {
     fn rows(&self) -> usize {
         self.outer * self.nx * self.inner
     }
-
-    fn row(&self, table: usize, x: usize) -> usize {
-        let (outer, i) = (table / self.inner, table % self.inner);
-        (outer * self.nx + x) * self.inner + i
-    }
 }
 
 /// H(X, Y), H(X), H(Y) in nats and the numbers of rows and columns of positive mass, per table.
@@ -102,13 +97,21 @@ enum Pass {
     ZeroMass(usize),
 }
 
-/// The Shannon entropy of each of `count` contiguous distributions of `len` entries (normalised).
+/// The Shannon entropy of each of `count` contiguous distributions of `len` entries (normalised),
+/// by the same unscaled formula ln S - T/S as the joint entropy (not by `kernels::reduce`, which
+/// scales each distribution by its own power of two): the differences MI and VI take then cancel
+/// to the bit where the marginals equal the joint (a permutation table has VI exactly 0). The
+/// marginals' masses are the table's, which `table_pass` keeps in range.
 fn entropies(data: &[f64], count: usize, len: usize) -> Result<Vec<f64>, KernelError> {
     let view = Input::from(Strided::from_slice(data, &[count], len)?);
-    let mut out = vec![0.0; count];
-    let (params, options) = (Params::default(), Options::default());
-    kernels::reduce(Measure::Entropy, &view, None, &params, &options, &mut out)?;
-    Ok(out)
+    let mut sums = vec![Partial::default(); count];
+    let options = Options::default();
+    let kind = SumKind::Shannon(Measure::Entropy);
+    kernels::partial_sums(kind, &view, None, NanPolicy::Propagate, &options, &mut sums)?;
+    Ok(sums
+        .iter()
+        .map(|s| clamp0(s.mass_p.ln() - s.core / s.mass_p))
+        .collect())
 }
 
 /// One pass over the tables. `first` asks for a rescale when masses leave the range where the
@@ -123,24 +126,30 @@ fn table_pass(
     if tables == 0 {
         return Ok(Pass::Done(Entropies::default()));
     }
+    let (nx, ny) = (layout.nx, layout.ny);
+    if nx == 0 {
+        return Ok(Pass::ZeroMass(0));
+    }
     let options = Options::default();
+    // One read of the tables: each row's mass and sum p ln p (table by table, in x order) and
+    // each table's column sums.
     let mut rows = vec![Partial::default(); layout.rows()];
-    kernels::partial_sums(
-        SumKind::Shannon(Measure::Entropy),
+    let mut columns = vec![0.0; tables * ny];
+    kernels::table::table_sums(
         input,
-        None,
+        nx,
+        layout.inner,
         nan_policy,
         &options,
         &mut rows,
+        &mut columns,
     )?;
-    let nx = layout.nx;
     let mut row_mass = Vec::with_capacity(tables * nx);
     let mut mass = Vec::with_capacity(tables);
     let mut core = Vec::with_capacity(tables);
-    for table in 0..tables {
+    for table_rows in rows.chunks_exact(nx.max(1)) {
         let (mut m, mut c) = (0.0, 0.0);
-        for x in 0..nx {
-            let row = rows[layout.row(table, x)];
+        for row in table_rows {
             row_mass.push(row.mass_p);
             m += row.mass_p;
             c += row.core;
@@ -168,16 +177,6 @@ fn table_pass(
         .zip(&core)
         .map(|(&m, &c)| clamp0(m.ln() - c / m))
         .collect();
-    let ny = layout.ny;
-    let mut columns = vec![0.0; tables * ny];
-    kernels::table::table_column_sums(
-        input,
-        nx,
-        layout.inner,
-        nan_policy == NanPolicy::Omit,
-        &options,
-        &mut columns,
-    )?;
     let positive = |data: &[f64], len: usize| -> Vec<usize> {
         (0..tables)
             .map(|t| {
@@ -768,4 +767,18 @@ pub fn scipy_entropy<'py>(
             )
         }
     }
+}
+
+/// Adds this group's functions to the `_core` module.
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    add_functions!(
+        module,
+        conditional_entropy,
+        joint_entropy,
+        js_divergence_many,
+        mutual_information,
+        normalized_mutual_information,
+        scipy_entropy,
+        variation_of_information
+    )
 }

@@ -16,67 +16,18 @@ True
 
 from __future__ import annotations
 
-from .core import cross_entropy, entropy, kl_divergence
-from .counts import boltzmann_entropy, entropy_from_counts, gaussian_entropy, gaussian_kl
-from .elementwise import binary_entropy, entr, kl_div, rel_entr, surprisal, xlogy
-from .family import (
-    conditional_entropy,
-    joint_entropy,
-    js_distance,
-    js_divergence,
-    js_divergence_many,
-    mutual_information,
-    normalized_mutual_information,
-    perplexity,
-    renyi_entropy,
-    tsallis_entropy,
-    variation_of_information,
-)
-from .labels import entropy_labels, mutual_information_labels
-from .logits import (
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    entropy_from_logits,
-    kl_divergence_from_logits,
-    log_softmax,
-    logsumexp,
-    perplexity_from_logits,
-    softmax_cross_entropy,
-)
+from . import core, counts, elementwise, family, labels, logits
+from .core import *  # noqa: F403 (each module's __all__ lists its twins)
+from .counts import *  # noqa: F403
+from .elementwise import *  # noqa: F403
+from .family import *  # noqa: F403
+from .labels import *  # noqa: F403
+from .logits import *  # noqa: F403
 
-__all__ = [
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "binary_entropy",
-    "boltzmann_entropy",
-    "conditional_entropy",
-    "cross_entropy",
-    "entr",
-    "entropy",
-    "entropy_from_counts",
-    "entropy_from_logits",
-    "entropy_labels",
-    "gaussian_entropy",
-    "gaussian_kl",
-    "joint_entropy",
-    "js_distance",
-    "js_divergence",
-    "js_divergence_many",
-    "kl_div",
-    "kl_divergence",
-    "kl_divergence_from_logits",
-    "log_softmax",
-    "logsumexp",
-    "mutual_information",
-    "mutual_information_labels",
-    "normalized_mutual_information",
-    "perplexity",
-    "perplexity_from_logits",
-    "rel_entr",
-    "renyi_entropy",
-    "softmax_cross_entropy",
-    "surprisal",
-    "tsallis_entropy",
-    "variation_of_information",
-    "xlogy",
-]
+__all__: list[str] = []
+__all__ += core.__all__
+__all__ += counts.__all__
+__all__ += elementwise.__all__
+__all__ += family.__all__
+__all__ += labels.__all__
+__all__ += logits.__all__

@@ -49,7 +49,8 @@ def _reduce(measure: str, prep: Prepared) -> Result:
         # "propagate": any NaN in the distribution (p or q) makes its result NaN.
         value = np.where(has_nan, np.nan, value)
         if prep.base is not None:
-            value = value / np.log(prep.base)
+            # + 0.0: a zero over the negative log of a base below 1 is +0, not -0.
+            value = value / np.log(prep.base) + 0.0
     return prep.shape_result(value)
 
 

@@ -4,6 +4,12 @@
 
 use super::*;
 
+/// How many leading entries of a distribution choose its scale (see [`Job::shannon`]).
+pub(super) const FIRST_LOOK: usize = 256;
+
+/// `ln S` may exceed twice the result by this much before the sums count as cancelled.
+pub(super) const CANCEL_SLACK: f64 = 16.0;
+
 /// Everything a reduction needs to know, shared by all threads.
 pub(super) struct Job<'a> {
     pub(super) measure: Measure,
@@ -23,14 +29,54 @@ pub(super) struct Pass<E> {
     pub(super) term: u8,
     pub(super) scale: [E; 2],
     pub(super) extra: Extra,
+    /// A factor applied while gathering entries, before `scale` and before the entries are
+    /// checked (1 except on a rescaling pass that needs more than one power of two: entries that
+    /// are all subnormal are brought near 1 by 2^1074 = `pre` x `scale`). Any `pre` other than 1
+    /// takes the gathering (slower) path.
+    pub(super) pre: [E; 2],
 }
 
 impl<E: Compute> Pass<E> {
     pub(super) fn plain(term: u8) -> Self {
+        Pass::at(term, [0, 0])
+    }
+
+    /// `term` with p and q multiplied by 2^-e for the exponents `exps` (clamped to one power of
+    /// two each: no `pre`, so a first look at the data can never turn an entry into an error).
+    pub(super) fn at(term: u8, exps: [i32; 2]) -> Self {
         Pass {
             term,
-            scale: [E::ONE, E::ONE],
+            scale: exps.map(|e| E::power_of_two(-e)),
             extra: Extra::NONE,
+            pre: [E::ONE; 2],
+        }
+    }
+
+    /// The effective exponent of `Pass::at(term, [e, _])`.
+    pub(super) fn clamped(e: i32) -> i32 {
+        -((-e).clamp(E::EXP_RANGE[0], E::EXP_RANGE[1]))
+    }
+
+    /// `term` with p and q multiplied by exactly 2^-e (for the masses of a rescaling pass, whose
+    /// entries are known not to overflow): beyond one power of two, the rest goes to `pre`.
+    pub(super) fn exact(term: u8, exps: [i32; 2]) -> Self {
+        let split = |e: i32| {
+            let s = -e;
+            if s > E::EXP_RANGE[1] {
+                (
+                    E::power_of_two(s - E::EXP_RANGE[1]),
+                    E::power_of_two(E::EXP_RANGE[1]),
+                )
+            } else {
+                (E::ONE, E::power_of_two(s))
+            }
+        };
+        let [(pre_p, scale_p), (pre_q, scale_q)] = exps.map(split);
+        Pass {
+            term,
+            scale: [scale_p, scale_q],
+            extra: Extra::NONE,
+            pre: [pre_p, pre_q],
         }
     }
 }
@@ -50,7 +96,20 @@ pub(super) struct LeafWalker<'a, 'b, E, L> {
     pub(super) omit: bool,
     pub(super) buf_p: &'b mut [E],
     pub(super) buf_q: &'b mut [E],
+    /// Where entries go when `pre` applies (empty otherwise).
+    pub(super) pre_p: &'b mut [E],
+    pub(super) pre_q: &'b mut [E],
     pub(super) level: PhantomData<L>,
+}
+
+/// `x` times `factor` into `out` (the rare `pre` path), as a slice of `out`.
+#[inline(always)]
+fn premultiplied<'o, E: Compute>(x: &[E], factor: E, out: &'o mut [E]) -> &'o [E] {
+    let out = &mut out[..x.len()];
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = v * factor;
+    }
+    out
 }
 
 impl<E: Compute, L: Level> Leaves for LeafWalker<'_, '_, E, L> {
@@ -62,12 +121,16 @@ impl<E: Compute, L: Level> Leaves for LeafWalker<'_, '_, E, L> {
         let pass = self.task.pass;
         let start = (self.task.first + i) * job.leaf_len;
         let len = job.leaf_len.min(job.reduce_len - start);
-        let p = E::fetch(job.p, self.task.bases[0], start, len, self.buf_p);
-        let q: &[E] = if reads_q(pass.term) {
+        let mut p = E::fetch(job.p, self.task.bases[0], start, len, self.buf_p);
+        let mut q: &[E] = if reads_q(pass.term) {
             E::fetch(job.q, self.task.bases[1], start, len, self.buf_q)
         } else {
             &[]
         };
+        if !self.pre_p.is_empty() {
+            p = premultiplied(p, pass.pre[0], self.pre_p);
+            q = premultiplied(q, pass.pre[1], self.pre_q);
+        }
         E::leaf_sums::<L>(pass.term, self.omit, pass.scale, pass.extra, p, q)
     }
 }
@@ -84,11 +147,16 @@ impl<E: Compute> SimdTask for LeafRange<'_, E> {
         let mut scratch = vec![E::ZERO; if direct { 0 } else { 2 * job.leaf_len }];
         let half = scratch.len() / 2;
         let (buf_p, buf_q) = scratch.split_at_mut(half);
+        let pre = self.pass.pre[0] != E::ONE || self.pass.pre[1] != E::ONE;
+        let mut pre_scratch = vec![E::ZERO; if pre { 2 * job.leaf_len } else { 0 }];
+        let (pre_p, pre_q) = pre_scratch.split_at_mut(if pre { job.leaf_len } else { 0 });
         let mut walker = LeafWalker::<E, L> {
             task: &self,
             omit: job.params.nan_policy == NanPolicy::Omit,
             buf_p,
             buf_q,
+            pre_p,
+            pre_q,
             level: PhantomData,
         };
         counter_tree_sum(self.count, &mut walker)
@@ -138,7 +206,8 @@ impl Job<'_> {
             shannon => self.shannon::<E>(d, split, shannon)?,
         };
         Ok(match self.params.base {
-            Some(base) => value / base.ln(),
+            // + 0: a zero over the negative ln of a base below 1 is +0, not -0.
+            Some(base) => value / base.ln() + 0.0,
             None => value,
         })
     }
@@ -151,7 +220,17 @@ impl Job<'_> {
         split: bool,
         term: u8,
     ) -> Result<Option<Partial>, KernelError> {
-        let leaf = self.sums::<E>(d, split, Pass::plain(term));
+        self.checked_pass::<E>(d, split, Pass::plain(term))
+    }
+
+    /// As [`Job::checked_sums`], for any pass whose `pre` is 1.
+    pub(super) fn checked_pass<E: Compute>(
+        &self,
+        d: usize,
+        split: bool,
+        pass: Pass<E>,
+    ) -> Result<Option<Partial>, KernelError> {
+        let leaf = self.sums::<E>(d, split, pass);
         if leaf.suspicious {
             // Rare: find the first offending entry.
             self.diagnose(d)?;
@@ -161,23 +240,120 @@ impl Job<'_> {
     }
 
     /// A single-pass measure of distribution `d`, in nats.
+    ///
+    /// Normalised measures are computed on p 2^-e_p (and q 2^-e_q), with e chosen from a first
+    /// look at the distribution (its largest entry among the first [`FIRST_LOOK`]), so that the
+    /// scaled entries are near 1 and both parts of H = ln S - T/S stay O(ln n): at scale 1 they
+    /// are O(ln S) and cancel (`[2^62, 2^62]` lost 47 ulp). The choice depends on the data only,
+    /// never on how leaves are split across threads. When the first look was not representative
+    /// (the scaled mass is far from the scale, or left the normal range), the distribution is
+    /// summed again at the exponent of its mass, exactly.
     pub(super) fn shannon<E: Compute>(
         &self,
         d: usize,
         split: bool,
         measure: Measure,
     ) -> Result<f64, KernelError> {
-        let opts = &self.params;
-        let Some(mut sums) = self.checked_sums::<E>(d, split, measure.term())? else {
+        let normalize = self.params.normalize;
+        let look = if normalize {
+            self.first_look(d)
+        } else {
+            [0, 0]
+        };
+        let exps = look.map(Pass::<E>::clamped);
+        let pass = Pass::<E>::at(measure.term(), exps);
+        let Some(mut sums) = self.checked_pass::<E>(d, split, pass)? else {
             return Ok(f64::NAN);
         };
-        if opts.normalize {
-            self.check_masses(d, [sums.mass_p, sums.mass_q])?;
-            if self.out_of_range::<E>(&sums) {
-                sums = self.rescaled::<E>(d, split, measure, sums);
+        if !normalize {
+            return Ok(sums.finish(measure, false));
+        }
+        self.check_masses(d, [sums.mass_p, sums.mass_q])?;
+        let mut again = self.out_of_range::<E>(&sums);
+        if again {
+            sums = self.rescaled::<E>(d, split, measure, sums, exps);
+        }
+        if measure == Measure::Entropy && self.one_term::<E>(&sums) {
+            return Ok(0.0);
+        }
+        // Entries too small for one power of two to bring near 1 (subnormal ones) are scaled
+        // exactly by two on a second pass.
+        again = !again && (look[0] < exps[0] || look[1] < exps[1] || self.cancels(measure, &sums));
+        if again {
+            sums = self.rescaled::<E>(d, split, measure, sums, exps);
+        }
+        Ok(sums.finish(measure, true))
+    }
+
+    /// The exponents e (p's, then q's) that bring the largest positive finite entry among the
+    /// first [`FIRST_LOOK`] of distribution `d` into [2^-1/2, 2^1/2); 0 when there is none.
+    pub(super) fn first_look(&self, d: usize) -> [i32; 2] {
+        let bases = self.bases(d);
+        let len = FIRST_LOOK.min(self.reduce_len);
+        let mut buf = [0.0f64; FIRST_LOOK];
+        let mut exps = [0, 0];
+        let inputs: &[&Input] = if self.binary {
+            &[self.p, self.q]
+        } else {
+            &[self.p]
+        };
+        for (which, input) in inputs.iter().enumerate() {
+            // Eight running maxima, so that the loop vectorises. `max` skips NaN; an infinite
+            // entry makes the exponent saturate, harmlessly: the pass reports the entry.
+            let mut peaks = [0.0f64; 8];
+            let values = input.fetch_f64(bases[which], 0, len, &mut buf);
+            let mut chunks = values.chunks_exact(8);
+            for chunk in &mut chunks {
+                for (peak, &x) in peaks.iter_mut().zip(chunk) {
+                    *peak = peak.max(x);
+                }
+            }
+            let peak = chunks
+                .remainder()
+                .iter()
+                .chain(&peaks)
+                .fold(0.0f64, |m, &x| m.max(x));
+            if peak > 0.0 {
+                exps[which] = peak.log2().round() as i32;
             }
         }
-        Ok(sums.finish(measure, opts.normalize))
+        exps
+    }
+
+    /// Whether the entropy sums are those of a single positive entry x: then S = x and
+    /// T = x ln x to the bit (every other lane and leaf adds exact zeros), so S ln S, with the
+    /// log the leaves use, is T exactly. H is then exactly 0, which ln S - T/S (a libm log
+    /// against a vector one, and a division) need not give. Equality with more than one
+    /// positive entry means H is below the rounding of that formula anyway.
+    pub(super) fn one_term<E: Compute>(&self, sums: &Partial) -> bool {
+        struct LnAsTerms<E>(f64, PhantomData<E>);
+        impl<E: Compute> SimdTask for LnAsTerms<E> {
+            type Output = f64;
+            #[inline(always)]
+            fn run<L: Level>(self) -> f64 {
+                E::ln_as_terms::<L>(self.0)
+            }
+        }
+        let mass = sums.mass_p;
+        // A float32 entry is exactly a float32 mass (and only then is its log the leaves').
+        let representable = E::from_f64(mass).to_f64() == mass;
+        representable
+            && mass.is_normal()
+            && sums.core.is_finite()
+            && mass * dispatch(self.options.level, LnAsTerms::<E>(mass, PhantomData)) == sums.core
+    }
+
+    /// Whether ln S (of p, or of q) is large against the result, so that ln S - T/S may have
+    /// cancelled: the first look misjudged the scale.
+    pub(super) fn cancels(&self, measure: Measure, sums: &Partial) -> bool {
+        let value = sums.finish(measure, true);
+        let ln_mass = |mass: f64| mass.ln().abs();
+        let big = if self.binary {
+            ln_mass(sums.mass_p).max(ln_mass(sums.mass_q))
+        } else {
+            ln_mass(sums.mass_p)
+        };
+        value.is_finite() && big > 2.0 * value + CANCEL_SLACK
     }
 
     /// A zero mass of p, then of q, is an error.
@@ -204,54 +380,48 @@ impl Job<'_> {
         !masses_finite
             || (!sums.core.is_finite() && sums.mass_p > E::HUGE_MASS)
             || sums.mass_p < E::TINY_MASS
+            || (self.binary && sums.mass_q < E::TINY_MASS)
     }
 
-    /// Recomputes distribution `d` with p and q scaled by powers of two that bring their masses
-    /// near 1. A mass that overflowed is first measured at a scale of 2^-600.
+    /// Recomputes distribution `d`, whose `sums` were taken at exponents `exps`, with p and q
+    /// multiplied by exactly 2^-e for the exponents e of their masses (so both masses land in
+    /// [1, 2)). A mass that overflowed is first measured 2^600 smaller.
     pub(super) fn rescaled<E: Compute>(
         &self,
         d: usize,
         split: bool,
         measure: Measure,
         sums: Partial,
+        exps: [i32; 2],
     ) -> Partial {
         let exponent = |mass: f64| -> Option<i32> {
             (mass.is_finite() && mass > 0.0).then(|| mass.log2().floor() as i32)
         };
-        let mut exps = [exponent(sums.mass_p), exponent(sums.mass_q)];
+        let masses = [sums.mass_p, sums.mass_q];
+        let mut found = [0, 1].map(|i| exponent(masses[i]).map(|e| e + exps[i]));
+        if !self.binary {
+            found[1] = Some(0);
+        }
         let term = measure.term();
-        if exps.iter().any(Option::is_none) {
-            let shrink = |e: Option<i32>| if e.is_none() { -RESCALE } else { 0 };
-            let probe = self.sums::<E>(
-                d,
-                split,
-                Pass {
-                    term,
-                    scale: [
-                        E::power_of_two(shrink(exps[0])),
-                        E::power_of_two(shrink(exps[1])),
-                    ],
-                    extra: Extra::NONE,
-                },
-            );
+        if found.iter().any(Option::is_none) {
+            let probe_exps = [0, 1].map(|i| {
+                let e = if found[i].is_none() {
+                    exps[i] + RESCALE
+                } else {
+                    exps[i]
+                };
+                Pass::<E>::clamped(e)
+            });
+            let probe = self.sums::<E>(d, split, Pass::at(term, probe_exps));
             let masses = [probe.sums.mass_p, probe.sums.mass_q];
-            for (e, mass) in exps.iter_mut().zip(masses) {
-                if e.is_none() {
-                    *e = exponent(mass).map(|e| e + RESCALE);
+            for i in 0..2 {
+                if found[i].is_none() {
+                    found[i] = exponent(masses[i]).map(|e| e + probe_exps[i]);
                 }
             }
         }
-        let scale = exps.map(|e| E::power_of_two(-e.unwrap_or(0)));
-        self.sums::<E>(
-            d,
-            split,
-            Pass {
-                term,
-                scale,
-                extra: Extra::NONE,
-            },
-        )
-        .sums
+        let exps = found.map(|e| e.unwrap_or(0));
+        self.sums::<E>(d, split, Pass::exact(term, exps)).sums
     }
 
     /// Scans distribution `d` for its first offending entry: p first, then q. Returns `Ok` when

@@ -86,7 +86,7 @@ pub(super) fn finite_nonnegative<V: FloatVec>(x: V) -> V::Mask {
 }
 
 /// NaN pairs become (0, 0) under "omit" (zeros add nothing), then the scale applies; returns the
-/// entries and whether all lanes are finite and non-negative.
+/// entries and whether all lanes (before scaling) are finite and non-negative.
 #[inline(always)]
 pub(super) fn prepare_lanes<V: FloatVec>(
     binary: bool,
@@ -102,14 +102,15 @@ pub(super) fn prepare_lanes<V: FloatVec>(
         p = V::select(drop, zero, p);
         q = V::select(drop, zero, q);
     }
-    p = p.mul(scale[0]);
-    q = q.mul(scale[1]);
+    // The entries are checked before the scale applies: a scale above 1 (chosen from a first
+    // look at the distribution) may overflow a later, larger entry, which the driver then
+    // recomputes at a smaller scale; that is not an invalid entry.
     let valid = if binary {
         V::mask_and(finite_nonnegative(p), finite_nonnegative(q))
     } else {
         finite_nonnegative(p)
     };
-    (p, q, valid)
+    (p.mul(scale[0]), q.mul(scale[1]), valid)
 }
 
 /// Elements per leaf: 2 accumulators per sum, each adding 16 f64 vectors sequentially, as

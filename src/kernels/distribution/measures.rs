@@ -123,12 +123,14 @@ impl Partial {
             (Measure::KlDivergence, true) => {
                 self.core / self.mass_p - self.mass_p.ln() + self.mass_q.ln()
             }
-            (Measure::Entropy | Measure::CrossEntropy, false) => -self.core,
+            // 0 - core, not -core: an empty or all-zero sum is +0, as in the NumPy twin.
+            (Measure::Entropy | Measure::CrossEntropy, false) => 0.0 - self.core,
             (Measure::KlDivergence, false) => self.core,
             _ => panic!("{measure:?} is not a single-pass measure"),
         };
-        // All three are >= 0 for normalised distributions: rounding must not make them negative.
-        if normalize && value < 0.0 {
+        // All three are >= 0 for normalised distributions: rounding must not make them negative
+        // (and a zero is +0).
+        if normalize && value <= 0.0 {
             0.0
         } else {
             value
@@ -286,7 +288,7 @@ macro_rules! by_term {
 }
 
 /// The element type a kernel computes in: how it fetches entries and sums one leaf.
-pub(super) trait Compute: VectorLn {
+pub(super) trait Compute: VectorLn + std::ops::Mul<Output = Self> {
     fn fetch<'b>(
         input: &'b Input,
         base: isize,
@@ -296,6 +298,11 @@ pub(super) trait Compute: VectorLn {
     ) -> &'b [Self];
     /// `2^e` clamped to this type's normal range.
     fn power_of_two(e: i32) -> Self;
+    /// The exponents of the smallest and largest normal powers of two.
+    const EXP_RANGE: [i32; 2];
+    /// ln x as the leaf terms form it at level `L` (the same vector code, so that `x ln x` here
+    /// has the bits of the term of an entry x).
+    fn ln_as_terms<L: Level>(x: f64) -> f64;
     /// A mass above which `p ln p` may overflow this type.
     const HUGE_MASS: f64;
     /// A mass below which terms may be subnormal.
@@ -325,6 +332,14 @@ impl Compute for f64 {
     }
     fn power_of_two(e: i32) -> f64 {
         f64::from_bits(((e.clamp(-1022, 1023) + 1023) as u64) << 52)
+    }
+    const EXP_RANGE: [i32; 2] = [-1022, 1023];
+    #[inline(always)]
+    fn ln_as_terms<L: Level>(x: f64) -> f64 {
+        let mut lanes = [0.0f64; 8];
+        // SAFETY: at most 8 f64 lanes.
+        unsafe { ln_f64_positive(L::F64::splat(x)).store(lanes.as_mut_ptr()) };
+        lanes[0]
     }
     const HUGE_MASS: f64 = f64::MAX / 1024.0;
     const TINY_MASS: f64 = f64::MIN_POSITIVE * 4_503_599_627_370_496.0;
@@ -368,6 +383,23 @@ impl Compute for f32 {
     }
     fn power_of_two(e: i32) -> f32 {
         f32::from_bits(((e.clamp(-126, 127) + 127) as u32) << 23)
+    }
+    const EXP_RANGE: [i32; 2] = [-126, 127];
+    /// As `finish_f32` forms the log of an entry: f32 parts (k, ln m), then k ln 2 + ln m in f64.
+    #[inline(always)]
+    fn ln_as_terms<L: Level>(x: f64) -> f64 {
+        let (mut k, mut m, mut out) = ([0.0f32; 16], [0.0f32; 16], [0.0f64; 8]);
+        let (kv, mv) = ln_parts_f32(L::F32::splat(x as f32));
+        // SAFETY: at most 16 f32 and 8 f64 lanes.
+        unsafe {
+            kv.store(k.as_mut_ptr());
+            mv.store(m.as_mut_ptr());
+            let ln2 = L::F64::splat(std::f64::consts::LN_2);
+            L::F64::load_widened(k.as_ptr())
+                .mul_add(ln2, L::F64::load_widened(m.as_ptr()))
+                .store(out.as_mut_ptr());
+        }
+        out[0]
     }
     const HUGE_MASS: f64 = f32::MAX as f64 / 1024.0;
     const TINY_MASS: f64 = f32::MIN_POSITIVE as f64 * 8_388_608.0;

@@ -12,7 +12,10 @@
 //!
 //! A term with p = 0 is 0 whatever q is (0 ln 0 = 0); p > 0 with q = 0 gives +inf. Partial sums of
 //! pieces of a distribution add up (`Partial::combine`), which is what streaming and distributed
-//! reductions build on.
+//! reductions build on. Normalised measures do not depend on scale, so `reduce` takes these sums
+//! over p 2^-e (and q 2^-e') with powers of two chosen per distribution from a first look at
+//! its data (see `Job::shannon`): at scale 1, ln S_p and core / S_p are O(ln S_p) and cancel.
+//! [`partial_sums`] gives the sums at scale 1, as documented there.
 //!
 //! The rest of the family takes two passes, because its terms need the normalised entries: a
 //! first pass of masses (S, the number of positive entries and the largest entry), then a pass

@@ -7,7 +7,8 @@ use super::*;
 ///
 /// Entries are checked as by [`reduce`] (zero masses are not errors here); a NaN under
 /// "propagate" makes all sums of its distribution NaN (or, under "raise", an error; "omit" drops
-/// NaN pairs). Terms are computed in f64 for every dtype.
+/// NaN pairs). Terms are computed in f64 for every dtype, on the entries as given (scale 1: unlike
+/// `reduce`, no power of two is taken out, so sums of pieces of one distribution add up).
 pub fn partial_sums(
     kind: SumKind,
     p: &Input,

@@ -59,6 +59,7 @@ impl Job<'_> {
         }
         if again {
             let pass = Pass {
+                pre: [E::ONE; 2],
                 term,
                 scale: scale.map(E::from_f64),
                 extra: Extra::NONE,
@@ -88,6 +89,7 @@ impl Job<'_> {
         };
         self.check_masses(d, masses.mass)?;
         let pass = Pass {
+            pre: [E::ONE; 2],
             term: JENSEN_SHANNON,
             scale: masses.scale.map(E::from_f64),
             extra: Extra {
@@ -144,6 +146,7 @@ impl Job<'_> {
             });
         } else {
             let pass = Pass {
+                pre: [E::ONE; 2],
                 term: POWER,
                 scale: [E::from_f64(masses.scale[0]), E::ONE],
                 extra: Extra {

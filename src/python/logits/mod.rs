@@ -950,3 +950,19 @@ pub(super) fn binary_cross_entropy<'py>(
 pub(super) fn set_logits_block_entries(entries: usize) -> usize {
     BLOCK_ENTRIES.swap(entries.max(1), Ordering::Relaxed)
 }
+
+/// Adds this group's functions to the `_core` module.
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    add_functions!(
+        module,
+        binary_cross_entropy,
+        binary_cross_entropy_with_logits,
+        entropy_from_logits,
+        kl_divergence_from_logits,
+        log_softmax,
+        logsumexp,
+        perplexity_from_logits,
+        set_logits_block_entries,
+        softmax_cross_entropy
+    )
+}

@@ -1,6 +1,6 @@
-"""The family section of ``python -m entropykit bench``: every function of the family (issue 4)
-against its NumPy twin and against the function users would otherwise call (SciPy,
-scikit-learn), at one size, in one process, interleaved.
+"""The family section (issue 4): every function of the family against its NumPy twin and
+against the function users would otherwise call (SciPy, scikit-learn), at one size, interleaved,
+with a streaming sum over as many bytes as the inputs hold as the yardstick (``x sum``).
 
 Functions that this build does not export are skipped, as are peers that are not importable.
 """
@@ -8,7 +8,6 @@ Functions that this build does not export are skipped, as are peers that are not
 from __future__ import annotations
 
 import importlib
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,21 +15,17 @@ from typing import Any
 import numpy as np
 
 import entropykit as ek
-from entropykit import reference
+from entropykit import _core, reference
+
+from .harness import Candidate, as_float64, max_rel_diff, median, same_bits, time_interleaved
 
 __all__ = [
-    "DEFAULT_FAMILY_SIZE",
     "FAMILY_CASES",
-    "QUICK_FAMILY_SIZE",
     "TWIN_REPEATS",
     "FamilyCase",
-    "family_targets",
-    "format_family",
     "run_family_case",
 ]
 
-DEFAULT_FAMILY_SIZE = 10_000_000
-QUICK_FAMILY_SIZE = 1_000_000
 #: Timed samples of a twin (they take seconds at 1e7).
 TWIN_REPEATS = 5
 #: Agreement between entropykit and its twin (relative; absolute where the twin is 0).
@@ -355,123 +350,56 @@ def run_family_case(
 ) -> list[dict[str, Any]]:
     """Times one function (entropykit at each thread count, the twin and the peer once) and
     returns one row per thread count."""
-    from ._bench import Candidate, _as_float64, _max_rel_diff, _median, time_interleaved
-
     inputs = case.make(rng, n)
-    elements = int(sum(np.asarray(v).size for v in inputs.values()) // max(1, len(inputs)))
-    candidates = [
-        Candidate("entropykit", (lambda c=case: c.ours(inputs)), t) for t in thread_counts
-    ]
+    arrays = [np.asarray(v) for v in inputs.values()]
+    elements = int(sum(a.size for a in arrays) // max(1, len(arrays)))
+    input_bytes = sum(a.nbytes for a in arrays)
+    # The yardstick reads as many bytes as the inputs hold, as float64 (labels and count tables
+    # are integers; their bits read as floats would be subnormals, slow to add on x86).
+    yardstick = np.ones(max(1, input_bytes // 8))
+    candidates = []
+    for t in thread_counts:
+        candidates.append(Candidate("entropykit", (lambda c=case: c.ours(inputs)), t))
+        candidates.append(Candidate("stream_sum", lambda: _core.stream_sum(yardstick), t))
     candidates.append(Candidate("reference", lambda: case.twin(inputs), repeats=TWIN_REPEATS))
     peer_call = case.peer[1]() if case.peer else None
     if peer_call is not None:
         candidates.append(Candidate("peer", lambda: peer_call(inputs)))
     samples, values = time_interleaved(candidates, repeats, min_time, threads)
-    expected = _as_float64(values["reference"])
-    first = _as_float64(values[f"entropykit@{thread_counts[0]}"])
+    expected = as_float64(values["reference"])
+    first = as_float64(values[f"entropykit@{thread_counts[0]}"])
     rows = []
     for t in thread_counts:
-        ours = _as_float64(values[f"entropykit@{t}"])
-        seconds = _median(samples[f"entropykit@{t}"])
-        twin = _median(samples["reference"])
-        peer = _median(samples["peer"]) if "peer" in samples else None
-        rel = _max_rel_diff(ours, expected)
+        ours = as_float64(values[f"entropykit@{t}"])
+        seconds = median(samples[f"entropykit@{t}"])
+        sum_seconds = median(samples[f"stream_sum@{t}"])
+        twin = median(samples["reference"])
+        peer = median(samples["peer"]) if "peer" in samples else None
+        rel = max_rel_diff(ours, expected)
         rows.append(
             {
                 "function": case.label or case.name,
                 "group": case.group,
                 "elements": elements,
+                "input_bytes": input_bytes,
                 "threads": t,
-                "seconds_per_call": {"entropykit": seconds, "reference": twin, "peer": peer},
+                "seconds_per_call": {
+                    "entropykit": seconds,
+                    "stream_sum": sum_seconds,
+                    "reference": twin,
+                    "peer": peer,
+                },
                 "speedup": {
                     "reference": twin / seconds,
                     "peer": None if peer is None else peer / seconds,
                 },
+                "bandwidth_multiple": seconds / sum_seconds,
                 "peer_formula": case.peer[0] if case.peer and peer is not None else None,
                 "agreement": bool(rel <= FAMILY_RTOL),
                 "max_rel_diff": rel,
-                "same_bits_across_threads": bool(
-                    np.array_equal(ours.view(np.uint64), first.view(np.uint64))
-                ),
+                "same_bits_across_threads": same_bits(ours, first),
                 "goal_vs_reference": case.goal_vs_twin,
                 "goal_vs_peer": case.goal_vs_peer,
             }
         )
     return rows
-
-
-def family_targets(report: dict[str, Any], threads: int, add: Callable[..., None]) -> None:
-    """The issue-4 targets: each function >= its goal against the twin (and, for label MI,
-    against scikit-learn) at the family size, rows at ``threads``."""
-    family = report.get("family") or {}
-    rows = [r for r in family.get("rows", []) if r["threads"] == threads]
-    size = family.get("size")
-    where = f"1e{round(math.log10(size))} elements, {threads} threads" if size else ""
-    full = size == DEFAULT_FAMILY_SIZE
-    for row in rows:
-        for side, goal_key, peer in (
-            ("reference", "goal_vs_reference", "twin"),
-            ("peer", "goal_vs_peer", "peer"),
-        ):
-            goal = row.get(goal_key)
-            if goal is None:
-                continue
-            measured = row["speedup"][side]
-            if measured is not None and not full:
-                add(
-                    f"{row['function']} vs {peer}",
-                    f">= {goal:g}x at 1e7",
-                    None,
-                    lambda v: True,
-                    missing="needs the family section at 1e7 (--family-size 1e7)",
-                    indicative=f"{measured:.3g}x at {size:g}",
-                )
-                continue
-            add(
-                f"{row['function']} vs {peer}",
-                f">= {goal:g}x at 1e7",
-                measured,
-                lambda v, g=goal: v >= g,
-                where=where,
-                missing="peer not importable",
-            )
-
-
-def format_family(report: dict[str, Any]) -> list[str]:
-    """The family section of the text report."""
-    from ._bench import _fmt_ratio, _fmt_time, _table
-
-    family = report.get("family") or {}
-    rows = family.get("rows") or []
-    if not rows:
-        return []
-    out = [
-        f"The family (issue 4), {family['size']:,} elements per argument (median of "
-        f"{report['config']['repeats']} interleaved repeats, of {TWIN_REPEATS} for the twin):"
-    ]
-    header = ["function", "thr", "time/call", "twin", "x twin", "peer", "x peer", "agree"]
-    body = []
-    for row in rows:
-        s = row["seconds_per_call"]
-        body.append(
-            [
-                row["function"],
-                str(row["threads"]),
-                _fmt_time(s["entropykit"]),
-                _fmt_time(s["reference"]),
-                _fmt_ratio(row["speedup"]["reference"]),
-                _fmt_time(s["peer"]) if s["peer"] is not None else "-",
-                _fmt_ratio(row["speedup"]["peer"]),
-                "yes" if row["agreement"] else f"NO ({row['max_rel_diff']:.1e})",
-            ]
-        )
-    out += _table(header, body, right_from=1)
-    peers = sorted({(r["function"], r["peer_formula"]) for r in rows if r["peer_formula"]})
-    out.append("peers: " + "; ".join(f"{f}: {formula}" for f, formula in peers))
-    out.append(
-        "Inputs: elementwise x = U[0,1), y = U[0,1) + 0.01; reducing p, q = 1 - U[0,1); tables "
-        "integer counts 0..99, (n/1000) x 1000; labels 1e3 classes, y = x + U{0..49} mod 1e3; "
-        "counts 0..19; gaussian_kl: n/1000 full 8x8 covariances."
-    )
-    out.append("")
-    return out

@@ -1,4 +1,4 @@
-"""The "small calls" section of ``python -m entropykit bench``: the cost of one call on a small
+"""The small-calls section: the cost of one call on a small
 input (issue 10), where argument handling, not the kernel, decides the time.
 
 Each case times entropykit, the NumPy one-liner users write and the NumPy twin
@@ -19,7 +19,7 @@ import numpy as np
 import entropykit as ek
 from entropykit import _core, reference
 
-__all__ = ["SMALL_CASES", "SmallCase", "format_small", "run_small", "small_targets"]
+__all__ = ["SMALL_CASES", "SmallCase", "run_small"]
 
 Call = Callable[[], Any]
 
@@ -165,63 +165,3 @@ def run_small(rng: np.random.Generator, repeats: int, min_time: float) -> list[d
             }
         )
     return rows
-
-
-def small_targets(report: dict[str, Any], add: Callable[..., None]) -> None:
-    """The issue-10 targets: microseconds per small call, and no pool wake-up."""
-    rows = (report.get("small") or {}).get("rows") or []
-    for row in rows:
-        add(
-            f"{row['case']}: one call",
-            f"<= {row['target_us']:g} us",
-            row["microseconds_per_call"]["entropykit"],
-            lambda v, goal=row["target_us"]: v <= goal,
-            where=f"{row['threads']} threads",
-            unit="us",
-        )
-    if rows:
-        woke = [row["case"] for row in rows if row["pool_used"]]
-        add(
-            "small calls never wake the thread pool",
-            "0 pool uses",
-            float(len(woke)),
-            lambda v: v == 0,
-            where=", ".join(woke),
-            unit=" cases",
-        )
-
-
-def format_small(report: dict[str, Any]) -> list[str]:
-    """The section of the text report."""
-    from ._bench import _table
-
-    small = report.get("small") or {}
-    rows = small.get("rows") or []
-    if not rows:
-        return []
-    out = [
-        "Small calls (issue 10): microseconds per call, the fastest of "
-        f"{small['repeats']} samples, at {rows[0]['threads']} threads:"
-    ]
-    header = ["case", "entropykit", "goal", "NumPy", "x NumPy", "twin", "x twin", "pool", "agree"]
-    body = []
-    for row in rows:
-        us = row["microseconds_per_call"]
-        body.append(
-            [
-                row["case"],
-                f"{us['entropykit']:.2f}",
-                f"<= {row['target_us']:g}",
-                f"{us['numpy']:.2f}",
-                f"{us['numpy'] / us['entropykit']:.2f}",
-                f"{us['reference']:.2f}",
-                f"{us['reference'] / us['entropykit']:.1f}",
-                "used" if row["pool_used"] else "idle",
-                "yes" if row["agreement"] else "NO",
-            ]
-        )
-    out += _table(header, body, right_from=1)
-    formulas = sorted({(r["function"], r["numpy_formula"]) for r in rows})
-    out.append("NumPy one-liners: " + "; ".join(f"{f}: {x}" for f, x in formulas) + ".")
-    out.append("")
-    return out
