@@ -140,6 +140,7 @@ def make_call(name: str, inputs: Inputs, peers: Peers) -> Callable[[], Any]:
     if name == "numpy":
         if function == "entropy":
             return lambda: -np.sum(pn * np.log(pn), axis=-1)
+        assert qn is not None
         if function == "cross_entropy":
             return lambda: -np.sum(pn * np.log(qn), axis=-1)
         return lambda: np.sum(pn * np.log(pn / qn), axis=-1)
@@ -262,8 +263,7 @@ def run_case(
                     k: (None if v is None else v * 1e9 / case.elements) for k, v in seconds.items()
                 },
                 "speedup": {
-                    name: (None if seconds[name] is None else seconds[name] / ek_s)
-                    for name in PEERS
+                    name: (None if (s := seconds[name]) is None else s / ek_s) for name in PEERS
                 },
                 "bandwidth_multiple": ek_s / seconds["stream_sum"],
                 "agreement": bool(rel <= rtol),

@@ -357,11 +357,18 @@ def run_family_case(
     # The yardstick reads as many bytes as the inputs hold, as float64 (labels and count tables
     # are integers; their bits read as floats would be subnormals, slow to add on x86).
     yardstick = np.ones(max(1, input_bytes // 8))
+
+    def run_ours() -> Any:
+        return case.ours(inputs)
+
+    def run_twin() -> Any:
+        return case.twin(inputs)
+
     candidates = []
     for t in thread_counts:
-        candidates.append(Candidate("entropykit", (lambda c=case: c.ours(inputs)), t))
+        candidates.append(Candidate("entropykit", run_ours, t))
         candidates.append(Candidate("stream_sum", lambda: _core.stream_sum(yardstick), t))
-    candidates.append(Candidate("reference", lambda: case.twin(inputs), repeats=TWIN_REPEATS))
+    candidates.append(Candidate("reference", run_twin, repeats=TWIN_REPEATS))
     peer_call = case.peer[1]() if case.peer else None
     if peer_call is not None:
         candidates.append(Candidate("peer", lambda: peer_call(inputs)))

@@ -181,7 +181,7 @@ class Progress:
         self.bar: Any = None
         if enabled:
             try:
-                from tqdm import tqdm
+                from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
             except ImportError:
                 pass
             else:

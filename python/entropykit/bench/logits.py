@@ -127,7 +127,8 @@ def logits_function(side: str, name: str) -> Callable[..., Any]:
     if f is None:
         private = "_logits" if side == "entropykit" else "reference.logits"
         f = getattr(importlib.import_module(f"entropykit.{private}"), name)
-    return f
+    function: Callable[..., Any] = f
+    return function
 
 
 @dataclass
@@ -220,12 +221,10 @@ def run_logits_case(
     inputs = LogitsInputs.make(case, rng)
     candidates: list[Candidate] = []
     for n in config.threads:
-        candidates.append(
-            Candidate("entropykit", make_logits_call("entropykit", case, inputs, peers), n)
-        )
-        candidates.append(
-            Candidate("stream_sum", make_logits_call("stream_sum", case, inputs, peers), n)
-        )
+        for side in ("entropykit", "stream_sum"):
+            call = make_logits_call(side, case, inputs, peers)
+            assert call is not None
+            candidates.append(Candidate(side, call, n))
     ref_call = make_logits_call("reference", case, inputs, peers)
     assert ref_call is not None
     candidates.append(Candidate("reference", ref_call, repeats=LOGITS_REFERENCE_REPEATS))
@@ -266,7 +265,7 @@ def run_logits_case(
                     k: (None if v is None else v * 1e9 / case.elements) for k, v in seconds.items()
                 },
                 "speedup": {
-                    name: (None if seconds[name] is None else seconds[name] / ek_s)
+                    name: (None if (s := seconds[name]) is None else s / ek_s)
                     for name in LOGITS_PEERS
                 },
                 "bandwidth_multiple": ek_s / sum_s,
