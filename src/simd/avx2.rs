@@ -189,6 +189,7 @@ unsafe impl FloatVec for F64x4 {
 
 // SAFETY: as for F64x4.
 unsafe impl FloatVec for F32x8 {
+    const TABLE_LN: bool = true;
     type Elem = f32;
     type Mask = __m256;
     const LANES: usize = 8;

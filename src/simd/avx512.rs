@@ -24,6 +24,7 @@ fn total_f64x8(v: __m512d) -> f64 {
 // SAFETY: only instantiated inside `run_avx512`, compiled with AVX-512 F/DQ/VL and reached only when
 // the CPU has them.
 unsafe impl FloatVec for F64x8 {
+    const TABLE_LN: bool = true;
     type Elem = f64;
     type Mask = __mmask8;
     const LANES: usize = 8;
@@ -159,6 +160,7 @@ unsafe impl FloatVec for F64x8 {
 
 // SAFETY: as for F64x8.
 unsafe impl FloatVec for F32x16 {
+    const TABLE_LN: bool = true;
     type Elem = f32;
     type Mask = __mmask16;
     const LANES: usize = 16;

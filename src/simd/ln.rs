@@ -1,14 +1,19 @@
-//! Vector natural logarithm for f64 and f32 without a division, table-driven as in ARM's
-//! optimized-routines (`math/log.c`) and current glibc.
+//! Vector natural logarithm for f64 and f32, in two reductions; each vector type picks the one
+//! that is cheaper on its instruction set ([`FloatVec::TABLE_LN`]), and both are kept within an ulp
+//! or so of the platform `ln` (tests/ln.rs sweeps both at every level).
 //!
+//! **Table-driven** (AVX-512; AVX2 f32), as in ARM's optimized-routines (`math/log.c`) and current glibc:
 //! x = 2^k z with z in [0.71875, 1.4375), and z in one of 8 steps of its bit pattern (1/16 wide
 //! below 1, 1/8 above; `FloatVec::split_indexed`). Each step has a table entry c ~ 1/center with
 //! ln(1/c) known, so ln x = k ln 2 + ln(1/c) + ln(1 + r) with r = z c - 1, |r| <= 1/16. The tables
-//! live in registers (`FloatVec::lookup8`: one `vpermpd`/`vpermps` on AVX-512 and for AVX2 f32,
-//! two `vpermps` and a blend for AVX2 f64), which is what makes them cheaper than the division
-//! of the fdlibm scheme this replaced.
+//! live in registers (`FloatVec::lookup8`: one `vpermpd`/`vpermps`), which is what makes them
+//! cheaper than a division. On AVX2 the f64 lookup takes two `vpermps` and a blend, and the
+//! 64-bit shifts and conversions the split needs are emulated: measured there (callgrind, entropy
+//! f64) it costs 24.6 instructions per element against 18.4 for the division, so AVX2 f64 keeps
+//! fdlibm. AVX2 f32 lanes have one `vpermps` and 32-bit shifts: the table is cheaper there (entropy
+//! f32: 10.3 against 10.5 instructions per element, 6% less CPU time).
 //!
-//! Why it stays within an ulp or so of the platform `ln`:
+//! Why the table form stays within an ulp or so of the platform `ln`:
 //! - the step holding 1 has c = 1 exactly, so near 1 r = z - 1 is exact and the result is
 //!   r + r^2 P(r), with full relative accuracy however small ln x is;
 //! - every other c was picked (among many near 1/center) so that ln(1/c) is within 1/1000 ulp of
@@ -21,10 +26,14 @@
 //!
 //! The tables and P came from mpmath (200-bit): c = the candidate near 2 / (lo + hi) of the step
 //! whose -ln c is nearest a double (float), P by Chebyshev fit on the r range then rounded.
-//! Subnormal inputs are scaled into the normal range first; 0 gives -inf, +inf gives +inf,
-//! negatives and NaN give NaN, as the platform `ln` does.
 //!
-//! `poly` (fdlibm's R(s^2)) is kept for [`super::ln1p`], which still uses the fdlibm reduction.
+//! **fdlibm** (`e_log.c`, `e_logf.c`; AVX2 f64, NEON, scalar): x = 2^k m with m in
+//! [sqrt(1/2), sqrt(2)); f = m - 1 (exact); s = f / (2 + f);
+//! ln(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2)) with fdlibm's minimax R, and k ln 2 added with ln 2
+//! split into a high part (exact times any k) and a low part.
+//!
+//! Both: subnormal inputs are scaled into the normal range first; 0 gives -inf, +inf gives +inf,
+//! negatives and NaN give NaN, as the platform `ln` does.
 
 use super::{map_slice, Elementwise, FloatVec, Real, SimdLevel};
 
@@ -74,43 +83,107 @@ pub fn ln_f64<V: FloatVec<Elem = f64>>(x: V) -> V {
 /// The kernels mask those lanes themselves, so they skip `fix_special`.
 #[inline(always)]
 pub fn ln_f64_positive<V: FloatVec<Elem = f64>>(x: V) -> V {
-    let (z, k, i) = reduce(x);
-    ln_reduced(z, Some(k), i)
-}
-
-/// `(z, k, i)` of `FloatVec::split_indexed` for positive finite lanes, subnormals included (they
-/// are scaled into the normal range first and k corrected).
-#[inline(always)]
-fn reduce<V: FloatVec>(x: V) -> (V, V, V::Index)
-where
-    V::Elem: VectorLn,
-{
-    let [scale, bits] = <V::Elem as VectorLn>::SUBNORMAL_SCALE;
-    let subnormal = x.lt(V::splat(<V::Elem as VectorLn>::MIN_NORMAL));
-    let (z, k, i) = V::select(subnormal, x.mul(V::splat(scale)), x).split_indexed();
-    (z, V::select(subnormal, k.sub(V::splat(bits)), k), i)
+    ln_positive_with(V::TABLE_LN, x)
 }
 
 /// Natural log of each lane of an f32 vector (computed in f32 lanes).
 #[inline(always)]
 pub fn ln_f32<V: FloatVec<Elem = f32>>(x: V) -> V {
-    let (z, k, i) = reduce(x);
-    fix_special(x, ln_reduced(z, Some(k), i))
+    fix_special(x, ln_positive_with(V::TABLE_LN, x))
 }
 
-/// `(k, ln z)` with ln x = k ln 2 + ln z, for positive finite f32 lanes; other lanes are
-/// unspecified. |ln z| < 0.37, so ln z carries an absolute error near 2e-8, and adding k ln 2 in
+/// `(k, ln m)` with ln x = k ln 2 + ln m, for positive finite f32 lanes; other lanes are
+/// unspecified. |ln m| < 0.37, so ln m carries an absolute error near 2e-8, and adding k ln 2 in
 /// f64 gives ln x to that absolute accuracy: far better than the ulp of ln x in f32 (up to 8e-6),
 /// which is what keeps float32 input within 1e-6 of a float64 computation.
 #[inline(always)]
 pub fn ln_parts_f32<V: FloatVec<Elem = f32>>(x: V) -> (V, V) {
-    let (z, k, i) = reduce(x);
-    (k, ln_reduced(z, None, i))
+    if V::TABLE_LN {
+        let (z, k, i) = reduce_indexed(x);
+        (k, table_ln(z, None, i))
+    } else {
+        let (m, k) = reduce_fdlibm(x);
+        (k, fdlibm_ln(m, V::splat(0.0)))
+    }
+}
+
+/// ln of positive finite lanes by the table reduction (`table`) or fdlibm's; the kernels take
+/// [`FloatVec::TABLE_LN`], tests/ln.rs sweeps both at every level. `table` is a constant at every
+/// call site, so the branch folds away.
+#[inline(always)]
+pub fn ln_positive_with<V: FloatVec>(table: bool, x: V) -> V
+where
+    V::Elem: VectorLn,
+{
+    if table {
+        let (z, k, i) = reduce_indexed(x);
+        table_ln(z, Some(k), i)
+    } else {
+        let (m, k) = reduce_fdlibm(x);
+        fdlibm_ln(m, k)
+    }
+}
+
+/// Subnormal lanes scaled into the normal range, and the exponent correction for them.
+#[inline(always)]
+fn unsubnormal<V: FloatVec>(x: V) -> (V, V)
+where
+    V::Elem: VectorLn,
+{
+    let [scale, bits] = <V::Elem as VectorLn>::SUBNORMAL_SCALE;
+    let subnormal = x.lt(V::splat(<V::Elem as VectorLn>::MIN_NORMAL));
+    let zero = V::splat(V::Elem::ZERO);
+    (
+        V::select(subnormal, x.mul(V::splat(scale)), x),
+        V::select(subnormal, V::splat(bits), zero),
+    )
+}
+
+/// `(z, k, i)` of `FloatVec::split_indexed` for positive finite lanes, subnormals included.
+#[inline(always)]
+fn reduce_indexed<V: FloatVec>(x: V) -> (V, V, V::Index)
+where
+    V::Elem: VectorLn,
+{
+    let (x, correction) = unsubnormal(x);
+    let (z, k, i) = x.split_indexed();
+    (z, k.sub(correction), i)
+}
+
+/// `(m, k)` with x = 2^k m, m in [sqrt(1/2), sqrt(2)), for positive finite lanes, subnormals
+/// included.
+#[inline(always)]
+fn reduce_fdlibm<V: FloatVec>(x: V) -> (V, V)
+where
+    V::Elem: VectorLn,
+{
+    let (x, correction) = unsubnormal(x);
+    let (m, k) = x.split_exponent();
+    (m, k.sub(correction))
+}
+
+/// k ln 2 + ln(m) by fdlibm's assembly, given the reduced mantissa `m` and the exponent `k`:
+/// k*ln2_hi - ((hfsq - (s*(hfsq+R) + k*ln2_lo)) - f) with f = m - 1, s = f / (2 + f).
+#[inline(always)]
+fn fdlibm_ln<V: FloatVec>(m: V, k: V) -> V
+where
+    V::Elem: VectorLn,
+{
+    let [ln2_hi, ln2_lo] = <V::Elem as VectorLn>::LN2;
+    let one = V::splat(V::Elem::ONE);
+    let f = m.sub(one);
+    let s = f.div_approx(one.add(one).add(f));
+    let z = s.mul(s);
+    let w = z.mul(z);
+    let r = V::Elem::poly(z, w);
+    let half_f2 = f.mul(f).mul(V::splat(V::Elem::from_f64(0.5)));
+    let inner = s.mul_add(half_f2.add(r), k.mul(V::splat(ln2_lo)));
+    k.mul(V::splat(ln2_hi)).sub(half_f2.sub(inner).sub(f))
 }
 
 /// k ln 2 + ln z (just ln z for `None`), given the reduction of `split_indexed`.
 #[inline(always)]
-fn ln_reduced<V: FloatVec>(z: V, k: Option<V>, i: V::Index) -> V
+fn table_ln<V: FloatVec>(z: V, k: Option<V>, i: V::Index) -> V
 where
     V::Elem: VectorLn,
 {
@@ -159,7 +232,8 @@ fn fix_special<V: FloatVec>(x: V, y: V) -> V {
 /// The element types that have a vector log: the tables and polynomial of their precision.
 pub trait VectorLn: Real {
     fn ln_vec<V: FloatVec<Elem = Self>>(x: V) -> V;
-    /// fdlibm's minimax polynomial R(z, w) of this precision, for [`super::ln1p`].
+    /// fdlibm's minimax polynomial R(z, w) of this precision (the fdlibm reduction and
+    /// [`super::ln1p`]).
     fn poly<V: FloatVec<Elem = Self>>(z: V, w: V) -> V;
     /// P(r) ~ (ln(1 + r) - r) / r^2 for |r| <= 1/16.
     fn tail<V: FloatVec<Elem = Self>>(r: V) -> V;
@@ -284,13 +358,25 @@ impl VectorLn for f32 {
     const SUBNORMAL_SCALE: [f32; 2] = [33_554_432.0, 25.0];
 }
 
-/// The natural log as an elementwise function, for `map_slice`.
-struct Ln;
+/// Which reduction [`ln_slice_with`] uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LnReduction {
+    /// The one the vector type picks ([`FloatVec::TABLE_LN`]): what the kernels use.
+    Native,
+    Fdlibm,
+    Table,
+}
 
-impl<E: VectorLn> Elementwise<E> for Ln {
+/// The natural log as an elementwise function, for `map_slice` (`R`: 0 native, 1 fdlibm, 2 table).
+struct Ln<const R: u8>;
+
+impl<E: VectorLn, const R: u8> Elementwise<E> for Ln<R> {
     #[inline(always)]
     fn apply<V: FloatVec<Elem = E>>(x: V) -> V {
-        E::ln_vec(x)
+        match R {
+            0 => E::ln_vec(x),
+            _ => fix_special(x, ln_positive_with(R == 2, x)),
+        }
     }
 }
 
@@ -299,5 +385,22 @@ impl<E: VectorLn> Elementwise<E> for Ln {
 /// # Panics
 /// If the slices differ in length.
 pub fn ln_slice<E: VectorLn>(level: SimdLevel, input: &[E], output: &mut [E]) {
-    map_slice::<E, Ln>(level, input, output);
+    ln_slice_with(level, LnReduction::Native, input, output);
+}
+
+/// [`ln_slice`] with a chosen reduction, so that both are tested at every level.
+///
+/// # Panics
+/// If the slices differ in length.
+pub fn ln_slice_with<E: VectorLn>(
+    level: SimdLevel,
+    reduction: LnReduction,
+    input: &[E],
+    output: &mut [E],
+) {
+    match reduction {
+        LnReduction::Native => map_slice::<E, Ln<0>>(level, input, output),
+        LnReduction::Fdlibm => map_slice::<E, Ln<1>>(level, input, output),
+        LnReduction::Table => map_slice::<E, Ln<2>>(level, input, output),
+    }
 }

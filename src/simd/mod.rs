@@ -116,6 +116,10 @@ pub unsafe trait FloatVec: Copy {
     /// For positive normal `x`, returns `(m, k)` with `x = m * 2^k` and `m` in `[sqrt(1/2), sqrt(2))`,
     /// `k` an integer held as a float. Other inputs give unspecified lanes, fixed up by the caller.
     fn split_exponent(self) -> (Self, Self);
+    /// Whether the vector log takes the table-driven reduction (see [`ln`]): where a table of 8
+    /// held in a register is one permute and the bit split has native integer shifts of the
+    /// lane width (AVX-512, and AVX2's f32 lanes).
+    const TABLE_LN: bool = false;
     /// `self * b + c` with one rounding on every level, for the few places where that is needed
     /// for accuracy (the log's reduction r = z c - 1). The vector levels all have FMA, so this is
     /// `mul_add`; the scalar level overrides it with the platform's `mul_add` (a libm call that
