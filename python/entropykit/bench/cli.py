@@ -131,7 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
         "at 1e8): several minutes more and ~3 GB of memory",
     )
     bench.add_argument(
-        "--repeats", type=int, help="timed samples per candidate, median kept (default 5)"
+        "--repeats",
+        type=int,
+        help="timed samples per candidate, median kept (default 3, 5 with --full)",
     )
     bench.add_argument(
         "--min-time",
@@ -217,7 +219,7 @@ def _bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         functions=args.functions or FUNCTIONS,
         dtypes=args.dtypes or DTYPES,
         threads=args.threads or default_threads(),
-        repeats=args.repeats or (3 if quick else 5),
+        repeats=args.repeats or (5 if args.full else 3),
         min_time=args.min_time if args.min_time is not None else (0.001 if quick else 0.002),
         memory=not args.no_memory,
         progress=not args.no_progress,

@@ -19,6 +19,8 @@ __all__ = [
     "QUICK_LOGITS_SHAPE",
     "QUICK_SIZES",
     "RTOL",
+    "SLOW_SIZE",
+    "TWIN_REPEATS",
     "BenchConfig",
     "default_threads",
     "parse_logits_shape",
@@ -44,6 +46,15 @@ QUICK_LOGITS_SHAPE: tuple[int, int] = (256, 8_000)
 #: Elements per argument of the family section (its targets are set at 1e7).
 DEFAULT_FAMILY_SIZE = 10_000_000
 QUICK_FAMILY_SIZE = 1_000_000
+
+#: Timed samples of the slow NumPy twins (at most ``--repeats``): the family's and the logits'
+#: twins, and the reference of core cases of at least :data:`SLOW_SIZE` elements. One call takes
+#: a second or more there and the ratios against them are large, so 2 are enough; what the default
+#: run saves by it is what keeps it within 3 minutes.
+TWIN_REPEATS = 2
+#: From this size on, a core case samples its reference :data:`TWIN_REPEATS` times, and a batched
+#: case times only entropykit, the sum and the reference (the peers' 1-D figures are the targets).
+SLOW_SIZE = 1_000_000
 
 #: Agreement tolerances between entropykit and ``entropykit.reference`` (relative, per value).
 RTOL = {"float32": 1e-5, "float64": 1e-10}
@@ -99,7 +110,7 @@ class BenchConfig:
     functions: tuple[str, ...] = FUNCTIONS
     dtypes: tuple[str, ...] = DTYPES
     threads: tuple[int, ...] = ()
-    repeats: int = 5
+    repeats: int = 3
     min_time: float = 0.002
     batch_columns: int = 1000
     memory: bool = True

@@ -9,7 +9,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from .family import TWIN_REPEATS
+from .config import TWIN_REPEATS
 from .machine import cpu_line
 
 __all__ = ["format_header", "format_report", "write_json"]

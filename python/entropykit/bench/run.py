@@ -11,14 +11,13 @@ import numpy as np
 
 import entropykit as ek
 
-from .config import BenchConfig
+from .config import TWIN_REPEATS, BenchConfig
 from .core import FORMULAS, NOTES, PEERS, cases_of, memory_specs, run_case
-from .family import FAMILY_CASES, TWIN_REPEATS, run_family_case
+from .family import FAMILY_CASES, run_family_case
 from .harness import Peers, Progress, ThreadState
 from .logits import (
     LOGITS_FORMULAS,
     LOGITS_NOTES,
-    LOGITS_REFERENCE_REPEATS,
     logits_cases_of,
     logits_memory_specs,
     run_logits_case,
@@ -69,7 +68,7 @@ def run_benchmark(config: BenchConfig, machine: dict[str, Any] | None = None) ->
     # Weights: about the seconds each step takes, so the bar's remaining time means something.
     steps = [
         *(_weight(c.elements * (1 if c.function == "entropy" else 2), repeats) for c in cases),
-        *(_weight(3 * c.elements, min(repeats, LOGITS_REFERENCE_REPEATS)) for c in logits_cases),
+        *(_weight(3 * c.elements, min(repeats, TWIN_REPEATS)) for c in logits_cases),
         *(_weight(2 * config.family_size, min(repeats, TWIN_REPEATS)) for _ in family_cases),
         *(0.5 + s["elements"] / 2e8 for s in (*core_memory, *logits_memory)),
     ]
@@ -135,7 +134,7 @@ def run_benchmark(config: BenchConfig, machine: dict[str, Any] | None = None) ->
         "memory": memory,
         "logits": {
             "shape": list(config.logits_shape),
-            "reference_repeats": min(repeats, LOGITS_REFERENCE_REPEATS),
+            "reference_repeats": min(repeats, TWIN_REPEATS),
             "formulas": {"torch": LOGITS_FORMULAS},
             "notes": LOGITS_NOTES,
             "rows": logits_rows,
