@@ -82,6 +82,8 @@ impl Offset {
 pub struct Piece {
     pub batch_shape: Vec<usize>,
     pub partials: Vec<Scaled>,
+    /// Entries per distribution.
+    pub reduce_len: usize,
 }
 
 /// A kernel error of a piece at `offset` in its stream, as `reduction.error` words it.
@@ -195,6 +197,11 @@ pub fn piece<'py>(
     Ok(Piece {
         batch_shape: reduction.batch_shape(),
         partials,
+        reduce_len: reduction
+            .reduced
+            .iter()
+            .map(|&a| reduction.shape[a])
+            .product(),
     })
 }
 
@@ -393,5 +400,887 @@ pub fn finish_partials<'py>(
 
 /// Adds this group's functions and classes to the `_core` module.
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<EntropyAccumulator>()?;
+    module.add_class::<CrossEntropyAccumulator>()?;
+    module.add_class::<KLDivergenceAccumulator>()?;
+    module.add_class::<CountsAccumulator>()?;
+    module.add_class::<TokenCrossEntropyAccumulator>()?;
     add_functions!(module, combine_partials, finish_partials, partial_sums)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accumulators: thin pyclasses over the partials above.
+
+/// An entropy, cross-entropy or KL stream: its settings and the partials so far.
+#[derive(Clone, Debug)]
+struct Shannon {
+    settings: Settings,
+    base: Option<f64>,
+    /// The stream axis; `None` ravels every chunk into one distribution.
+    axis: Option<isize>,
+    state: Option<Totals>,
+}
+
+#[derive(Clone, Debug)]
+struct Totals {
+    batch_shape: Vec<usize>,
+    partials: Vec<Scaled>,
+    /// Entries seen along the stream axis (in the raveled stream under `axis=None`).
+    seen: usize,
+}
+
+fn nan_policy_name(policy: NanPolicy) -> &'static str {
+    match policy {
+        NanPolicy::Propagate => "propagate",
+        NanPolicy::Raise => "raise",
+        NanPolicy::Omit => "omit",
+    }
+}
+
+/// `axis` of an accumulator: one int, or None.
+fn stream_axis(axis: &Bound<'_, PyAny>, func: &str) -> PyResult<Option<isize>> {
+    if axis.is_none() {
+        return Ok(None);
+    }
+    if axis.is_instance_of::<PyInt>() && !axis.is_instance_of::<pyo3::types::PyBool>() {
+        return Ok(Some(axis.extract()?));
+    }
+    Err(PyTypeError::new_err(format!(
+        "{func}: axis must be an int (the axis chunks are concatenated along) or None, not {}",
+        repr(axis)
+    )))
+}
+
+impl Shannon {
+    fn new(
+        measure: Measure,
+        func: &str,
+        base: Option<&Bound<'_, PyAny>>,
+        axis: Option<isize>,
+        normalize: bool,
+        nan_policy: &Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
+        Ok(Shannon {
+            settings: Settings {
+                measure,
+                normalize,
+                nan_policy: check_nan_policy(nan_policy, func)?,
+            },
+            base: check_base(base, func)?,
+            axis,
+            state: None,
+        })
+    }
+
+    fn update<'py>(
+        &mut self,
+        py: Python<'py>,
+        (func, method): (&'static str, &str),
+        p: &Bound<'py, PyAny>,
+        q: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<()> {
+        let seen = self.state.as_ref().map_or(0, |s| s.seen);
+        let (axis, offset) = match self.axis {
+            None => (py.None().into_bound(py), Offset::Flat(seen)),
+            Some(a) => (PyInt::new(py, a).into_any(), Offset::Along(seen)),
+        };
+        let piece = piece(py, func, self.settings, p, q, &axis, &offset)?;
+        let total = piece.partials.len();
+        let len = piece.reduce_len;
+        match &mut self.state {
+            None => {
+                self.state = Some(Totals {
+                    batch_shape: piece.batch_shape,
+                    partials: piece.partials,
+                    seen: len,
+                })
+            }
+            Some(state) => {
+                if state.batch_shape != piece.batch_shape {
+                    return Err(PyValueError::new_err(format!(
+                        "{method}: this chunk holds distributions of shape {} (the axes other \
+                         than axis={}); earlier chunks held {}",
+                        tuple_repr(&piece.batch_shape),
+                        self.axis.map_or("None".into(), |a| a.to_string()),
+                        tuple_repr(&state.batch_shape)
+                    )));
+                }
+                debug_assert_eq!(total, state.partials.len());
+                combine_all(self.settings.measure, &mut state.partials, &piece.partials);
+                state.seen += len;
+            }
+        }
+        Ok(())
+    }
+
+    fn merge(&mut self, other: &Shannon, func: &str) -> PyResult<()> {
+        if (self.settings, self.axis) != (other.settings, other.axis) || self.base != other.base {
+            return Err(PyValueError::new_err(format!(
+                "{func}: the accumulators differ in base, axis, normalize or nan_policy"
+            )));
+        }
+        let Some(theirs) = &other.state else {
+            return Ok(());
+        };
+        match &mut self.state {
+            None => self.state = Some(theirs.clone()),
+            Some(ours) => {
+                if ours.batch_shape != theirs.batch_shape {
+                    return Err(PyValueError::new_err(format!(
+                        "{func}: the accumulators hold distributions of shapes {} and {}",
+                        tuple_repr(&ours.batch_shape),
+                        tuple_repr(&theirs.batch_shape)
+                    )));
+                }
+                combine_all(self.settings.measure, &mut ours.partials, &theirs.partials);
+                ours.seen += theirs.seen;
+            }
+        }
+        Ok(())
+    }
+
+    fn result<'py>(&self, py: Python<'py>, func: &str) -> PyResult<Bound<'py, PyAny>> {
+        let measure = self.settings.measure;
+        let name = name_of(measure);
+        match &self.state {
+            Some(s) => finish(
+                py,
+                name,
+                measure,
+                &s.batch_shape,
+                &s.partials,
+                self.settings.normalize,
+                self.base,
+            ),
+            // With no chunk, a raveled stream is one empty distribution, as in one call.
+            None if self.axis.is_none() => finish(
+                py,
+                name,
+                measure,
+                &[],
+                &[Scaled::default()],
+                self.settings.normalize,
+                self.base,
+            ),
+            None => Err(PyValueError::new_err(format!(
+                "{func}: no chunk yet, so the shape of the result is unknown"
+            ))),
+        }
+    }
+
+    fn getstate<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let state = match &self.state {
+            None => py.None().into_bound(py),
+            Some(s) => (
+                PyTuple::new(py, &s.batch_shape)?,
+                to_array(py, &s.batch_shape, &s.partials)?,
+                s.seen,
+            )
+                .into_pyobject(py)?
+                .into_any(),
+        };
+        (
+            self.base,
+            self.axis,
+            self.settings.normalize,
+            nan_policy_name(self.settings.nan_policy),
+            state,
+        )
+            .into_pyobject(py)
+    }
+
+    fn setstate(&mut self, state: &Bound<'_, PyAny>, func: &'static str) -> PyResult<()> {
+        let item = |i: usize| state.get_item(i);
+        let (base, axis, policy, totals) = (item(0)?, item(1)?, item(3)?, item(4)?);
+        let normalize: bool = item(2)?.extract()?;
+        let base = Some(base).filter(|b| !b.is_none());
+        let mut fresh = Shannon::new(
+            self.settings.measure,
+            func,
+            base.as_ref(),
+            stream_axis(&axis, func)?,
+            normalize,
+            &policy,
+        )?;
+        if !totals.is_none() {
+            let (shape, partials, seen): (Vec<usize>, Bound<'_, PyAny>, usize) =
+                totals.extract()?;
+            let (stored, partials) = from_array(&partials, "state", func)?;
+            if stored != shape {
+                return Err(PyValueError::new_err(format!("{func}: inconsistent state")));
+            }
+            fresh.state = Some(Totals {
+                batch_shape: shape,
+                partials,
+                seen,
+            });
+        }
+        *self = fresh;
+        Ok(())
+    }
+
+    fn describe(&self, class: &str) -> String {
+        let seen = self.state.as_ref().map_or(0, |s| s.seen);
+        format!(
+            "{class}(base={}, axis={}, normalize={}, nan_policy='{}') after {seen} entries",
+            self.base.map_or("None".into(), |b| format!("{b:?}")),
+            self.axis.map_or("None".into(), |a| a.to_string()),
+            if self.settings.normalize {
+                "True"
+            } else {
+                "False"
+            },
+            nan_policy_name(self.settings.nan_policy),
+        )
+    }
+}
+
+/// An accumulator class of one Shannon measure (the docstring is the class's public one).
+macro_rules! shannon_accumulator {
+    ($(#[$doc:meta])* $class:ident, $measure:expr, $update_sig:tt, ($($q:ident)?)) => {
+        $(#[$doc])*
+        #[pyclass(module = "entropykit")]
+        pub struct $class {
+            inner: Shannon,
+        }
+
+        #[pymethods]
+        impl $class {
+            #[new]
+            #[pyo3(
+                signature = (*, base=None, axis=Some(-1), normalize=true, nan_policy="propagate"),
+                text_signature = "(*, base=None, axis=-1, normalize=True, nan_policy='propagate')"
+            )]
+            fn new(
+                py: Python<'_>,
+                base: Option<&Bound<'_, PyAny>>,
+                axis: Option<isize>,
+                normalize: bool,
+                nan_policy: &str,
+            ) -> PyResult<Self> {
+                let policy = pyo3::types::PyString::new(py, nan_policy).into_any();
+                let inner = Shannon::new($measure, stringify!($class), base, axis, normalize, &policy)?;
+                Ok($class { inner })
+            }
+
+            /// Adds a chunk: the next entries of each distribution along ``axis`` (with
+            /// ``axis=None``, the next entries of the one raveled distribution). Errors name
+            /// positions counted from the start of the stream.
+            #[pyo3(signature = $update_sig)]
+            fn update<'py>(
+                &mut self,
+                py: Python<'py>,
+                p: &Bound<'py, PyAny>,
+                $($q: &Bound<'py, PyAny>,)?
+            ) -> PyResult<()> {
+                let q: Option<&Bound<'py, PyAny>> = None $(.or(Some($q)))?;
+                let names = (name_of($measure), concat!(stringify!($class), ".update"));
+                self.inner.update(py, names, p, q)
+            }
+
+            /// Adds the data of ``other`` (an accumulator of the same class and settings), as
+            /// if its chunks came after this one's.
+            fn merge(slf: &Bound<'_, Self>, other: &Bound<'_, Self>) -> PyResult<()> {
+                let theirs = other.borrow().inner.clone();
+                slf.borrow_mut()
+                    .inner
+                    .merge(&theirs, concat!(stringify!($class), ".merge"))
+            }
+
+            /// The measure of the data so far, as one call over all of it would give.
+            fn result<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                self.inner.result(py, concat!(stringify!($class), ".result"))
+            }
+
+            fn __getstate__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+                self.inner.getstate(py)
+            }
+
+            fn __setstate__(&mut self, state: &Bound<'_, PyAny>) -> PyResult<()> {
+                self.inner.setstate(state, stringify!($class))
+            }
+
+            fn __repr__(&self) -> String {
+                self.inner.describe(stringify!($class))
+            }
+        }
+    };
+}
+
+shannon_accumulator!(
+    /// Shannon entropy of data that arrives in chunks.
+    ///
+    /// Keeps mergeable partial sums (the mass S and T = sum p ln p, each at a power-of-two scale)
+    /// per distribution, so that ``update`` with each chunk, ``merge`` of accumulators filled
+    /// elsewhere (other threads, processes, machines) and ``result`` give what
+    /// :func:`entropykit.entropy` gives on the concatenated data (to about 1e-15, whatever the
+    /// chunking and the order of merges). Pickles.
+    ///
+    /// Parameters
+    /// ----------
+    /// base : float, optional
+    ///     Logarithm base (finite, positive, not 1). Default: natural log (nats).
+    /// axis : int or None, default -1
+    ///     The axis chunks are concatenated along, which each distribution lies along (the other
+    ///     axes index the distributions and must agree between chunks); None ravels every chunk
+    ///     into one distribution.
+    /// normalize : bool, default True
+    ///     Divide each distribution by its own sum.
+    /// nan_policy : {"propagate", "raise", "omit"}, default "propagate"
+    ///     As for :func:`entropykit.entropy`.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import numpy as np, entropykit as ek
+    /// >>> acc = ek.EntropyAccumulator(base=2)
+    /// >>> acc.update(np.array([1.0, 1.0]))
+    /// >>> other = ek.EntropyAccumulator(base=2)
+    /// >>> other.update(np.array([1.0, 1.0]))
+    /// >>> acc.merge(other)
+    /// >>> float(acc.result())
+    /// 2.0
+    EntropyAccumulator, Measure::Entropy, (p), ()
+);
+
+shannon_accumulator!(
+    /// Cross-entropy H(p, q) of data that arrives in chunks of p and q.
+    ///
+    /// As :class:`EntropyAccumulator`, with ``update(p, q)``: p and q broadcast against each
+    /// other within a chunk; the result is :func:`entropykit.cross_entropy` of the concatenated
+    /// data.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import entropykit as ek
+    /// >>> acc = ek.CrossEntropyAccumulator(base=2)
+    /// >>> acc.update([0.5], [0.25])
+    /// >>> acc.update([0.5], [0.75])
+    /// >>> float(acc.result())  # doctest: +ELLIPSIS
+    /// 1.2075...
+    CrossEntropyAccumulator, Measure::CrossEntropy, (p, q), (q)
+);
+
+shannon_accumulator!(
+    /// KL divergence KL(p || q) of data that arrives in chunks of p and q.
+    ///
+    /// As :class:`EntropyAccumulator`, with ``update(p, q)``: the result is
+    /// :func:`entropykit.kl_divergence` of the concatenated data.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import entropykit as ek
+    /// >>> acc = ek.KLDivergenceAccumulator(base=2)
+    /// >>> acc.update([0.5], [0.25])
+    /// >>> acc.update([0.5], [0.75])
+    /// >>> float(acc.result())  # doctest: +ELLIPSIS
+    /// 0.2075...
+    KLDivergenceAccumulator, Measure::KlDivergence, (p, q), (q)
+);
+
+// ---------------------------------------------------------------------------------------------
+// Labels: a histogram built chunk by chunk, any count estimator at the end.
+
+/// A label as Python compares it: integers and whole floats are one kind (1 == 1.0), other
+/// floats by value (-0.0 is 0), strings and bytes by content.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Label {
+    Int(i128),
+    Float(u64),
+    Str(String),
+    Bytes(Vec<u8>),
+}
+
+fn float_label(x: f64) -> Label {
+    if x.fract() == 0.0 && x.abs() < 1e38 {
+        Label::Int(x as i128)
+    } else {
+        Label::Float(x.to_bits())
+    }
+}
+
+impl Label {
+    fn to_object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match self {
+            Label::Int(v) => v.into_pyobject(py)?.into_any(),
+            Label::Float(bits) => pyo3::types::PyFloat::new(py, f64::from_bits(*bits)).into_any(),
+            Label::Str(s) => pyo3::types::PyString::new(py, s).into_any(),
+            Label::Bytes(b) => pyo3::types::PyBytes::new(py, b).into_any(),
+        })
+    }
+
+    fn from_object(obj: &Bound<'_, PyAny>) -> PyResult<Label> {
+        if let Ok(s) = obj.cast::<pyo3::types::PyString>() {
+            return Ok(Label::Str(s.to_str()?.to_owned()));
+        }
+        if let Ok(b) = obj.cast::<pyo3::types::PyBytes>() {
+            return Ok(Label::Bytes(b.as_bytes().to_vec()));
+        }
+        if obj.is_instance_of::<PyInt>() {
+            return Ok(Label::Int(obj.extract()?));
+        }
+        Ok(float_label(obj.extract()?))
+    }
+}
+
+/// Adds the labels of the 1-D array-like `labels` to `histogram`; a NaN label is an error naming
+/// its position `offset + i` in the stream.
+fn count_labels(
+    py: Python<'_>,
+    labels: &Bound<'_, PyAny>,
+    func: &str,
+    offset: usize,
+    histogram: &mut std::collections::HashMap<Label, u64>,
+) -> PyResult<usize> {
+    let array = convert::as_ndarray(labels)?;
+    if array.ndim() != 1 {
+        return Err(PyValueError::new_err(format!(
+            "{func}: labels must be 1-D, not of shape {}",
+            tuple_repr(array.shape())
+        )));
+    }
+    let descr = numpy::PyUntypedArrayMethods::dtype(&array);
+    let (kind, itemsize) = (
+        numpy::PyArrayDescrMethods::kind(&descr),
+        numpy::PyArrayDescrMethods::itemsize(&descr),
+    );
+    let n = array.len();
+    let mut add = |label: Label| *histogram.entry(label).or_insert(0) += 1;
+    let typed = |dtype: &str| array.call_method1("astype", (dtype,));
+    match kind {
+        b'b' | b'i' | b'u' if !(kind == b'u' && itemsize == 8) => {
+            let values: PyReadonlyArrayDyn<'_, i64> = typed("int64")?.extract()?;
+            values
+                .as_array()
+                .iter()
+                .for_each(|&v| add(Label::Int(v.into())));
+        }
+        b'u' => {
+            let values: PyReadonlyArrayDyn<'_, u64> = typed("uint64")?.extract()?;
+            values
+                .as_array()
+                .iter()
+                .for_each(|&v| add(Label::Int(v.into())));
+        }
+        b'f' => {
+            let values: PyReadonlyArrayDyn<'_, f64> = typed("float64")?.extract()?;
+            let values = values.as_array();
+            if let Some(i) = values.iter().position(|v| v.is_nan()) {
+                let index = [offset + i];
+                let message = format!("{func}: labels[{}] is NaN; NaN is not a label", index[0]);
+                return Err(errors::invalid(py, message, "nan", "labels", &index));
+            }
+            values.iter().for_each(|&v| add(float_label(v)));
+        }
+        b'U' | b'S' | b'O' => {
+            for (i, item) in array.call_method0("tolist")?.try_iter()?.enumerate() {
+                let item = item?;
+                let label = if let Ok(s) = item.cast::<pyo3::types::PyString>() {
+                    Label::Str(s.to_str()?.to_owned())
+                } else if let Ok(b) = item.cast::<pyo3::types::PyBytes>() {
+                    Label::Bytes(b.as_bytes().to_vec())
+                } else {
+                    return Err(PyTypeError::new_err(format!(
+                        "{func}: labels[{}] is {}; object labels must be str",
+                        offset + i,
+                        repr(&item)
+                    )));
+                };
+                add(label);
+            }
+        }
+        _ => {
+            return Err(PyTypeError::new_err(format!(
+                "{func}: labels have dtype {descr}; expected integers, booleans, floats or strings"
+            )))
+        }
+    }
+    Ok(n)
+}
+
+/// Entropy of labels that arrive in chunks, by any estimator of
+/// :func:`entropykit.entropy_from_counts`.
+///
+/// ``update`` adds a chunk of labels to a histogram (a count per distinct label; labels compare
+/// as Python compares them: ``1`` and ``1.0`` are one label, strings by content); ``result``
+/// gives ``entropy_from_counts`` of the counts of the distinct labels seen, which is what
+/// :func:`entropykit.entropy_labels` gives for ``"plugin"``. Merges and pickles; memory grows
+/// with the number of distinct labels, not of labels.
+///
+/// Parameters
+/// ----------
+/// estimator : {"plugin", "miller_madow", "james_stein", "chao_shen"}, default "plugin"
+///     The estimator (the cells are the distinct labels seen).
+/// base : float, optional
+///     Logarithm base (finite, positive, not 1). Default: natural log (nats).
+///
+/// Examples
+/// --------
+/// >>> import entropykit as ek
+/// >>> acc = ek.CountsAccumulator(base=2)
+/// >>> acc.update(["a", "b"])
+/// >>> acc.update(["a", "c"])
+/// >>> float(acc.result())
+/// 1.5
+/// >>> acc.counts()
+/// {'a': 2, 'b': 1, 'c': 1}
+#[pyclass(module = "entropykit")]
+pub struct CountsAccumulator {
+    estimator: String,
+    measure: kernels::counts::CountMeasure,
+    base: Option<f64>,
+    histogram: std::collections::HashMap<Label, u64>,
+    seen: usize,
+}
+
+impl CountsAccumulator {
+    fn build(estimator: &str, base: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        const FUNC: &str = "CountsAccumulator";
+        let measure = match kernels::counts::CountMeasure::parse(estimator) {
+            Some(m) if m != kernels::counts::CountMeasure::Boltzmann => m,
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "{FUNC}: estimator must be 'plugin', 'miller_madow', 'james_stein' or \
+                     'chao_shen', not {estimator:?}"
+                )))
+            }
+        };
+        Ok(CountsAccumulator {
+            estimator: estimator.to_owned(),
+            measure,
+            base: check_base(base, FUNC)?,
+            histogram: Default::default(),
+            seen: 0,
+        })
+    }
+}
+
+#[pymethods]
+impl CountsAccumulator {
+    #[new]
+    #[pyo3(signature = (estimator="plugin", *, base=None))]
+    fn new(estimator: &str, base: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        CountsAccumulator::build(estimator, base)
+    }
+
+    /// Adds a 1-D chunk of labels (integers, booleans, floats, strings); a NaN label is an
+    /// error naming its position in the stream.
+    fn update(&mut self, py: Python<'_>, labels: &Bound<'_, PyAny>) -> PyResult<()> {
+        // Counted into a copy, so that a bad chunk leaves the histogram as it was.
+        let mut chunk = Default::default();
+        let n = count_labels(
+            py,
+            labels,
+            "CountsAccumulator.update",
+            self.seen,
+            &mut chunk,
+        )?;
+        for (label, count) in chunk {
+            *self.histogram.entry(label).or_insert(0) += count;
+        }
+        self.seen += n;
+        Ok(())
+    }
+
+    /// Adds the labels counted by ``other`` (a CountsAccumulator with the same settings).
+    fn merge(slf: &Bound<'_, Self>, other: &Bound<'_, Self>) -> PyResult<()> {
+        let same = {
+            let (a, b) = (slf.borrow(), other.borrow());
+            a.estimator == b.estimator && a.base == b.base
+        };
+        if !same {
+            return Err(PyValueError::new_err(
+                "CountsAccumulator.merge: the accumulators differ in estimator or base",
+            ));
+        }
+        let (histogram, seen) = {
+            let other = other.borrow();
+            (other.histogram.clone(), other.seen)
+        };
+        let mut this = slf.borrow_mut();
+        for (label, count) in histogram {
+            *this.histogram.entry(label).or_insert(0) += count;
+        }
+        this.seen += seen;
+        Ok(())
+    }
+
+    /// The entropy estimate from the counts so far (a float64).
+    fn result<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if self.histogram.is_empty() {
+            return Err(PyValueError::new_err(
+                "CountsAccumulator.result: no labels yet (the entropy of no labels is undefined)",
+            ));
+        }
+        // Sorted counts: the estimate depends on the multiset of counts only, and so gets the
+        // same bits whatever order the labels came in.
+        let mut counts: Vec<f64> = self.histogram.values().map(|&c| c as f64).collect();
+        counts.sort_by(f64::total_cmp);
+        let options = Options::default();
+        let value = kernels::counts::count_reduce_slice(self.measure, &counts, self.base, &options)
+            .map_err(errors::plain)?;
+        convert::float64(py, value)
+    }
+
+    /// The histogram so far: a dict from each distinct label to its count.
+    fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let dict = pyo3::types::PyDict::new(py);
+        let mut items: Vec<_> = self.histogram.iter().collect();
+        // Insertion order is not kept; sorted by count (then label kind) for a stable display.
+        items.sort_by(|a, b| {
+            b.1.cmp(a.1)
+                .then_with(|| format!("{:?}", a.0).cmp(&format!("{:?}", b.0)))
+        });
+        for (label, count) in items {
+            dict.set_item(label.to_object(py)?, count)?;
+        }
+        Ok(dict)
+    }
+
+    fn __getstate__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let labels = pyo3::types::PyList::empty(py);
+        for (label, count) in &self.histogram {
+            labels.append((label.to_object(py)?, *count))?;
+        }
+        (self.estimator.as_str(), self.base, labels, self.seen).into_pyobject(py)
+    }
+
+    fn __setstate__(&mut self, state: &Bound<'_, PyAny>) -> PyResult<()> {
+        let estimator: String = state.get_item(0)?.extract()?;
+        let base = state.get_item(1)?;
+        let base = Some(&base).filter(|b| !b.is_none());
+        let mut fresh = CountsAccumulator::build(&estimator, base)?;
+        for item in state.get_item(2)?.try_iter()? {
+            let item = item?;
+            let label = Label::from_object(&item.get_item(0)?)?;
+            fresh.histogram.insert(label, item.get_item(1)?.extract()?);
+        }
+        fresh.seen = state.get_item(3)?.extract()?;
+        *self = fresh;
+        Ok(())
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "CountsAccumulator('{}', base={}) after {} labels, {} distinct",
+            self.estimator,
+            self.base.map_or("None".into(), |b| format!("{b:?}")),
+            self.seen,
+            self.histogram.len()
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token cross-entropy and perplexity from chunks of logits.
+
+/// A running sum with Neumaier's compensation, so that many chunk sums add up to within an ulp
+/// or two of one sum over everything, in any order.
+#[derive(Clone, Copy, Debug, Default)]
+struct Compensated {
+    sum: f64,
+    carry: f64,
+}
+
+impl Compensated {
+    fn add(&mut self, x: f64) {
+        let t = self.sum + x;
+        if self.sum.abs() >= x.abs() {
+            self.carry += (self.sum - t) + x;
+        } else {
+            self.carry += (x - t) + self.sum;
+        }
+        self.sum = t;
+    }
+
+    fn merge(&mut self, other: Compensated) {
+        self.add(other.sum);
+        self.carry += other.carry;
+    }
+
+    fn value(self) -> f64 {
+        self.sum + self.carry
+    }
+}
+
+/// Mean token cross-entropy (and perplexity) of logits that arrive in chunks of rows.
+///
+/// Each ``update(logits, target)`` adds the rows' losses as
+/// :func:`entropykit.softmax_cross_entropy` computes them (class dimension on ``axis``, class
+/// indices or probabilities as targets) and their weight in the mean; ``result`` is the mean
+/// loss over every row so far, as one ``softmax_cross_entropy(..., reduction="mean")`` call over
+/// the concatenated rows gives it, and ``perplexity`` its exponential (for class indices,
+/// :func:`entropykit.perplexity_from_logits`). Merges and pickles.
+///
+/// Parameters
+/// ----------
+/// axis, weight, ignore_index, label_smoothing
+///     As for :func:`entropykit.softmax_cross_entropy`.
+///
+/// Examples
+/// --------
+/// >>> import numpy as np, entropykit as ek
+/// >>> acc = ek.TokenCrossEntropyAccumulator()
+/// >>> acc.update(np.zeros((2, 4)), [0, 1])
+/// >>> acc.update(np.zeros((1, 4)), [3])
+/// >>> round(float(acc.perplexity()), 12)
+/// 4.0
+#[pyclass(module = "entropykit")]
+pub struct TokenCrossEntropyAccumulator {
+    axis: isize,
+    weight: Option<Py<PyAny>>,
+    ignore_index: Option<Py<PyAny>>,
+    label_smoothing: f64,
+    loss: Compensated,
+    count: Compensated,
+    rows: usize,
+}
+
+impl TokenCrossEntropyAccumulator {
+    fn same_settings(&self, other: &Self, py: Python<'_>) -> PyResult<bool> {
+        let eq = |a: &Option<Py<PyAny>>, b: &Option<Py<PyAny>>| -> PyResult<bool> {
+            match (a, b) {
+                (None, None) => Ok(true),
+                (Some(a), Some(b)) => {
+                    let (a, b) = (a.bind(py), b.bind(py));
+                    let np = py.import("numpy")?;
+                    np.call_method1("array_equal", (a, b))?.is_truthy()
+                }
+                _ => Ok(false),
+            }
+        };
+        Ok(self.axis == other.axis
+            && self.label_smoothing == other.label_smoothing
+            && eq(&self.weight, &other.weight)?
+            && eq(&self.ignore_index, &other.ignore_index)?)
+    }
+}
+
+#[pymethods]
+impl TokenCrossEntropyAccumulator {
+    #[new]
+    #[pyo3(
+        signature = (*, axis=-1, weight=None, ignore_index=None, label_smoothing=0.0),
+        text_signature = "(*, axis=-1, weight=None, ignore_index=None, label_smoothing=0.0)"
+    )]
+    fn new(
+        axis: isize,
+        weight: Option<Py<PyAny>>,
+        ignore_index: Option<Py<PyAny>>,
+        label_smoothing: f64,
+    ) -> Self {
+        TokenCrossEntropyAccumulator {
+            axis,
+            weight,
+            ignore_index,
+            label_smoothing,
+            loss: Compensated::default(),
+            count: Compensated::default(),
+            rows: 0,
+        }
+    }
+
+    /// Adds a chunk of rows: ``logits`` with the class dimension on ``axis`` and their
+    /// ``target`` (class indices or probabilities), checked as ``softmax_cross_entropy`` checks
+    /// them.
+    fn update(
+        &mut self,
+        py: Python<'_>,
+        logits: &Bound<'_, PyAny>,
+        target: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let axis = PyInt::new(py, self.axis).into_any();
+        let smoothing = pyo3::types::PyFloat::new(py, self.label_smoothing).into_any();
+        let weight = self.weight.as_ref().map(|w| w.bind(py).clone());
+        let ignore = self.ignore_index.as_ref().map(|w| w.bind(py).clone());
+        let (loss, count) = super::logits::cross_entropy_totals(
+            py,
+            "TokenCrossEntropyAccumulator.update",
+            logits,
+            target,
+            &axis,
+            weight.as_ref(),
+            ignore.as_ref(),
+            &smoothing,
+        )?;
+        self.loss.add(loss);
+        self.count.add(count);
+        let shape = convert::as_ndarray(logits)?.shape().to_vec();
+        let a = self.axis.rem_euclid(shape.len().max(1) as isize) as usize;
+        self.rows += shape
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != a)
+            .map(|(_, &n)| n)
+            .product::<usize>();
+        Ok(())
+    }
+
+    /// Adds the rows seen by ``other`` (an accumulator with the same settings).
+    fn merge(slf: &Bound<'_, Self>, other: &Bound<'_, Self>) -> PyResult<()> {
+        let py = slf.py();
+        let (loss, count, rows, same) = {
+            let (a, b) = (slf.borrow(), other.borrow());
+            (b.loss, b.count, b.rows, a.same_settings(&b, py)?)
+        };
+        if !same {
+            return Err(PyValueError::new_err(
+                "TokenCrossEntropyAccumulator.merge: the accumulators differ in axis, weight, \
+                 ignore_index or label_smoothing",
+            ));
+        }
+        let mut this = slf.borrow_mut();
+        this.loss.merge(loss);
+        this.count.merge(count);
+        this.rows += rows;
+        Ok(())
+    }
+
+    /// The mean cross-entropy per row (token) so far, in nats (NaN before any counted row).
+    fn result<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::float64(py, self.loss.value() / self.count.value())
+    }
+
+    /// exp of :meth:`result`: the perplexity of the rows so far.
+    fn perplexity<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::float64(py, (self.loss.value() / self.count.value()).exp())
+    }
+
+    fn __getstate__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        (
+            self.axis,
+            self.weight.as_ref().map(|w| w.clone_ref(py)),
+            self.ignore_index.as_ref().map(|w| w.clone_ref(py)),
+            self.label_smoothing,
+            (
+                self.loss.sum,
+                self.loss.carry,
+                self.count.sum,
+                self.count.carry,
+            ),
+            self.rows,
+        )
+            .into_pyobject(py)
+    }
+
+    fn __setstate__(&mut self, state: &Bound<'_, PyAny>) -> PyResult<()> {
+        let none_or = |obj: Bound<'_, PyAny>| (!obj.is_none()).then(|| obj.unbind());
+        let (ls, lc, cs, cc): (f64, f64, f64, f64) = state.get_item(4)?.extract()?;
+        *self = TokenCrossEntropyAccumulator {
+            axis: state.get_item(0)?.extract()?,
+            weight: none_or(state.get_item(1)?),
+            ignore_index: none_or(state.get_item(2)?),
+            label_smoothing: state.get_item(3)?.extract()?,
+            loss: Compensated { sum: ls, carry: lc },
+            count: Compensated { sum: cs, carry: cc },
+            rows: state.get_item(5)?.extract()?,
+        };
+        Ok(())
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "TokenCrossEntropyAccumulator(axis={}, label_smoothing={:?}) after {} rows",
+            self.axis, self.label_smoothing, self.rows
+        )
+    }
 }

@@ -11,6 +11,7 @@ from typing import Any
 
 from .family import TWIN_REPEATS
 from .machine import cpu_line
+from .pipeline import format_pipeline
 
 __all__ = ["format_header", "format_report", "write_json"]
 
@@ -170,6 +171,7 @@ def format_report(report: dict[str, Any], with_header: bool = True) -> str:
     out += _format_logits(report)
     out += format_family(report)
     out += format_small(report)
+    out += format_pipeline(report, _table)
 
     issues = sorted({t["issue"] for t in report["targets"]})
     names = ", ".join(map(str, issues[:-1])) + (" and " if len(issues) > 1 else "")

@@ -655,6 +655,39 @@ pub(super) fn softmax_cross_entropy<'py>(
     }
 }
 
+/// The sums a stream of chunks adds up for `softmax_cross_entropy(..., reduction="mean")`: the
+/// rows' losses and the mean's denominator (the summed weights of the non-ignored rows for class
+/// indices, the number of rows for probabilities).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn cross_entropy_totals<'py>(
+    py: Python<'py>,
+    func: &'static str,
+    logits: &Bound<'py, PyAny>,
+    target: &Bound<'py, PyAny>,
+    axis: &Bound<'py, PyAny>,
+    weight: Option<&Bound<'py, PyAny>>,
+    ignore_index: Option<&Bound<'py, PyAny>>,
+    label_smoothing: &Bound<'py, PyAny>,
+) -> PyResult<(f64, f64)> {
+    let mean = PyString::new(py, "mean").into_any();
+    let args = CrossEntropy::new(
+        func,
+        logits,
+        target,
+        axis,
+        weight,
+        ignore_index,
+        label_smoothing,
+        &mean,
+    )?;
+    let (losses, weights) = args.losses(py)?;
+    let count = match weights {
+        Some(w) => numpy_sum(&w),
+        None => losses.len() as f64,
+    };
+    Ok((numpy_sum(&losses), count))
+}
+
 /// exp of the mean token cross-entropy (class axis last, class-index targets).
 #[pyfunction]
 #[pyo3(signature = (logits, target, ignore_index))]
