@@ -71,12 +71,10 @@ def format_header(report: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def format_report(report: dict[str, Any], with_header: bool = True) -> str:
-    """The readable text of a report: the machine (unless ``with_header`` is false), then each
-    section's table with ``x sum`` (time / streaming sum over the same bytes) as its first ratio,
-    peak memory and the targets."""
+def _format_core(report: dict[str, Any]) -> list[str]:
+    """The core section: entropy, cross-entropy and KL against the peers."""
     cfg = report["config"]
-    out = [format_header(report), ""] if with_header else []
+    out: list[str] = []
     has_torch = report["peers"].get("torch", False)
     out.append("Entropy, cross-entropy and KL divergence (1-D, and batched rows of 1,000):")
     header = ["function", "dtype", "shape", "thr", "time/call", "ns/elem", "x sum", "x ref"]
@@ -137,6 +135,18 @@ def format_report(report: dict[str, Any], with_header: bool = True) -> str:
             + ("yes, on every row." if not differ else f"NO, on {len(differ)} rows.")
         )
     out.append("")
+    return out
+
+
+def format_report(report: dict[str, Any], with_header: bool = True) -> str:
+    """The readable text of a report: the machine (unless ``with_header`` is false), then each
+    section's table with ``x sum`` (time / streaming sum over the same bytes) as its first ratio,
+    peak memory and the targets."""
+    cfg = report["config"]
+    out = [format_header(report), ""] if with_header else []
+    # A --pipeline run has no core rows: no empty table.
+    if report["rows"]:
+        out += _format_core(report)
 
     if report["memory"]:
         mem = report["memory"]

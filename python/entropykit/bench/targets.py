@@ -462,6 +462,9 @@ def evaluate_targets(
     threads = max(cfg["threads"])
     out = []
     for target in targets:
+        # A --pipeline run reads the pipeline targets only, and other runs all but those.
+        if (target.section == "pipeline") != bool(cfg.get("pipeline")):
+            continue
         function = target.where.get("function")
         if target.section.startswith("core") and (
             (function is not None and function not in cfg["functions"])
