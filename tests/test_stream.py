@@ -440,3 +440,15 @@ def test_float32_chunks_match_one_float32_call(kind: str) -> None:
     for cut in np.array_split(np.arange(p.size), 7):
         acc.update(*(x[cut] for x in arrays))
     np.testing.assert_allclose(acc.result(), getattr(ek, kind)(*arrays), rtol=1e-12)
+
+
+def test_token_accumulator_errors_count_from_the_start() -> None:
+    acc = ek.TokenCrossEntropyAccumulator()
+    acc.update(np.zeros((5, 4)), [0, 1, 2, 3, 0])
+    with pytest.raises(ValueError, match=r"target\[6\] = 9 \(row 6\)"):
+        acc.update(np.zeros((2, 4)), [0, 9])
+    batched = ek.TokenCrossEntropyAccumulator()
+    batched.update(np.zeros((2, 3, 4)), np.zeros((2, 3), dtype=int))
+    with pytest.raises(ValueError, match=r"target\[2, 1\] = -1 \(row 7\)"):
+        batched.update(np.zeros((1, 3, 4)), np.array([[0, -1, 0]]))
+    np.testing.assert_allclose(acc.result(), np.log(4), rtol=1e-12)

@@ -1133,6 +1133,8 @@ pub struct TokenCrossEntropyAccumulator {
     loss: Compensated,
     count: Compensated,
     rows: usize,
+    /// Entries of the first batch axis seen (where errors count from).
+    lead: usize,
 }
 
 impl TokenCrossEntropyAccumulator {
@@ -1176,6 +1178,7 @@ impl TokenCrossEntropyAccumulator {
             loss: Compensated::default(),
             count: Compensated::default(),
             rows: 0,
+            lead: 0,
         }
     }
 
@@ -1195,6 +1198,7 @@ impl TokenCrossEntropyAccumulator {
         let (loss, count) = super::logits::cross_entropy_totals(
             py,
             "TokenCrossEntropyAccumulator.update",
+            (self.rows, self.lead),
             logits,
             target,
             &axis,
@@ -1206,21 +1210,21 @@ impl TokenCrossEntropyAccumulator {
         self.count.add(count);
         let shape = convert::as_ndarray(logits)?.shape().to_vec();
         let a = self.axis.rem_euclid(shape.len().max(1) as isize) as usize;
-        self.rows += shape
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| i != a)
-            .map(|(_, &n)| n)
-            .product::<usize>();
+        let batch: Vec<usize> = (0..shape.len())
+            .filter(|&i| i != a)
+            .map(|i| shape[i])
+            .collect();
+        self.rows += batch.iter().product::<usize>();
+        self.lead += batch.first().copied().unwrap_or(1);
         Ok(())
     }
 
     /// Adds the rows seen by ``other`` (an accumulator with the same settings).
     fn merge(slf: &Bound<'_, Self>, other: &Bound<'_, Self>) -> PyResult<()> {
         let py = slf.py();
-        let (loss, count, rows, same) = {
+        let (loss, count, rows, lead, same) = {
             let (a, b) = (slf.borrow(), other.borrow());
-            (b.loss, b.count, b.rows, a.same_settings(&b, py)?)
+            (b.loss, b.count, b.rows, b.lead, a.same_settings(&b, py)?)
         };
         if !same {
             return Err(PyValueError::new_err(
@@ -1232,6 +1236,7 @@ impl TokenCrossEntropyAccumulator {
         this.loss.merge(loss);
         this.count.merge(count);
         this.rows += rows;
+        this.lead += lead;
         Ok(())
     }
 
@@ -1257,7 +1262,7 @@ impl TokenCrossEntropyAccumulator {
                 self.count.sum,
                 self.count.carry,
             ),
-            self.rows,
+            (self.rows, self.lead),
         )
             .into_pyobject(py)
     }
@@ -1272,7 +1277,8 @@ impl TokenCrossEntropyAccumulator {
             label_smoothing: state.get_item(3)?.extract()?,
             loss: Compensated { sum: ls, carry: lc },
             count: Compensated { sum: cs, carry: cc },
-            rows: state.get_item(5)?.extract()?,
+            rows: state.get_item(5)?.get_item(0)?.extract()?,
+            lead: state.get_item(5)?.get_item(1)?.extract()?,
         };
         Ok(())
     }
