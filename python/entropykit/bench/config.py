@@ -104,6 +104,10 @@ class BenchConfig:
         Elements per argument in that section.
     small : bool
         Run the small-calls section (the cost of one call on a small input, issue 10).
+    pipeline : bool
+        Run the pipeline section (issue 11) instead of the others.
+    pipeline_size : int
+        Values in that section's stream.
     """
 
     sizes: tuple[int, ...] = DEFAULT_SIZES
@@ -124,6 +128,8 @@ class BenchConfig:
     family: bool = True
     family_size: int = DEFAULT_FAMILY_SIZE
     small: bool = True
+    pipeline: bool = False
+    pipeline_size: int = 100_000_000
 
     def __post_init__(self) -> None:
         if not self.threads:
@@ -167,6 +173,8 @@ class BenchConfig:
             "family": self.family,
             "family_size": self.family_size,
             "small": self.small,
+            "pipeline": self.pipeline,
+            "pipeline_size": self.pipeline_size,
             "statistic": "median of the repeats, seconds per call",
         }
 
