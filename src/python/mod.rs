@@ -23,6 +23,7 @@ mod errors;
 mod labels;
 mod logits;
 mod runtime;
+mod stream;
 mod tables;
 
 // Each group registers its own functions, so adding one touches only its group's file.
@@ -38,6 +39,7 @@ mod _core {
         super::counts::register(module)?;
         super::elementwise::register(module)?;
         super::labels::register(module)?;
-        super::logits::register(module)
+        super::logits::register(module)?;
+        super::stream::register(module)
     }
 }
