@@ -143,3 +143,24 @@ def test_import_entropykit_imports_no_optional_library() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    failures, tried = doctest.testmod(ekd, optionflags=doctest.ELLIPSIS, verbose=False)
+    assert tried >= 15 and failures == 0
+
+
+def test_bad_arguments_fail_when_the_graph_is_built() -> None:
+    p = da.ones((4, 6), chunks=2)
+    with pytest.raises(ValueError, match="nan_policy"):
+        ekd.entropy(p, nan_policy="drop")
+    with pytest.raises(ValueError, match="base"):
+        ekd.js_divergence(p, p, base=1)
+    with pytest.raises(np.exceptions.AxisError):
+        ekd.kl_divergence(p, p, axis=2)
+    with pytest.raises(ValueError, match="two different axes"):
+        ekd.mutual_information(p, axis=(1, -1))
+    with pytest.raises(ValueError, match="one length"):
+        ekd.mutual_information_labels(da.ones(3, chunks=2), da.ones(4, chunks=2))

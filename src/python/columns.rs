@@ -4,16 +4,17 @@
 //!
 //! NumPy's conversion concatenates the chunks of a chunked column (a full copy) and turns nulls
 //! into NaN (another). The single-pass measures (entropy, cross-entropy, KL, perplexity) instead
-//! sum each chunk where it lies and merge the mergeable partial sums. A null is a missing entry:
-//! it is read from the validity bitmap and counts as NaN under `nan_policy`; a piece with nulls
-//! (or float16 entries) is widened to float64 in bounded blocks of [`BLOCK`] entries, never as a
-//! whole. Every other case (a single null-free chunk, other measures, 2-d data) goes through
-//! NumPy, which reads a single chunk in place.
+//! sum each chunk where it lies (at its own power-of-two scale, as one call sums a distribution)
+//! and merge the partial sums. A null is a missing entry: it is read from the validity bitmap
+//! and counts as NaN under `nan_policy`; a piece with nulls (or float16 entries) is widened in
+//! bounded blocks of [`BLOCK`] entries, never as a whole (float16 and float32 to float32, as
+//! NumPy's path reads them; the rest to float64). Every other case (a single null-free chunk,
+//! other measures, 2-d data) goes through NumPy, which reads a single chunk in place.
 
 use super::convert::{check_base, check_nan_policy, float64, reduced_axes, Dtype, Operand};
 use super::errors;
 use crate::error::{Arg, KernelError};
-use crate::kernels::{partial_sums, Measure, NanPolicy, Options, Partial, SumKind};
+use crate::kernels::{scaled_partial_sums, Measure, NanPolicy, Options, Scaled};
 use crate::strided::{Input, Strided};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyCapsuleMethods, PyTuple};
@@ -184,9 +185,9 @@ fn is_columnar(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     let top = module.split('.').next().unwrap_or("");
     Ok(match top {
         "pyarrow" => obj.hasattr("__arrow_c_stream__")? || obj.hasattr("__arrow_c_array__")?,
-        "polars" => ty.name()?.to_string() == "Series" && obj.hasattr("__arrow_c_stream__")?,
+        "polars" => ty.name()? == "Series" && obj.hasattr("__arrow_c_stream__")?,
         "pandas" => {
-            ty.name()?.to_string() == "Series"
+            ty.name()? == "Series"
                 && obj.hasattr("__arrow_c_stream__")?
                 && !obj
                     .getattr("dtype")?
@@ -326,6 +327,13 @@ unsafe impl Send for Flat {}
 // SAFETY: as above.
 unsafe impl Sync for Flat {}
 
+/// Reusable buffers for widened blocks.
+#[derive(Default)]
+struct Widened {
+    f64: Vec<f64>,
+    f32: Vec<f32>,
+}
+
 /// One operand of the blocked reduction.
 enum Side {
     Column(Column),
@@ -359,7 +367,7 @@ impl Side {
     }
 
     /// Entries [start, start + len) (within one chunk), in place or widened into `buf`.
-    fn piece<'a>(&'a self, start: usize, len: usize, buf: &'a mut Vec<f64>) -> Input<'a> {
+    fn piece<'a>(&'a self, start: usize, len: usize, buf: &'a mut Widened) -> Input<'a> {
         match self {
             Side::Array(flat) => {
                 // SAFETY: entry `start` of the held array (start <= its length).
@@ -382,15 +390,23 @@ impl Side {
                     };
                     return view(data, dtype, len, 1);
                 }
-                buf.clear();
-                buf.extend((0..len).map(|j| {
+                let entry = |j: usize| {
                     if chunk.is_null(i + j) {
                         return f64::NAN;
                     }
                     // SAFETY: entry j of the piece, in bounds as above.
                     unsafe { widen(data, column.stored, j) }
-                }));
-                Input::F64(Strided::from_slice(buf, &[], len).expect("a 1-d slice"))
+                };
+                // float16 and float32 widen to float32, as NumPy's path reads them (exactly:
+                // each is a float32 value), so that results agree with one call.
+                if matches!(column.stored, Stored::Half | Stored::Ready(Dtype::F32)) {
+                    buf.f32.clear();
+                    buf.f32.extend((0..len).map(|j| entry(j) as f32));
+                    return Input::F32(Strided::from_slice(&buf.f32, &[], len).expect("1-d"));
+                }
+                buf.f64.clear();
+                buf.f64.extend((0..len).map(entry));
+                Input::F64(Strided::from_slice(&buf.f64, &[], len).expect("1-d"))
             }
         }
     }
@@ -533,17 +549,15 @@ impl<'py> Columnar<'_, 'py> {
         reduced_axes(self.axis, 1, self.func)?;
         let base = check_base(self.base, self.func)?;
         let nan_policy = check_nan_policy(self.nan_policy, self.func)?;
-        let measure = self.measure;
+        let (measure, normalize) = (self.measure, self.normalize);
+        let options = Options::default();
         let sums = py
-            .detach(|| blocked_sums(measure, &sides, len, nan_policy))
+            .detach(|| blocked_sums(measure, &sides, len, normalize, nan_policy, &options))
             .map_err(|(error, offset)| self.error(py, &sides, error, offset))?;
-        let mut value = if self.normalize {
-            let zero = [sums.mass_p, sums.mass_q]
-                .iter()
-                .take(sides.len())
-                .position(|&m| m == 0.0);
-            if let Some(which) = zero {
-                let name = names[which];
+        let mut value = match sums.finish(measure, normalize, &options, 0) {
+            Ok(value) => value,
+            Err(KernelError::ZeroMass { arg, .. }) => {
+                let name = names[usize::from(arg == Arg::Q)];
                 let message = format!(
                     "{}: {name} has zero total mass in the distribution; it cannot be \
                      normalized (normalize=True)",
@@ -551,9 +565,7 @@ impl<'py> Columnar<'_, 'py> {
                 );
                 return Err(errors::invalid(py, message, "zero_mass", name, &[]));
             }
-            sums.finish(self.measure, true)
-        } else {
-            sums.finish(self.measure, false)
+            Err(other) => return Err(errors::plain(other)),
         };
         if let Some(base) = base {
             // + 0: a zero over the negative ln of a base below 1 is +0, not -0.
@@ -605,21 +617,24 @@ impl<'py> Columnar<'_, 'py> {
     }
 }
 
-/// The merged raw sums of `measure` over pieces that each lie within one chunk of every
-/// operand (and within one block where a piece is widened), in order: the merge order depends
-/// on the chunking only, never on the thread count. An error comes with its piece's offset.
+/// The merged sums of `measure` over pieces that each lie within one chunk of every operand
+/// (and within one block where a piece is widened), in order: the merge order depends on the
+/// chunking only, never on the thread count. Each piece is summed at the powers of two one call
+/// would choose for it (`Scaled`), so that the merge finishes as exactly as one call. An error
+/// comes with its piece's offset.
 fn blocked_sums(
     measure: Measure,
     sides: &[Side],
     len: usize,
+    normalize: bool,
     nan_policy: NanPolicy,
-) -> Result<Partial, (KernelError, usize)> {
+    options: &Options,
+) -> Result<Scaled, (KernelError, usize)> {
     let mut ends: Vec<usize> = sides.iter().flat_map(|s| s.ends(len)).collect();
     ends.sort_unstable();
     ends.dedup();
-    let options = Options::default();
-    let mut total = Partial::default();
-    let (mut buf_p, mut buf_q) = (Vec::new(), Vec::new());
+    let mut total = Scaled::default();
+    let (mut buf_p, mut buf_q) = (Widened::default(), Widened::default());
     let mut start = 0;
     for end in ends {
         while start < end {
@@ -628,17 +643,18 @@ fn blocked_sums(
             let n = stop - start;
             let p = sides[0].piece(start, n, &mut buf_p);
             let q = sides.get(1).map(|q| q.piece(start, n, &mut buf_q));
-            let mut out = [Partial::default()];
-            partial_sums(
-                SumKind::Shannon(measure),
+            let mut out = [Scaled::default()];
+            scaled_partial_sums(
+                measure,
                 &p,
                 q.as_ref(),
+                normalize,
                 nan_policy,
-                &options,
+                options,
                 &mut out,
             )
             .map_err(|e| (e, start))?;
-            total = total.combine(out[0]);
+            total = total.combine(out[0], measure);
             start = stop;
         }
     }
