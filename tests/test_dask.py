@@ -164,3 +164,15 @@ def test_bad_arguments_fail_when_the_graph_is_built() -> None:
         ekd.mutual_information(p, axis=(1, -1))
     with pytest.raises(ValueError, match="one length"):
         ekd.mutual_information_labels(da.ones(3, chunks=2), da.ones(4, chunks=2))
+
+
+@pytest.mark.parametrize("name", ekd.__all__)
+def test_same_signature_as_the_in_memory_function(name: str) -> None:
+    """Each Dask function takes the in-memory function's arguments, by the same names and kinds,
+    with the same defaults, and documents an example."""
+    import inspect
+
+    ours, theirs = inspect.signature(getattr(ekd, name)), inspect.signature(getattr(ek, name))
+    described = [(p.name, p.kind, p.default) for p in ours.parameters.values()]
+    assert described == [(p.name, p.kind, p.default) for p in theirs.parameters.values()]
+    assert "Examples" in (getattr(ekd, name).__doc__ or "")
