@@ -176,3 +176,17 @@ def test_same_signature_as_the_in_memory_function(name: str) -> None:
     described = [(p.name, p.kind, p.default) for p in ours.parameters.values()]
     assert described == [(p.name, p.kind, p.default) for p in theirs.parameters.values()]
     assert "Examples" in (getattr(ekd, name).__doc__ or "")
+
+
+def test_table_errors_name_pxy() -> None:
+    t = np.ones((4, 6, 5))
+    t[2, 4, 3] = -1.0
+    with pytest.raises(
+        ek.InvalidDistributionError, match=r"mutual_information: pxy\[2, 4, 3\] = -1.0"
+    ) as info:
+        ekd.mutual_information(da.from_array(t, chunks=(3, 4, 2))).compute()
+    assert (info.value.arg, info.value.index) == ("pxy", (2, 4, 3))
+    t[2] = 0.0
+    with pytest.raises(ek.InvalidDistributionError, match=r"pxy has zero total mass") as info:
+        ekd.joint_entropy(da.from_array(t, chunks=(3, 4, 2))).compute()
+    assert (info.value.kind, info.value.index) == ("zero_mass", (2,))

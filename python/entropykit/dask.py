@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from . import _core, _family, _logits
+from ._errors import InvalidDistributionError
 
 __all__ = [
     "binary_cross_entropy",
@@ -100,16 +101,32 @@ def _block_partials(
     axes: tuple[int, ...],
     nan_policy: str,
     normalize: bool,
+    rename: tuple[str, str] | None = None,
     block_info: dict[Any, Any] | None = None,
 ) -> np.ndarray:
-    """The block's partials with the reduced axes kept (size 1) and the 6 sums last."""
-    # Where the block starts, so that errors name entries in the whole array.
+    """The block's partials with the reduced axes kept (size 1) and the 6 sums last. Errors
+    name entries in the whole array, as function and argument ``rename`` when given."""
     offset = None
     if block_info and 0 in block_info:
         offset = tuple(start for start, _ in block_info[0]["array-location"])
-    parts = _core.partial_sums(kind, p, q, axes, nan_policy, normalize, offset)
+    try:
+        parts = _core.partial_sums(kind, p, q, axes, nan_policy, normalize, offset)
+    except InvalidDistributionError as error:
+        if rename is None:
+            raise
+        raise _renamed(error, f"{kind}: {error.arg}", *rename) from None
     kept = tuple(1 if a in axes else n for a, n in enumerate(p.shape))
     return np.asarray(parts).reshape((*kept, 6))
+
+
+def _renamed(
+    error: InvalidDistributionError, prefix: str, func: str, arg: str
+) -> InvalidDistributionError:
+    """``error`` as raised by ``func`` about its argument ``arg``."""
+    message = str(error)
+    if message.startswith(prefix):
+        message = f"{func}: {arg}" + message[len(prefix) :]
+    return InvalidDistributionError(message, error.kind, arg, error.index)
 
 
 def _fold(parts: np.ndarray, axis: tuple[int, ...], keepdims: bool, kind: str) -> np.ndarray:
@@ -137,6 +154,7 @@ def _merged_partials(
     keepdims: bool,
     normalize: bool,
     nan_policy: str,
+    rename: tuple[str, str] | None = None,
 ) -> tuple[Any, tuple[int, ...]]:
     """The merged partials of each distribution, shape (*result, 6), and the reduced axes."""
     da = _da()
@@ -155,6 +173,7 @@ def _merged_partials(
         axes=axes,
         nan_policy=nan_policy,
         normalize=normalize,
+        rename=rename,
         chunks=(*chunks, (6,)),
         new_axis=p.ndim,
         dtype=np.float64,
@@ -424,6 +443,45 @@ def _combine_tables(
     return value / math.log(base) if base is not None else value
 
 
+def _combine_packed(
+    packed: np.ndarray,
+    *,
+    axes: tuple[int, int],
+    measure: str,
+    base: float | None,
+    given: str,
+    method: str,
+    block_info: dict[Any, Any] | None = None,
+) -> np.ndarray:
+    """Finishes the joint sums (columns 0-5: a zero mass is the table's error), then the
+    marginals' (6-11 and 13-18, with their supports in 12 and 19), and combines them."""
+    try:
+        h_xy = _core.finish_partials("entropy", packed[..., 0:6], True, None)
+    except InvalidDistributionError as error:
+        index = tuple(error.index)
+        if block_info and 0 in block_info and len(index) == packed.ndim - 1:
+            # The block's place in the batch (its last location is the packed sums' axis).
+            starts = [start for start, _ in block_info[0]["array-location"]][:-1]
+            shifted = (i + s for i, s in zip(index, starts, strict=True))
+            index = tuple(i for a, i in enumerate(shifted) if a not in axes)
+        place = f"the table at index {index}" if index else "the table"
+        message = f"{measure}: pxy has zero total mass in {place}; it cannot be normalized"
+        raise InvalidDistributionError(message, "zero_mass", "pxy", index) from None
+    h_x = _core.finish_partials("entropy", packed[..., 6:12], True, None)
+    h_y = _core.finish_partials("entropy", packed[..., 13:19], True, None)
+    return _combine_tables(
+        np.asarray(h_xy),
+        np.asarray(h_x),
+        np.asarray(h_y),
+        packed[..., 12],
+        packed[..., 19],
+        measure=measure,
+        base=base,
+        given=given,
+        method=method,
+    )
+
+
 def _table(
     func: str,
     pxy: Any,
@@ -445,29 +503,32 @@ def _table(
         raise ValueError(f"{func}: axis must name two different axes, not {axis!r}")
     base = _check_base(base, func)
     nan_policy = _check_nan_policy(nan_policy, func)
-    h_xy = _one_pass("entropy", pxy, None, None, (ax, ay), True, True, nan_policy)
-    # The checks (and nan_policy="raise") happen on the joint table; the marginals only need
-    # NaN to stay NaN ("propagate") or be dropped ("omit").
+    axes = (ax, ay)
+    parts_xy, _ = _merged_partials(
+        "entropy", pxy, None, axes, True, True, nan_policy, rename=(func, "pxy")
+    )
+    # Entries are checked (and nan_policy="raise" applied) on the joint table only: a marginal
+    # that is negative, infinite or NaN is NaN, which its entropy propagates, and its zero mass
+    # is the table's, reported once from the joint sums.
     summed = da.nansum if nan_policy == "omit" else da.sum
-    marginal_policy = "propagate"
-    px = summed(pxy, axis=ay, keepdims=True)
-    py = summed(pxy, axis=ax, keepdims=True)
-    h_x = _one_pass("entropy", px, None, None, (ax, ay), True, True, marginal_policy)
-    h_y = _one_pass("entropy", py, None, None, (ax, ay), True, True, marginal_policy)
-    support_x = (px > 0).sum(axis=(ax, ay), keepdims=True)
-    support_y = (py > 0).sum(axis=(ax, ay), keepdims=True)
-    value = da.map_blocks(
-        _combine_tables,
-        h_xy,
-        h_x,
-        h_y,
-        support_x,
-        support_y,
+    marginals = []
+    for other in (ay, ax):
+        m = summed(pxy, axis=other, keepdims=True)
+        m = da.where((m >= 0) & (m < np.inf), m, np.nan)
+        parts, _ = _merged_partials("entropy", m, None, axes, True, True, "propagate")
+        support = (m > 0).sum(axis=axes, keepdims=True)[..., None]
+        marginals += [parts, support.astype(np.float64)]
+    packed = da.concatenate([parts_xy, *marginals], axis=-1).rechunk({-1: -1})
+    value = packed.map_blocks(
+        _combine_packed,
+        axes=axes,
         measure=func,
         base=base,
         given=given,
         method=method,
+        drop_axis=packed.ndim - 1,
         dtype=np.float64,
+        meta=np.empty((0,) * (packed.ndim - 1), dtype=np.float64),
     )
     if not keepdims:
         value = value.squeeze(axis=(ax, ay))
