@@ -14,6 +14,7 @@ macro_rules! add_functions {
     }};
 }
 
+mod columns;
 mod convert;
 mod counts;
 mod distributions;
