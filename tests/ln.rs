@@ -4,7 +4,7 @@ use _core::simd::ln::{ln_slice_with, LnReduction, VectorLn};
 use _core::SimdLevel;
 
 mod common;
-use common::{ulps_f32, ulps_f64, XorShift};
+use common::{sweeps, ulps_f32, ulps_f64};
 
 /// Every level this CPU has, with both reductions (each vector type uses one of them in the
 /// kernels; both are kept accurate everywhere) and the one the type picks.
@@ -16,43 +16,9 @@ fn cases() -> Vec<(SimdLevel, LnReduction)> {
         .collect()
 }
 
-fn sweep_f64() -> Vec<f64> {
-    let mut xs = vec![
-        f64::MIN_POSITIVE,
-        f64::from_bits(1),
-        f64::from_bits(0x000f_ffff_ffff_ffff),
-        f64::MIN_POSITIVE * 1.5,
-        1.0,
-        1.0 - f64::EPSILON / 2.0,
-        1.0 + f64::EPSILON,
-        0.5,
-        2.0,
-        std::f64::consts::SQRT_2,
-        std::f64::consts::FRAC_1_SQRT_2,
-        std::f64::consts::E,
-        f64::MAX,
-        1e-300,
-        1e300,
-    ];
-    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
-    // Random bit patterns cover every exponent, subnormals included.
-    for _ in 0..200_000 {
-        let x = f64::from_bits(rng.next_u64() >> 1);
-        if x.is_finite() {
-            xs.push(x);
-        }
-    }
-    // Dense near 1, where ln is small and relative accuracy is hardest.
-    for i in 0..20_000 {
-        xs.push(1.0 + (i as f64 - 10_000.0) * 1e-6);
-        xs.push(f64::from_bits(1.0f64.to_bits() - 10_000 + i));
-    }
-    xs
-}
-
 #[test]
 fn ln_f64_within_2_ulp_at_every_level() {
-    let xs = sweep_f64();
+    let xs = sweeps::ln_f64(200_000, 20_000);
     for (level, reduction) in cases() {
         let mut out = vec![0.0; xs.len()];
         ln_slice_with(level, reduction, &xs, &mut out);
@@ -78,21 +44,8 @@ fn ln_f64_within_2_ulp_at_every_level() {
 
 #[test]
 fn ln_f32_within_2_ulp_at_every_level() {
-    let mut xs: Vec<f32> = Vec::new();
     // Every 61st f32 bit pattern of positive finite values: subnormals, 1 and f32::MAX included.
-    let mut bits = 1u32;
-    while bits < 0x7f80_0000 {
-        xs.push(f32::from_bits(bits));
-        bits += 61;
-    }
-    xs.extend([
-        1.0,
-        f32::MAX,
-        f32::MIN_POSITIVE,
-        f32::from_bits(1),
-        0.5,
-        2.0,
-    ]);
+    let xs = sweeps::ln_f32(61);
     for (level, reduction) in cases() {
         let mut out = vec![0.0f32; xs.len()];
         ln_slice_with(level, reduction, &xs, &mut out);

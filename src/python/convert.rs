@@ -198,7 +198,7 @@ impl<'py> Operand<'py> {
     /// themselves while the operand is held.
     pub fn flat(&self) -> (*const u8, isize) {
         let size = self.array.dtype().itemsize() as isize;
-        // SAFETY: reading the array's own `data` pointer field.
+        // SAFETY: reading the `data` field of the array object `self.array` holds alive.
         let data = unsafe { (*self.array.as_array_ptr()).fields.data } as *const u8;
         (data, self.array.strides()[0] / size)
     }
@@ -218,7 +218,8 @@ impl<'py> Operand<'py> {
                 .offset(offset * self.array.dtype().itemsize() as isize)
         };
         macro_rules! view_as {
-            ($t:ty, $variant:ident) => {
+            ($t:ty, $variant:ident) => {{
+                let raw = data as *const $t;
                 // SAFETY: `self.array` is held (a strong reference) for as long as the view
                 // borrows `self`, so its memory is neither freed nor reallocated (NumPy refuses
                 // to resize an array that is referenced); `shape` and `strides` are the array's
@@ -227,11 +228,9 @@ impl<'py> Operand<'py> {
                 // type `new` matched from the array's native-order descriptor. Like every NumPy
                 // reader, the kernels see the values as they are while they run: a caller who
                 // writes the array from another thread meanwhile gets an unspecified result.
-                Input::$variant(
-                    unsafe { Strided::from_raw(data as *const $t, shape, strides, batch_dims) }
-                        .map_err(errors::plain)?,
-                )
-            };
+                let view = unsafe { Strided::from_raw(raw, shape, strides, batch_dims) };
+                Input::$variant(view.map_err(errors::plain)?)
+            }};
         }
         Ok(match self.dtype {
             Dtype::F64 => view_as!(f64, F64),
@@ -282,9 +281,11 @@ impl<'py> Operand<'py> {
         // aligned for the element type `self.dtype` names (checked in `new`).
         let data = unsafe { (*self.array.as_array_ptr()).fields.data } as *const u8;
         macro_rules! read {
-            ($t:ty) => {
-                T::from_element(unsafe { *(data as *const $t) })
-            };
+            ($t:ty) => {{
+                // SAFETY: as above, for the `$t` that `new` matched from the array's descriptor.
+                let first = unsafe { *(data as *const $t) };
+                T::from_element(first)
+            }};
         }
         Some(match self.dtype {
             Dtype::F64 => read!(f64),
@@ -307,6 +308,7 @@ impl<'py> Operand<'py> {
         if !matches || !self.array.is_c_contiguous() {
             return None;
         }
+        // SAFETY: reading the `data` field of the array object `self.array` holds alive.
         let data = unsafe { (*self.array.as_array_ptr()).fields.data } as *const T;
         let len = self.array.len();
         // SAFETY: as for `view`: the held array's `len` contiguous elements of type `T`.

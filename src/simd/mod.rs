@@ -65,8 +65,12 @@ impl Real for f32 {
 /// log and the reductions need.
 ///
 /// # Safety
-/// Implementations use intrinsics of their instruction set; callers must only use a vector type
-/// inside code compiled for (and running on) a CPU that has it. `SimdLevel` guarantees that.
+/// Implementations use intrinsics of their instruction set, also in their safe methods: a vector
+/// type may only be used on a CPU that has that instruction set. An implementation promises that
+/// every method is sound there (given the pointer contracts of `load`, `load_widened` and
+/// `store`). The crate keeps its side by naming the vector types only through the `Level` types:
+/// the non-scalar ones are private to the crate and only [`dispatch`] uses them, inside
+/// `#[target_feature]` trampolines reached after a run-time check of the CPU.
 pub unsafe trait FloatVec: Copy {
     type Elem: Real;
     type Mask: Copy;
@@ -176,7 +180,7 @@ impl Level for ScalarLevel {
 }
 
 #[cfg(target_arch = "x86_64")]
-pub struct Avx2Level;
+pub(crate) struct Avx2Level;
 #[cfg(target_arch = "x86_64")]
 impl Level for Avx2Level {
     type F32 = avx2::F32x8;
@@ -184,7 +188,7 @@ impl Level for Avx2Level {
 }
 
 #[cfg(target_arch = "x86_64")]
-pub struct Avx512Level;
+pub(crate) struct Avx512Level;
 #[cfg(target_arch = "x86_64")]
 impl Level for Avx512Level {
     type F32 = avx512::F32x16;
@@ -192,7 +196,7 @@ impl Level for Avx512Level {
 }
 
 #[cfg(target_arch = "aarch64")]
-pub struct NeonLevel;
+pub(crate) struct NeonLevel;
 #[cfg(target_arch = "aarch64")]
 impl Level for NeonLevel {
     type F32 = neon::F32x4;
@@ -238,8 +242,11 @@ impl SimdLevel {
                     && std::arch::is_x86_feature_detected!("fma")
             }
             #[cfg(target_arch = "x86_64")]
+            // `run_avx512` also compiles for AVX2 and FMA (every AVX-512 CPU has them, but a
+            // virtual machine may report features as it likes).
             SimdLevel::Avx512 => {
-                std::arch::is_x86_feature_detected!("avx512f")
+                SimdLevel::Avx2.is_supported()
+                    && std::arch::is_x86_feature_detected!("avx512f")
                     && std::arch::is_x86_feature_detected!("avx512dq")
                     && std::arch::is_x86_feature_detected!("avx512vl")
             }
@@ -333,11 +340,12 @@ pub trait SimdTask {
 pub fn dispatch<T: SimdTask>(level: SimdLevel, task: T) -> T::Output {
     match level {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: a SimdLevel other than Scalar is only handed out after `is_supported`, and
-        // `checked` re-asserts it (a cheap cached load) so a bad level cannot reach the intrinsics.
+        // SAFETY: the guard `checked` (a cached `is_supported`) confirmed that this CPU has the
+        // features `run_avx512` is compiled for. `SimdLevel` is a plain enum anyone can name, so
+        // the check is here, at the only door to the intrinsics, not where levels are chosen.
         SimdLevel::Avx512 if level.checked() => unsafe { run_avx512(task) },
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: as above.
+        // SAFETY: as above, for `run_avx2`.
         SimdLevel::Avx2 if level.checked() => unsafe { run_avx2(task) },
         #[cfg(target_arch = "aarch64")]
         SimdLevel::Neon if level.checked() => task.run::<NeonLevel>(),
@@ -403,12 +411,20 @@ pub(crate) fn map_slice<E: Real, F: Elementwise<E>>(
     );
 }
 
+/// Runs `task` compiled for AVX-512 (with AVX2 and FMA).
+///
+/// # Safety
+/// The CPU must have AVX-512 F, DQ and VL, AVX2 and FMA (`SimdLevel::Avx512.is_supported()`).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
 unsafe fn run_avx512<T: SimdTask>(task: T) -> T::Output {
     task.run::<Avx512Level>()
 }
 
+/// Runs `task` compiled for AVX2 and FMA.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA (`SimdLevel::Avx2.is_supported()`).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn run_avx2<T: SimdTask>(task: T) -> T::Output {
