@@ -417,20 +417,24 @@ impl Side {
 /// # Safety
 /// `data` must hold at least `j + 1` aligned entries of that type.
 unsafe fn widen(data: *const u8, stored: Stored, j: usize) -> f64 {
-    match stored {
-        Stored::Half => half_to_f64(*(data as *const u16).add(j)),
-        Stored::Ready(dtype) => match dtype {
-            Dtype::F64 => *(data as *const f64).add(j),
-            Dtype::F32 => *(data as *const f32).add(j) as f64,
-            Dtype::I64 => *(data as *const i64).add(j) as f64,
-            Dtype::I32 => *(data as *const i32).add(j) as f64,
-            Dtype::I16 => *(data as *const i16).add(j) as f64,
-            Dtype::I8 => *(data as *const i8).add(j) as f64,
-            Dtype::U64 => *(data as *const u64).add(j) as f64,
-            Dtype::U32 => *(data as *const u32).add(j) as f64,
-            Dtype::U16 => *(data as *const u16).add(j) as f64,
-            Dtype::U8 => *data.add(j) as f64,
-        },
+    // SAFETY: entry `j` of `data` is in bounds and aligned for its type (this function's
+    // contract).
+    unsafe {
+        match stored {
+            Stored::Half => half_to_f64(*(data as *const u16).add(j)),
+            Stored::Ready(dtype) => match dtype {
+                Dtype::F64 => *(data as *const f64).add(j),
+                Dtype::F32 => *(data as *const f32).add(j) as f64,
+                Dtype::I64 => *(data as *const i64).add(j) as f64,
+                Dtype::I32 => *(data as *const i32).add(j) as f64,
+                Dtype::I16 => *(data as *const i16).add(j) as f64,
+                Dtype::I8 => *(data as *const i8).add(j) as f64,
+                Dtype::U64 => *(data as *const u64).add(j) as f64,
+                Dtype::U32 => *(data as *const u32).add(j) as f64,
+                Dtype::U16 => *(data as *const u16).add(j) as f64,
+                Dtype::U8 => *data.add(j) as f64,
+            },
+        }
     }
 }
 
@@ -454,15 +458,13 @@ fn size_of(dtype: Dtype) -> isize {
 /// `len` entries of `dtype` at `data`, `stride` entries apart, read in place.
 fn view<'a>(data: *const u8, dtype: Dtype, len: usize, stride: isize) -> Input<'a> {
     macro_rules! view_as {
-        ($t:ty, $variant:ident) => {
-            // SAFETY: `len` aligned entries of `$t`, `stride` apart (Arrow buffers are aligned
-            // to their type, NumPy operands were made aligned), that stay alive while the
-            // column or array is held, which outlives every view of it.
-            Input::$variant(
-                unsafe { Strided::from_raw(data as *const $t, &[len], &[stride], 0) }
-                    .expect("a 1-d view"),
-            )
-        };
+        ($t:ty, $variant:ident) => {{
+            // SAFETY: `len` aligned entries of `$t`, `stride` apart (Arrow buffers are
+            // aligned to their type, NumPy operands were made aligned), that stay alive while
+            // the column or array is held, which outlives every view of it.
+            let view = unsafe { Strided::from_raw(data as *const $t, &[len], &[stride], 0) };
+            Input::$variant(view.expect("a 1-d view"))
+        }};
     }
     match dtype {
         Dtype::F64 => view_as!(f64, F64),

@@ -150,7 +150,7 @@ unsafe impl FloatVec for F64x4 {
     type Index = PairIndex;
     #[inline(always)]
     fn split_indexed(self) -> (Self, Self, PairIndex) {
-        unsafe {
+        avx2!({
             let bits = _mm256_castpd_si256(self.0);
             let tmp = _mm256_sub_epi64(bits, _mm256_set1_epi64x(LN_TABLE_START_BITS_F64 as i64));
             // k + 1023, by the logical shift as in `split_exponent`.
@@ -171,10 +171,12 @@ unsafe impl FloatVec for F64x4 {
             );
             let high = _mm256_castsi256_pd(_mm256_slli_epi64::<12>(tmp));
             (Self(z), Self(k), PairIndex { pairs, high })
-        }
+        })
     }
     #[inline(always)]
     fn lookup8(table: &[f64; 8], i: PairIndex) -> Self {
+        // SAFETY: `table` holds 8 f64s, read as two unaligned loads of 4; the CPU has AVX2 (see
+        // `avx2!`).
         unsafe {
             let low = _mm256_castpd_ps(_mm256_loadu_pd(table.as_ptr()));
             let high = _mm256_castpd_ps(_mm256_loadu_pd(table.as_ptr().add(4)));
@@ -304,7 +306,7 @@ unsafe impl FloatVec for F32x8 {
     type Index = __m256i;
     #[inline(always)]
     fn split_indexed(self) -> (Self, Self, __m256i) {
-        unsafe {
+        avx2!({
             let bits = _mm256_castps_si256(self.0);
             let tmp = _mm256_sub_epi32(bits, _mm256_set1_epi32(LN_TABLE_START_BITS_F32 as i32));
             let k = _mm256_srai_epi32::<23>(tmp);
@@ -312,10 +314,11 @@ unsafe impl FloatVec for F32x8 {
             // vpermps reads only the low 3 bits of each index, so no mask is needed.
             let i = _mm256_srli_epi32::<20>(tmp);
             (Self(z), Self(_mm256_cvtepi32_ps(k)), i)
-        }
+        })
     }
     #[inline(always)]
     fn lookup8(table: &[f32; 8], i: __m256i) -> Self {
+        // SAFETY: `table` holds 8 f32s, one unaligned load; the CPU has AVX2 (see `avx2!`).
         Self(unsafe { _mm256_permutevar8x32_ps(_mm256_loadu_ps(table.as_ptr()), i) })
     }
     #[inline(always)]

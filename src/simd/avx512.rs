@@ -144,7 +144,7 @@ unsafe impl FloatVec for F64x8 {
     type Index = __m512i;
     #[inline(always)]
     fn split_indexed(self) -> (Self, Self, __m512i) {
-        unsafe {
+        avx512!({
             let bits = _mm512_castpd_si512(self.0);
             let tmp = _mm512_sub_epi64(bits, _mm512_set1_epi64(LN_TABLE_START_BITS_F64 as i64));
             let k = _mm512_srai_epi64::<52>(tmp);
@@ -152,10 +152,11 @@ unsafe impl FloatVec for F64x8 {
             // vpermpd reads only the low 3 bits of each index, so no mask is needed.
             let i = _mm512_srli_epi64::<49>(tmp);
             (Self(z), Self(_mm512_cvtepi64_pd(k)), i)
-        }
+        })
     }
     #[inline(always)]
     fn lookup8(table: &[f64; 8], i: __m512i) -> Self {
+        // SAFETY: `table` holds 8 f64s, one unaligned load; the CPU has AVX-512 (see `avx512!`).
         Self(unsafe { _mm512_permutexvar_pd(i, _mm512_loadu_pd(table.as_ptr())) })
     }
     #[inline(always)]
@@ -285,7 +286,7 @@ unsafe impl FloatVec for F32x16 {
     type Index = __m512i;
     #[inline(always)]
     fn split_indexed(self) -> (Self, Self, __m512i) {
-        unsafe {
+        avx512!({
             let bits = _mm512_castps_si512(self.0);
             let tmp = _mm512_sub_epi32(bits, _mm512_set1_epi32(LN_TABLE_START_BITS_F32 as i32));
             let k = _mm512_srai_epi32::<23>(tmp);
@@ -294,10 +295,12 @@ unsafe impl FloatVec for F32x16 {
             // halves, so bit 3 needs no mask.
             let i = _mm512_srli_epi32::<20>(tmp);
             (Self(z), Self(_mm512_cvtepi32_ps(k)), i)
-        }
+        })
     }
     #[inline(always)]
     fn lookup8(table: &[f32; 8], i: __m512i) -> Self {
+        // SAFETY: `table` holds 8 f32s, one unaligned 256-bit load; the CPU has AVX-512 (see
+        // `avx512!`).
         unsafe {
             let table = _mm512_broadcast_f32x8(_mm256_loadu_ps(table.as_ptr()));
             Self(_mm512_permutexvar_ps(i, table))
