@@ -5,6 +5,7 @@ pub mod counts;
 pub mod distribution;
 pub mod elementwise;
 pub mod gaussian;
+pub mod grouped;
 pub mod labels;
 pub mod logits;
 mod options;
@@ -12,7 +13,8 @@ mod stream;
 pub mod table;
 
 pub use distribution::{
-    partial_sums, reduce, reduce_slice, Measure, NanPolicy, Params, Partial, SumKind,
+    partial_sums, reduce, reduce_segments, reduce_slice, Measure, NanPolicy, Offsets, Params,
+    Partial, Segments, SumKind,
 };
 pub use options::Options;
 pub use stream::stream_sum;

@@ -19,9 +19,11 @@ mod counts;
 mod distributions;
 mod elementwise;
 mod errors;
+mod grouped;
 mod labels;
 mod logits;
 mod runtime;
+mod segments;
 mod tables;
 
 // Each group registers its own functions, so adding one touches only its group's file.
@@ -37,6 +39,8 @@ mod _core {
         super::counts::register(module)?;
         super::elementwise::register(module)?;
         super::labels::register(module)?;
-        super::logits::register(module)
+        super::logits::register(module)?;
+        super::segments::register(module)?;
+        super::grouped::register(module)
     }
 }
