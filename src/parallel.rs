@@ -454,6 +454,35 @@ mod tests {
     }
 
     #[test]
+    fn uneven_schedule_visits_each_item_once_and_reports_the_lowest() {
+        set_num_threads(3).unwrap();
+        for lengths in [
+            vec![0usize; 5],
+            vec![1 << 20],
+            vec![7, 1 << 18, 3, 0, 1 << 17, 9, 9, 9],
+            (0..5000).map(|i| (i * 37) % 300).collect(),
+        ] {
+            let mut sums = vec![0usize];
+            for &l in &lengths {
+                sums.push(sums[sums.len() - 1] + l + 1);
+            }
+            let prefix = |i: usize| sums[i];
+            let mut out = vec![0usize; lengths.len()];
+            let task = |first: usize, count: usize, out: &mut [usize], _split: bool| {
+                for (k, slot) in out.iter_mut().enumerate().take(count) {
+                    *slot += first + k + 1;
+                }
+                (first..first + count).find(|&i| lengths[i] == 9)
+            };
+            let report = schedule_uneven(lengths.len(), &prefix, true, &mut out[..], &task);
+            let want: Vec<usize> = (1..=lengths.len()).collect();
+            assert_eq!(out, want);
+            let lowest_nine = lengths.iter().position(|&l| l == 9);
+            assert_eq!(report.unwrap(), lowest_nine);
+        }
+    }
+
+    #[test]
     fn counter_and_parallel_trees_agree() {
         for count in 1..300 {
             let serial = counter_tree_sum(count, &mut From(0));

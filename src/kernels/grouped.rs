@@ -158,3 +158,159 @@ pub fn group_by_codes<T: Copy + Send + Sync>(
         first,
     })
 }
+
+/// Values per block of the one-pass sums: converted and logged together, in L1.
+const BLOCK: usize = 1024;
+/// Most bytes of per-chunk sum tables held at once by [`entropy_by_sums`].
+const SUMS_BUDGET: usize = 1 << 26;
+/// Most bytes of all chunks' tables together.
+const TABLES_BUDGET: usize = 1 << 23;
+/// `ln S` may exceed twice the entropy by this much before the sums count as cancelled (as in
+/// the core's driver).
+const CANCEL_SLACK: f64 = 16.0;
+
+/// One group's sums at scale 1: S = sum x, T = sum x ln x over its positive entries, and how
+/// many there are.
+#[derive(Clone, Copy)]
+struct Sums {
+    mass: f64,
+    core: f64,
+    positives: u64,
+    /// The group's first entry (`usize::MAX` while none was seen).
+    first: usize,
+}
+
+impl Default for Sums {
+    fn default() -> Self {
+        Sums {
+            mass: 0.0,
+            core: 0.0,
+            positives: 0,
+            first: usize::MAX,
+        }
+    }
+}
+
+/// The entropy of each group in one pass over the values, from per-group sums at scale 1:
+/// H = ln S - T / S (normalised) or -T. The fast path of `entropy_grouped`: no values are
+/// moved, but its sums are not the core's (no rescaling, another summation order), so results
+/// agree with `entropy(values[keys == key])` to ~1e-15 rather than to the bit.
+///
+/// `codes(start, out)` writes the group codes of entries `start..start + out.len()` (below
+/// `groups`); the result is each group's entropy and first entry. Returns `None` whenever it
+/// cannot vouch for every group: an entry that is negative,
+/// infinite, or NaN under "raise"; a group of zero mass under `normalize`; a mass that
+/// overflowed or is tiny, or sums that may have cancelled (`ln S` large next to H). The caller
+/// then takes the exact path (group, then reduce as segments), which also gives the errors.
+/// Chunks depend on the length and the number of groups only, and their tables add in chunk
+/// order, so the result has the same bits on any number of threads.
+pub fn entropy_by_sums<T: crate::strided::Element>(
+    values: &[T],
+    codes: &(dyn Fn(usize, &mut [u32]) + Sync),
+    groups: usize,
+    normalize: bool,
+    nan_policy: crate::kernels::NanPolicy,
+    base: Option<f64>,
+    options: &Options,
+) -> Result<Option<(Vec<f64>, Vec<usize>)>, KernelError> {
+    use crate::kernels::NanPolicy;
+    let n = values.len();
+    let table_bytes = groups.saturating_mul(std::mem::size_of::<Sums>()).max(1);
+    if table_bytes > SUMS_BUDGET {
+        return Ok(None);
+    }
+    // Few chunks of many groups: every fresh table costs its page faults.
+    let mut chunks = n.div_ceil(1 << 16).clamp(1, 16);
+    while chunks > 1 && chunks * table_bytes > TABLES_BUDGET {
+        chunks /= 2;
+    }
+    let level = options.level;
+    let omit = nan_policy == NanPolicy::Omit;
+    let raise = nan_policy == NanPolicy::Raise;
+    // A chunk's table, or None for an entry the fast path does not handle.
+    let chunk = |i: usize| -> Option<Vec<Sums>> {
+        let range = n * i / chunks..n * (i + 1) / chunks;
+        let mut table = vec![Sums::default(); groups];
+        let mut x = [0.0f64; BLOCK];
+        let mut ln = [0.0f64; BLOCK];
+        let mut code = [0u32; BLOCK];
+        let mut start = range.start;
+        while start < range.end {
+            let len = BLOCK.min(range.end - start);
+            let (x, ln) = (&mut x[..len], &mut ln[..len]);
+            let mut bad = false;
+            for (slot, v) in x.iter_mut().zip(&values[start..start + len]) {
+                let v = v.to_f64();
+                // Negative or infinite entries, and NaN under "raise", are errors.
+                bad |= v < 0.0 || v == f64::INFINITY || (raise && v.is_nan());
+                *slot = v;
+            }
+            if bad {
+                return None;
+            }
+            crate::simd::ln::ln_slice(level, x, ln);
+            let code = &mut code[..len];
+            codes(start, code);
+            for (j, ((&v, &l), &c)) in x.iter().zip(ln.iter()).zip(code.iter()).enumerate() {
+                let Some(sums) = table.get_mut(c as usize) else {
+                    return None;
+                };
+                sums.first = sums.first.min(start + j);
+                if v > 0.0 {
+                    sums.mass += v;
+                    sums.core += v * l;
+                    sums.positives += 1;
+                } else if v.is_nan() && !omit {
+                    sums.mass = f64::NAN;
+                }
+            }
+            start += len;
+        }
+        Some(table)
+    };
+    let tables: Vec<Option<Vec<Sums>>> = if chunks > 1 && options.parallel && n >= SERIAL_ENTRIES {
+        parallel::install(|| (0..chunks).into_par_iter().map(chunk).collect())?
+    } else {
+        (0..chunks).map(chunk).collect()
+    };
+    let mut total = vec![Sums::default(); groups];
+    for table in tables {
+        let Some(table) = table else {
+            return Ok(None);
+        };
+        for (t, s) in total.iter_mut().zip(&table) {
+            t.mass += s.mass;
+            t.core += s.core;
+            t.positives += s.positives;
+            t.first = t.first.min(s.first);
+        }
+    }
+    let scale = base.map(f64::ln);
+    let mut out = Vec::with_capacity(groups);
+    for s in &total {
+        let value = if s.mass.is_nan() {
+            f64::NAN
+        } else if !normalize {
+            -s.core + 0.0
+        } else if s.positives == 0 {
+            return Ok(None);
+        } else if s.positives == 1 {
+            0.0
+        } else {
+            if !(s.mass.is_finite() && s.mass > 1e-290 && s.core.is_finite()) {
+                return Ok(None);
+            }
+            let ln_mass = s.mass.ln();
+            let h = (ln_mass - s.core / s.mass).max(0.0);
+            if ln_mass.abs() > 2.0 * h + CANCEL_SLACK {
+                return Ok(None);
+            }
+            h
+        };
+        out.push(match scale {
+            Some(l) => value / l + 0.0,
+            None => value,
+        });
+    }
+    Ok(Some((out, total.iter().map(|s| s.first).collect())))
+}

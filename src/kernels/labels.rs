@@ -565,6 +565,24 @@ pub fn label_codes(x: Labels<'_>, options: &Options) -> Result<(Vec<u32>, usize)
     Ok((codes, groups))
 }
 
+/// Factorizes `x` as [`label_codes`] does, then calls `f` with the number of distinct labels
+/// and a decoder, `decode(start, out)`, that writes the codes of entries `start..start +
+/// out.len()`: for one pass that wants the codes a block at a time rather than a full array of
+/// them (4 bytes per entry, written and page-faulted once, read once).
+pub fn with_label_codes<R>(
+    x: Labels<'_>,
+    options: &Options,
+    f: impl FnOnce(usize, &(dyn Fn(usize, &mut [u32]) + Sync)) -> R,
+) -> Result<R, KernelError> {
+    if x.is_empty() {
+        return Ok(f(0, &|_, _| {}));
+    }
+    let coded = coded(x, Arg::P, options)?;
+    Ok(f(coded.counts.len(), &|start, out| {
+        coded.decode(start, out)
+    }))
+}
+
 fn coded<'a>(x: Labels<'a>, arg: Arg, options: &Options) -> Result<Coded<'a>, KernelError> {
     let (lookup, counts) = each_labels!(x, s => factorize(s, arg, true, options))?;
     Ok(Coded {

@@ -41,14 +41,51 @@ enum Values<'a> {
     U8(&'a [u8]),
 }
 
-/// The kernel's results: entropies in code order, each group's first entry, and the codes
-/// (kept to locate a bad value).
+/// The kernels' results: entropies in code order and each group's first entry.
 struct Done {
     entropies: Vec<f64>,
     first: Vec<usize>,
 }
 
-/// Groups `values` by `codes` and takes each group's entropy.
+/// The one-pass sums (`grouped::entropy_by_sums`) over the values, with codes from `codes`;
+/// `None` where they cannot vouch for the result.
+fn by_sums(
+    values: Values<'_>,
+    codes: &(dyn Fn(usize, &mut [u32]) + Sync),
+    groups: usize,
+    params: &Params,
+    options: &Options,
+) -> Result<Option<Done>, KernelError> {
+    macro_rules! sums {
+        ($x:expr) => {
+            grouped::entropy_by_sums(
+                $x,
+                codes,
+                groups,
+                params.normalize,
+                params.nan_policy,
+                params.base,
+                options,
+            )
+        };
+    }
+    let result = match values {
+        Values::F64(x) => sums!(x),
+        Values::F32(x) => sums!(x),
+        Values::I64(x) => sums!(x),
+        Values::I32(x) => sums!(x),
+        Values::I16(x) => sums!(x),
+        Values::I8(x) => sums!(x),
+        Values::U64(x) => sums!(x),
+        Values::U32(x) => sums!(x),
+        Values::U16(x) => sums!(x),
+        Values::U8(x) => sums!(x),
+    }?;
+    Ok(result.map(|(entropies, first)| Done { entropies, first }))
+}
+
+/// Groups `values` by `codes` and takes each group's entropy as the entropy of a segment: the
+/// core's bits, and its errors.
 fn grouped_entropy<T: Element>(
     values: &[T],
     codes: &[u32],
@@ -131,6 +168,26 @@ pub(super) fn entropy_grouped<'py>(
     }
     let slice = slices!(F64 => f64, F32 => f32, I64 => i64, I32 => i32, I16 => i16, I8 => i8,
         U64 => u64, U32 => u32, U16 => u16, U8 => u8);
+    let finish = |done: Done| -> PyResult<Bound<'py, PyTuple>> {
+        let first: Vec<i64> = done.first.iter().map(|&i| i as i64).collect();
+        let unique = keys.call_method1("take", (numpy::PyArray1::from_vec(py, first),))?;
+        let entropies = numpy::PyArray1::from_vec(py, done.entropies).into_any();
+        PyTuple::new(py, [unique, entropies])
+    };
+    if let (true, Data::Labels(labels)) = (ordered, data) {
+        // Numbers: one pass of per-group sums, decoding the codes a block at a time.
+        let fast = py.detach(|| {
+            labels::with_label_codes(labels, &options, |groups, decode| {
+                by_sums(slice, decode, groups, &params, &options)
+            })
+        });
+        if let Some(done) = fast
+            .map_err(|e| keys_error(py, e))?
+            .map_err(errors::plain)?
+        {
+            return finish(done);
+        }
+    }
     let coded = py.detach(|| match data {
         Data::Labels(labels) => labels::label_codes(labels, &options),
         Data::Records(bytes, width) => labels::factorize_records(bytes, width, &options),
@@ -149,6 +206,13 @@ pub(super) fn entropy_grouped<'py>(
             rank[code as usize] = k as u32;
         }
         py.detach(|| codes.iter_mut().for_each(|c| *c = rank[*c as usize]));
+        let decode = |start: usize, out: &mut [u32]| {
+            out.copy_from_slice(&codes[start..start + out.len()]);
+        };
+        let fast = py.detach(|| by_sums(slice, &decode, groups, &params, &options));
+        if let Some(done) = fast.map_err(errors::plain)? {
+            return finish(done);
+        }
     }
     let result = py.detach(|| {
         macro_rules! run {
@@ -172,11 +236,7 @@ pub(super) fn entropy_grouped<'py>(
         }
     });
     let done = result.map_err(|e| values_error(py, e, &codes, &keys, params.normalize))?;
-    let first: Vec<i64> = done.first.iter().map(|&i| i as i64).collect();
-    let first = numpy::PyArray1::from_vec(py, first);
-    let unique = keys.call_method1("take", (first,))?;
-    let entropies = numpy::PyArray1::from_vec(py, done.entropies).into_any();
-    PyTuple::new(py, [unique, entropies])
+    finish(done)
 }
 
 /// `{"kind": "stable"}`.
