@@ -3,9 +3,9 @@ one flat array cut by offsets (the CSR / Arrow list layout), in a pyarrow ``List
 ``LargeListArray``, or in a list of 1-D arrays; and the entropy of the values of each key of a
 group-key array (Polars' ``group_by(key).agg(pl.col(x).entropy())``).
 
-Each segment (or group) is reduced by the same kernel as a 1-D array of its own, so its value
-has the same bits as ``entropy(values[offsets[i]:offsets[i + 1]])`` (or
-``entropy(values[keys == key])``), on any number of threads. Segments are shared among threads
+Each segment is reduced by the same kernel as a 1-D array of its own, so its value has the same
+bits as ``entropy(values[offsets[i]:offsets[i + 1]])``, on any number of threads; groups are
+reduced by one pass of per-group sums (a few ulps from ``entropy(values[keys == key])``). Segments are shared among threads
 by their lengths, and long ones are split across threads too. The argument rules and the
 messages of the errors live in Rust (``src/python/segments.rs``, ``src/python/grouped.rs``).
 """
@@ -217,7 +217,9 @@ def entropy_grouped(
     """Shannon entropy of the values of each distinct key: one distribution per group.
 
     As Polars' ``df.group_by("key").agg(pl.col("x").entropy())`` on valid data; group ``k``'s
-    entropy is exactly ``entropykit.entropy(values[keys == k], ...)``.
+    entropy is ``entropykit.entropy(values[keys == k], ...)`` within a few ulps (one pass of
+    per-group sums), or to the bit where those sums cannot vouch for it (the values are then
+    sorted by key and reduced as segments, with the errors of ``entropy``).
 
     Parameters
     ----------

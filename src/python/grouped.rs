@@ -3,10 +3,11 @@
 //!
 //! Keys follow the rules of the label functions (`labels.rs`: integers, booleans, floats without
 //! NaN, `U`/`S` strings, object arrays of `str`), values those of the measures (floats or integer
-//! counts, 1-D). The keys are coded in Rust (numbers in ascending order; strings by first
-//! appearance, ordered afterwards by NumPy's `argsort` of the distinct keys, so the order is
-//! NumPy's), the values are grouped by a stable counting sort, and each group is one segment of
-//! the ragged entropy kernel: a group's entropy is that of `values[keys == key]`, to the bit.
+//! counts, 1-D). Numbers are coded in ascending order, a block at a time, inside one pass of
+//! per-group sums (`grouped::entropy_by_sums`); strings are coded by first appearance and
+//! renumbered in NumPy's order of the distinct keys. Where the sums cannot vouch for a group,
+//! the values are grouped by a stable counting sort and each group is one segment of the ragged
+//! entropy kernel: the entropy of `values[keys == key]` to the bit, with its errors.
 
 use super::convert::{cached, check_base, check_nan_policy, tuple_repr, Dtype, Operand};
 use super::errors;
