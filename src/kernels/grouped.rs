@@ -169,6 +169,9 @@ const TABLES_BUDGET: usize = 1 << 23;
 /// the core's driver).
 const CANCEL_SLACK: f64 = 16.0;
 
+/// Each group's entropy and the index of its first entry.
+pub type ByGroup = (Vec<f64>, Vec<usize>);
+
 /// One group's sums at scale 1: S = sum x, T = sum x ln x over its positive entries, and how
 /// many there are.
 #[derive(Clone, Copy)]
@@ -212,7 +215,7 @@ pub fn entropy_by_sums<T: crate::strided::Element>(
     nan_policy: crate::kernels::NanPolicy,
     base: Option<f64>,
     options: &Options,
-) -> Result<Option<(Vec<f64>, Vec<usize>)>, KernelError> {
+) -> Result<Option<ByGroup>, KernelError> {
     use crate::kernels::NanPolicy;
     let n = values.len();
     let table_bytes = groups.saturating_mul(std::mem::size_of::<Sums>()).max(1);
@@ -252,9 +255,7 @@ pub fn entropy_by_sums<T: crate::strided::Element>(
             let code = &mut code[..len];
             codes(start, code);
             for (j, ((&v, &l), &c)) in x.iter().zip(ln.iter()).zip(code.iter()).enumerate() {
-                let Some(sums) = table.get_mut(c as usize) else {
-                    return None;
-                };
+                let sums = table.get_mut(c as usize)?;
                 sums.first = sums.first.min(start + j);
                 if v > 0.0 {
                     sums.mass += v;
