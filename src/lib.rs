@@ -16,7 +16,8 @@ mod python;
 
 pub use error::{Arg, KernelError};
 pub use kernels::{
-    partial_sums, reduce, reduce_slice, Measure, NanPolicy, Options, Params, Partial, SumKind,
+    partial_sums, reduce, reduce_slice, scaled_partial_sums, Measure, NanPolicy, Options, Params,
+    Partial, Scaled, SumKind,
 };
 pub use simd::SimdLevel;
 pub use strided::{Input, Strided};

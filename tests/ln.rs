@@ -1,10 +1,20 @@
 //! The vector log against the platform `ln`, in ulps, at every SIMD level this CPU has.
 
-use _core::simd::ln::{ln_slice, VectorLn};
+use _core::simd::ln::{ln_slice_with, LnReduction, VectorLn};
 use _core::SimdLevel;
 
 mod common;
 use common::{ulps_f32, ulps_f64, XorShift};
+
+/// Every level this CPU has, with both reductions (each vector type uses one of them in the
+/// kernels; both are kept accurate everywhere) and the one the type picks.
+fn cases() -> Vec<(SimdLevel, LnReduction)> {
+    let reductions = [LnReduction::Native, LnReduction::Fdlibm, LnReduction::Table];
+    SimdLevel::available()
+        .into_iter()
+        .flat_map(|level| reductions.map(|r| (level, r)))
+        .collect()
+}
 
 fn sweep_f64() -> Vec<f64> {
     let mut xs = vec![
@@ -43,9 +53,9 @@ fn sweep_f64() -> Vec<f64> {
 #[test]
 fn ln_f64_within_2_ulp_at_every_level() {
     let xs = sweep_f64();
-    for level in SimdLevel::available() {
+    for (level, reduction) in cases() {
         let mut out = vec![0.0; xs.len()];
-        ln_slice(level, &xs, &mut out);
+        ln_slice_with(level, reduction, &xs, &mut out);
         let mut worst = (0, 0.0);
         for (&x, &y) in xs.iter().zip(&out) {
             let u = ulps_f64(y, x.ln());
@@ -53,10 +63,13 @@ fn ln_f64_within_2_ulp_at_every_level() {
                 worst = (u, x);
             }
         }
-        eprintln!("ln f64 {level}: worst {} ulp at x = {:e}", worst.0, worst.1);
+        eprintln!(
+            "ln f64 {level} {reduction:?}: worst {} ulp at x = {:e}",
+            worst.0, worst.1
+        );
         assert!(
             worst.0 <= 2,
-            "{level}: {} ulp at x = {:e}",
+            "{level} {reduction:?}: {} ulp at x = {:e}",
             worst.0,
             worst.1
         );
@@ -80,9 +93,9 @@ fn ln_f32_within_2_ulp_at_every_level() {
         0.5,
         2.0,
     ]);
-    for level in SimdLevel::available() {
+    for (level, reduction) in cases() {
         let mut out = vec![0.0f32; xs.len()];
-        ln_slice(level, &xs, &mut out);
+        ln_slice_with(level, reduction, &xs, &mut out);
         let mut worst = (0, 0.0f32);
         for (&x, &y) in xs.iter().zip(&out) {
             let u = ulps_f32(y, x.ln());
@@ -90,10 +103,13 @@ fn ln_f32_within_2_ulp_at_every_level() {
                 worst = (u, x);
             }
         }
-        eprintln!("ln f32 {level}: worst {} ulp at x = {:e}", worst.0, worst.1);
+        eprintln!(
+            "ln f32 {level} {reduction:?}: worst {} ulp at x = {:e}",
+            worst.0, worst.1
+        );
         assert!(
             worst.0 <= 2,
-            "{level}: {} ulp at x = {:e}",
+            "{level} {reduction:?}: {} ulp at x = {:e}",
             worst.0,
             worst.1
         );
@@ -101,14 +117,14 @@ fn ln_f32_within_2_ulp_at_every_level() {
 }
 
 fn check_specials<E: VectorLn + Into<f64>>(values: &[E], expect: &[f64]) {
-    for level in SimdLevel::available() {
+    for (level, reduction) in cases() {
         let mut out = values.to_vec();
-        ln_slice(level, values, &mut out);
+        ln_slice_with(level, reduction, values, &mut out);
         for ((&y, &want), x) in out.iter().zip(expect).zip(values) {
             let y: f64 = y.into();
             assert!(
                 y == want || (y.is_nan() && want.is_nan()),
-                "{level}: ln({x:?}) = {y}, want {want}"
+                "{level} {reduction:?}: ln({x:?}) = {y}, want {want}"
             );
         }
     }
@@ -129,13 +145,13 @@ fn ln_special_values() {
 
 #[test]
 fn ln_handles_every_tail_length() {
-    for level in SimdLevel::available() {
+    for (level, reduction) in cases() {
         for n in 0..40 {
             let xs: Vec<f64> = (1..=n).map(|i| i as f64 * 0.37).collect();
             let mut out = vec![0.0; n];
-            ln_slice(level, &xs, &mut out);
+            ln_slice_with(level, reduction, &xs, &mut out);
             for (x, y) in xs.iter().zip(&out) {
-                assert!(ulps_f64(*y, x.ln()) <= 2, "{level}, n = {n}");
+                assert!(ulps_f64(*y, x.ln()) <= 2, "{level} {reduction:?}, n = {n}");
             }
         }
     }

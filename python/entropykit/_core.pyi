@@ -193,3 +193,123 @@ def js_divergence_segments(
 def entropy_grouped(
     values: object, keys: object, base: object, normalize: object, nan_policy: object
 ) -> tuple[np.ndarray, npt.NDArray[np.float64]]: ...
+
+# Streams and distributed reductions (src/python/stream.rs).
+#
+# Partials are float64 arrays of shape (*batch, 6), one row per distribution of the piece
+# (the batch is the shape of the result, i.e. the kept axes):
+#
+#   column 0  mass_p  sum of p 2^-e_p
+#   column 1  mass_q  sum of q 2^-e_q (0 for entropy)
+#   column 2  core    sum of the measure's term on the scaled entries:
+#                     entropy p ln p, cross_entropy p ln q, kl_divergence p ln(p / q)
+#   column 3  peak    0 (reserved)
+#   column 4  e_p     the power of two p was scaled by (a whole number)
+#   column 5  e_q     the same for q (0 for entropy)
+#
+# Each piece is summed at powers of two chosen from its own entries (as one call chooses them
+# for a whole distribution; 0 under normalize=False), so that ln S and core / S stay small and
+# finish exactly: a single positive entry gives exactly 0, equal entries of any magnitude ln n
+# within a few ulp. Pieces at different exponents do not add elementwise: combine them with
+# combine_partials (pieces at equal exponents do add exactly). A NaN under "propagate" makes
+# its distribution's row NaN. Zero masses are reported by finish_partials, not partial_sums.
+
+def partial_sums(
+    kind: str,
+    p: object,
+    q: object | None,
+    axis: Axis,
+    nan_policy: str,
+    normalize: bool = True,
+    offset: int | tuple[int, ...] | None = None,
+) -> npt.NDArray[np.float64]:
+    """The partials (see above) of each distribution of the piece ``p`` (and ``q``) along
+    ``axis``, with entries checked as the measures check them. ``offset`` is where the piece
+    starts in its stream, added to the positions errors name: an int is added to the index along
+    the first reduced axis (with ``axis=None``, errors name the flat position ``p[offset + i]``
+    of the raveled stream); a tuple is added to the index of each dimension."""
+
+def combine_partials(kind: str, a: npt.ArrayLike, b: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """The partials of two pieces of the same distributions (``a`` before ``b``), brought to a
+    common scale (the larger exponent; a piece with no mass takes the other's) and added."""
+
+def finish_partials(
+    kind: str, partials: npt.ArrayLike, normalize: bool, base: float | None
+) -> npt.NDArray[np.float64] | np.float64:
+    """The measure of each distribution from its combined partials (a float64 scalar for
+    partials of shape (6,)); InvalidDistributionError for a zero mass under ``normalize``."""
+
+class EntropyAccumulator:
+    def __init__(
+        self,
+        *,
+        base: float | None = None,
+        axis: int | None = -1,
+        normalize: bool = True,
+        nan_policy: str = "propagate",
+    ) -> None: ...
+    def update(self, p: npt.ArrayLike) -> None: ...
+    def merge(self, other: EntropyAccumulator) -> None: ...
+    def result(self) -> npt.NDArray[np.float64] | np.float64: ...
+    def __getstate__(self) -> tuple[object, ...]: ...
+    def __setstate__(self, state: tuple[object, ...]) -> None: ...
+
+class CrossEntropyAccumulator:
+    def __init__(
+        self,
+        *,
+        base: float | None = None,
+        axis: int | None = -1,
+        normalize: bool = True,
+        nan_policy: str = "propagate",
+    ) -> None: ...
+    def update(self, p: npt.ArrayLike, q: npt.ArrayLike) -> None: ...
+    def merge(self, other: CrossEntropyAccumulator) -> None: ...
+    def result(self) -> npt.NDArray[np.float64] | np.float64: ...
+    def __getstate__(self) -> tuple[object, ...]: ...
+    def __setstate__(self, state: tuple[object, ...]) -> None: ...
+
+class KLDivergenceAccumulator:
+    def __init__(
+        self,
+        *,
+        base: float | None = None,
+        axis: int | None = -1,
+        normalize: bool = True,
+        nan_policy: str = "propagate",
+    ) -> None: ...
+    def update(self, p: npt.ArrayLike, q: npt.ArrayLike) -> None: ...
+    def merge(self, other: KLDivergenceAccumulator) -> None: ...
+    def result(self) -> npt.NDArray[np.float64] | np.float64: ...
+    def __getstate__(self) -> tuple[object, ...]: ...
+    def __setstate__(self, state: tuple[object, ...]) -> None: ...
+
+class CountsAccumulator:
+    def __init__(self, estimator: str = "plugin", *, base: float | None = None) -> None: ...
+    def update(self, labels: npt.ArrayLike) -> None: ...
+    def merge(self, other: CountsAccumulator) -> None: ...
+    def result(self) -> np.float64: ...
+    def counts(self) -> dict[object, int]: ...
+    def __getstate__(self) -> tuple[object, ...]: ...
+    def __setstate__(self, state: tuple[object, ...]) -> None: ...
+
+class TokenCrossEntropyAccumulator:
+    def __init__(
+        self,
+        *,
+        axis: int = -1,
+        weight: npt.ArrayLike | None = None,
+        ignore_index: int | None = None,
+        label_smoothing: float = 0.0,
+    ) -> None: ...
+    def update(self, logits: npt.ArrayLike, target: npt.ArrayLike) -> None: ...
+    def merge(self, other: TokenCrossEntropyAccumulator) -> None: ...
+    def result(self) -> np.float64: ...
+    def perplexity(self) -> np.float64: ...
+    def __getstate__(self) -> tuple[object, ...]: ...
+    def __setstate__(self, state: tuple[object, ...]) -> None: ...
+
+class threads:
+    def __init__(self, n: int) -> None: ...
+    def __enter__(self) -> threads: ...
+    def __exit__(self, *exc: object) -> None: ...

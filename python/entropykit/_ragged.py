@@ -5,9 +5,10 @@ group-key array (Polars' ``group_by(key).agg(pl.col(x).entropy())``).
 
 Each segment is reduced by the same kernel as a 1-D array of its own, so its value has the same
 bits as ``entropy(values[offsets[i]:offsets[i + 1]])``, on any number of threads; groups are
-reduced by one pass of per-group sums (a few ulps from ``entropy(values[keys == key])``). Segments are shared among threads
-by their lengths, and long ones are split across threads too. The argument rules and the
-messages of the errors live in Rust (``src/python/segments.rs``, ``src/python/grouped.rs``).
+reduced by one pass of per-group sums (a few ulps from ``entropy(values[keys == key])``).
+Segments are shared among threads by their lengths, and long ones are split across threads too.
+The argument rules and the messages of the errors live in Rust (``src/python/segments.rs``,
+``src/python/grouped.rs``).
 """
 
 from __future__ import annotations

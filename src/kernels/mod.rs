@@ -13,8 +13,8 @@ mod stream;
 pub mod table;
 
 pub use distribution::{
-    partial_sums, reduce, reduce_segments, reduce_slice, Measure, NanPolicy, Offsets, Params,
-    Partial, Segments, SumKind,
+    partial_sums, reduce, reduce_segments, reduce_slice, scaled_partial_sums, Measure, NanPolicy,
+    Offsets, Params, Partial, Scaled, Segments, SumKind,
 };
 pub use options::Options;
 pub use stream::stream_sum;

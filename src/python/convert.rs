@@ -43,8 +43,56 @@ pub fn as_ndarray<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyUntyped
         // SAFETY-free fast path: an exact ndarray is a PyUntypedArray.
         return Ok(obj.cast::<PyUntypedArray>()?.clone());
     }
+    if let Some(array) = torch_tensor(obj)? {
+        return Ok(array);
+    }
     let array = cached(obj.py(), &NUMPY_ASARRAY, "numpy", "asarray")?.call1((obj,))?;
     Ok(array.cast_into::<PyUntypedArray>()?)
+}
+
+/// A PyTorch CPU tensor as an ndarray over its memory (`Tensor.numpy()` shares it), detached
+/// first: NumPy's conversion refuses a tensor that requires grad, and we only read values.
+/// NumPy has no bfloat16, so a bfloat16 tensor's bits are read in place as int16 and widened to
+/// float32 (exactly: bfloat16 is the top half of a float32), the one copy, as for float16.
+fn torch_tensor<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyUntypedArray>>> {
+    let module = obj.get_type().module()?;
+    let module = module.to_str()?;
+    if !(module == "torch" || module.starts_with("torch.")) || !obj.hasattr("detach")? {
+        return Ok(None);
+    }
+    let tensor = obj.call_method0("detach")?;
+    let device: String = tensor.getattr("device")?.getattr("type")?.extract()?;
+    if device != "cpu" {
+        return Err(PyTypeError::new_err(format!(
+            "a torch tensor on device '{device}' cannot be read in place; move it to the CPU \
+             first (tensor.cpu())"
+        )));
+    }
+    let dtype = tensor.getattr("dtype")?;
+    if dtype.str()?.to_str()? != "torch.bfloat16" {
+        return Ok(Some(
+            tensor
+                .call_method0("numpy")?
+                .cast_into::<PyUntypedArray>()?,
+        ));
+    }
+    let py = obj.py();
+    let int16 = py.import("torch")?.getattr("int16")?;
+    let bits = tensor
+        .call_method0("contiguous")?
+        .call_method1("view", (int16,))?
+        .call_method0("numpy")?;
+    let bits = bits.cast_into::<numpy::PyArrayDyn<i16>>()?;
+    let shape = bits.shape().to_vec();
+    let widened: Vec<f32> = bits
+        .readonly()
+        .as_slice()
+        .map_err(|e| PyValueError::new_err(e.to_string()))?
+        .iter()
+        .map(|&b| f32::from_bits(u32::from(b as u16) << 16))
+        .collect();
+    let array = numpy::PyArray1::from_vec(py, widened).reshape(shape)?;
+    Ok(Some(array.into_any().cast_into::<PyUntypedArray>()?))
 }
 
 /// The dtypes the kernels read: the float widths (float16 is widened first) and every integer.
@@ -143,8 +191,32 @@ impl<'py> Operand<'py> {
         strides: &[isize],
         batch_dims: usize,
     ) -> PyResult<Input<'_>> {
+        self.view_from(0, shape, strides, batch_dims)
+    }
+
+    /// A 1-d operand's data pointer and stride (in elements), for readers that slice it
+    /// themselves while the operand is held.
+    pub fn flat(&self) -> (*const u8, isize) {
+        let size = self.array.dtype().itemsize() as isize;
         // SAFETY: reading the array's own `data` pointer field.
         let data = unsafe { (*self.array.as_array_ptr()).fields.data } as *const u8;
+        (data, self.array.strides()[0] / size)
+    }
+
+    /// As [`Operand::view`], from the element `offset` (in elements) away from the first.
+    fn view_from(
+        &self,
+        offset: isize,
+        shape: &[usize],
+        strides: &[isize],
+        batch_dims: usize,
+    ) -> PyResult<Input<'_>> {
+        // SAFETY: reading the array's own `data` pointer field; `offset` stays within the
+        // array (callers pass the offset of an entry of it).
+        let data = unsafe {
+            ((*self.array.as_array_ptr()).fields.data as *const u8)
+                .offset(offset * self.array.dtype().itemsize() as isize)
+        };
         macro_rules! view_as {
             ($t:ty, $variant:ident) => {
                 // SAFETY: `self.array` is held (a strong reference) for as long as the view

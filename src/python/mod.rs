@@ -14,6 +14,7 @@ macro_rules! add_functions {
     }};
 }
 
+mod columns;
 mod convert;
 mod counts;
 mod distributions;
@@ -24,6 +25,7 @@ mod labels;
 mod logits;
 mod runtime;
 mod segments;
+mod stream;
 mod tables;
 
 // Each group registers its own functions, so adding one touches only its group's file.
@@ -40,6 +42,7 @@ mod _core {
         super::elementwise::register(module)?;
         super::labels::register(module)?;
         super::logits::register(module)?;
+        super::stream::register(module)?;
         super::segments::register(module)?;
         super::grouped::register(module)
     }

@@ -1,6 +1,8 @@
 //! AVX2 + FMA vectors: 4 x f64, 8 x f32.
 
-use super::scalar::{SQRT_HALF_BITS_F32, SQRT_HALF_BITS_F64};
+use super::scalar::{
+    LN_TABLE_START_BITS_F32, LN_TABLE_START_BITS_F64, SQRT_HALF_BITS_F32, SQRT_HALF_BITS_F64,
+};
 use super::FloatVec;
 use std::arch::x86_64::*;
 
@@ -9,6 +11,15 @@ pub struct F64x4(__m256d);
 
 #[derive(Clone, Copy, Debug)]
 pub struct F32x8(__m256);
+
+/// Indices for `F64x4::lookup8`: AVX2 permutes 64-bit lanes only by immediates, so each lane holds
+/// the f32-lane pair (2j, 2j + 1) of entry j = i % 4 for `vpermps`, and `high` has i / 4 in the
+/// sign bit for the blend between entries 0..4 and 4..8.
+#[derive(Clone, Copy, Debug)]
+pub struct PairIndex {
+    pairs: __m256i,
+    high: __m256d,
+}
 
 /// Adds two f64 accumulator lanes sets in a fixed order: ((a0+a1)+(a2+a3)).
 #[inline(always)]
@@ -119,6 +130,42 @@ unsafe impl FloatVec for F64x4 {
             (Self(m), Self(k))
         }
     }
+    type Index = PairIndex;
+    #[inline(always)]
+    fn split_indexed(self) -> (Self, Self, PairIndex) {
+        unsafe {
+            let bits = _mm256_castpd_si256(self.0);
+            let tmp = _mm256_sub_epi64(bits, _mm256_set1_epi64x(LN_TABLE_START_BITS_F64 as i64));
+            // k + 1023, by the logical shift as in `split_exponent`.
+            let biased =
+                _mm256_srli_epi64::<52>(_mm256_add_epi64(tmp, _mm256_set1_epi64x(1023 << 52)));
+            let shift = _mm256_slli_epi64::<52>(_mm256_sub_epi64(biased, _mm256_set1_epi64x(1023)));
+            let z = _mm256_castsi256_pd(_mm256_sub_epi64(bits, shift));
+            let magic = _mm256_set1_epi64x(0x4330_0000_0000_0000);
+            let k = _mm256_sub_pd(
+                _mm256_castsi256_pd(_mm256_or_si256(biased, magic)),
+                _mm256_set1_pd(4_503_599_627_370_496.0 + 1023.0),
+            );
+            // i sits in bits 49..52 of tmp: 2 (i % 4) and 2 (i % 4) + 1 as the f32-lane pair.
+            let two_j = _mm256_and_si256(_mm256_srli_epi64::<48>(tmp), _mm256_set1_epi64x(6));
+            let pairs = _mm256_add_epi64(
+                _mm256_or_si256(two_j, _mm256_slli_epi64::<32>(two_j)),
+                _mm256_set1_epi64x(1 << 32),
+            );
+            let high = _mm256_castsi256_pd(_mm256_slli_epi64::<12>(tmp));
+            (Self(z), Self(k), PairIndex { pairs, high })
+        }
+    }
+    #[inline(always)]
+    fn lookup8(table: &[f64; 8], i: PairIndex) -> Self {
+        unsafe {
+            let low = _mm256_castpd_ps(_mm256_loadu_pd(table.as_ptr()));
+            let high = _mm256_castpd_ps(_mm256_loadu_pd(table.as_ptr().add(4)));
+            let from_low = _mm256_castps_pd(_mm256_permutevar8x32_ps(low, i.pairs));
+            let from_high = _mm256_castps_pd(_mm256_permutevar8x32_ps(high, i.pairs));
+            Self(_mm256_blendv_pd(from_low, from_high, i.high))
+        }
+    }
     #[inline(always)]
     unsafe fn load_widened(ptr: *const f32) -> Self {
         Self(unsafe { _mm256_cvtps_pd(_mm_loadu_ps(ptr)) })
@@ -142,6 +189,7 @@ unsafe impl FloatVec for F64x4 {
 
 // SAFETY: as for F64x4.
 unsafe impl FloatVec for F32x8 {
+    const TABLE_LN: bool = true;
     type Elem = f32;
     type Mask = __m256;
     const LANES: usize = 8;
@@ -229,6 +277,23 @@ unsafe impl FloatVec for F32x8 {
             let m = _mm256_castsi256_ps(_mm256_sub_epi32(bits, _mm256_slli_epi32::<23>(k)));
             (Self(m), Self(_mm256_cvtepi32_ps(k)))
         }
+    }
+    type Index = __m256i;
+    #[inline(always)]
+    fn split_indexed(self) -> (Self, Self, __m256i) {
+        unsafe {
+            let bits = _mm256_castps_si256(self.0);
+            let tmp = _mm256_sub_epi32(bits, _mm256_set1_epi32(LN_TABLE_START_BITS_F32 as i32));
+            let k = _mm256_srai_epi32::<23>(tmp);
+            let z = _mm256_castsi256_ps(_mm256_sub_epi32(bits, _mm256_slli_epi32::<23>(k)));
+            // vpermps reads only the low 3 bits of each index, so no mask is needed.
+            let i = _mm256_srli_epi32::<20>(tmp);
+            (Self(z), Self(_mm256_cvtepi32_ps(k)), i)
+        }
+    }
+    #[inline(always)]
+    fn lookup8(table: &[f32; 8], i: __m256i) -> Self {
+        Self(unsafe { _mm256_permutevar8x32_ps(_mm256_loadu_ps(table.as_ptr()), i) })
     }
     #[inline(always)]
     unsafe fn load_widened(ptr: *const f32) -> Self {

@@ -1,6 +1,8 @@
 //! AVX-512 (F, DQ, VL) vectors: 8 x f64, 16 x f32.
 
-use super::scalar::{SQRT_HALF_BITS_F32, SQRT_HALF_BITS_F64};
+use super::scalar::{
+    LN_TABLE_START_BITS_F32, LN_TABLE_START_BITS_F64, SQRT_HALF_BITS_F32, SQRT_HALF_BITS_F64,
+};
 use super::FloatVec;
 use std::arch::x86_64::*;
 
@@ -22,6 +24,7 @@ fn total_f64x8(v: __m512d) -> f64 {
 // SAFETY: only instantiated inside `run_avx512`, compiled with AVX-512 F/DQ/VL and reached only when
 // the CPU has them.
 unsafe impl FloatVec for F64x8 {
+    const TABLE_LN: bool = true;
     type Elem = f64;
     type Mask = __mmask8;
     const LANES: usize = 8;
@@ -121,6 +124,23 @@ unsafe impl FloatVec for F64x8 {
             (Self(m), Self(_mm512_cvtepi64_pd(k)))
         }
     }
+    type Index = __m512i;
+    #[inline(always)]
+    fn split_indexed(self) -> (Self, Self, __m512i) {
+        unsafe {
+            let bits = _mm512_castpd_si512(self.0);
+            let tmp = _mm512_sub_epi64(bits, _mm512_set1_epi64(LN_TABLE_START_BITS_F64 as i64));
+            let k = _mm512_srai_epi64::<52>(tmp);
+            let z = _mm512_castsi512_pd(_mm512_sub_epi64(bits, _mm512_slli_epi64::<52>(k)));
+            // vpermpd reads only the low 3 bits of each index, so no mask is needed.
+            let i = _mm512_srli_epi64::<49>(tmp);
+            (Self(z), Self(_mm512_cvtepi64_pd(k)), i)
+        }
+    }
+    #[inline(always)]
+    fn lookup8(table: &[f64; 8], i: __m512i) -> Self {
+        Self(unsafe { _mm512_permutexvar_pd(i, _mm512_loadu_pd(table.as_ptr())) })
+    }
     #[inline(always)]
     unsafe fn load_widened(ptr: *const f32) -> Self {
         Self(unsafe { _mm512_cvtps_pd(_mm256_loadu_ps(ptr)) })
@@ -140,6 +160,7 @@ unsafe impl FloatVec for F64x8 {
 
 // SAFETY: as for F64x8.
 unsafe impl FloatVec for F32x16 {
+    const TABLE_LN: bool = true;
     type Elem = f32;
     type Mask = __mmask16;
     const LANES: usize = 16;
@@ -236,6 +257,27 @@ unsafe impl FloatVec for F32x16 {
             ));
             let m = _mm512_castsi512_ps(_mm512_sub_epi32(bits, _mm512_slli_epi32::<23>(k)));
             (Self(m), Self(_mm512_cvtepi32_ps(k)))
+        }
+    }
+    type Index = __m512i;
+    #[inline(always)]
+    fn split_indexed(self) -> (Self, Self, __m512i) {
+        unsafe {
+            let bits = _mm512_castps_si512(self.0);
+            let tmp = _mm512_sub_epi32(bits, _mm512_set1_epi32(LN_TABLE_START_BITS_F32 as i32));
+            let k = _mm512_srai_epi32::<23>(tmp);
+            let z = _mm512_castsi512_ps(_mm512_sub_epi32(bits, _mm512_slli_epi32::<23>(k)));
+            // vpermps reads the low 4 bits of each index; `lookup8` repeats the table in both
+            // halves, so bit 3 needs no mask.
+            let i = _mm512_srli_epi32::<20>(tmp);
+            (Self(z), Self(_mm512_cvtepi32_ps(k)), i)
+        }
+    }
+    #[inline(always)]
+    fn lookup8(table: &[f32; 8], i: __m512i) -> Self {
+        unsafe {
+            let table = _mm512_broadcast_f32x8(_mm256_loadu_ps(table.as_ptr()));
+            Self(_mm512_permutexvar_ps(i, table))
         }
     }
     #[inline(always)]

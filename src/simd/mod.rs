@@ -116,6 +116,29 @@ pub unsafe trait FloatVec: Copy {
     /// For positive normal `x`, returns `(m, k)` with `x = m * 2^k` and `m` in `[sqrt(1/2), sqrt(2))`,
     /// `k` an integer held as a float. Other inputs give unspecified lanes, fixed up by the caller.
     fn split_exponent(self) -> (Self, Self);
+    /// Whether the vector log takes the table-driven reduction (see [`ln`]): where a table of 8
+    /// held in a register is one permute and the bit split has native integer shifts of the
+    /// lane width (AVX-512, and AVX2's f32 lanes).
+    const TABLE_LN: bool = false;
+    /// `self * b + c` with one rounding on every level, for the few places where that is needed
+    /// for accuracy (the log's reduction r = z c - 1). The vector levels all have FMA, so this is
+    /// `mul_add`; the scalar level overrides it with the platform's `mul_add` (a libm call that
+    /// uses FMA hardware where the CPU has it).
+    #[inline(always)]
+    fn fma(self, b: Self, c: Self) -> Self {
+        self.mul_add(b, c)
+    }
+    /// Per-lane indices into an 8-entry table, made by [`FloatVec::split_indexed`].
+    type Index: Copy;
+    /// For positive normal `x`, returns `(z, k, i)` with `x = z * 2^k`, `z` in
+    /// `[0.71875, 1.4375)`, `k` an integer held as a float, and `i` in `0..8` numbering the eight
+    /// equal steps of the bit pattern of `z` from 0.71875 (1/16 wide below 1, 1/8 above); step 4,
+    /// `[0.96875, 1.0625)`, holds 1. Other inputs give unspecified `z` and `k`, but `i` is always
+    /// a valid index.
+    fn split_indexed(self) -> (Self, Self, Self::Index);
+    /// `table[i]` lane by lane: a register permute on the x86 levels (the table is loaded once per
+    /// loop, not per lookup), a plain load per lane elsewhere.
+    fn lookup8(table: &[Self::Elem; 8], i: Self::Index) -> Self;
     /// Sum of all lanes as f64, in a fixed (pairwise) order.
     fn horizontal_sum(self) -> f64;
     /// `2^k` for integer-valued `k` in the normal exponent range of `Elem` ([-126, 127] for f32,

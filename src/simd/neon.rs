@@ -1,7 +1,7 @@
 //! NEON vectors (aarch64): 2 x f64, 4 x f32. NEON is part of the aarch64 baseline, so no
 //! `target_feature` trampoline is needed.
 
-use super::scalar::{SQRT_HALF_BITS_F32, SQRT_HALF_BITS_F64};
+use super::scalar::{split_indexed_f32, split_indexed_f64, SQRT_HALF_BITS_F32, SQRT_HALF_BITS_F64};
 use super::FloatVec;
 use std::arch::aarch64::*;
 
@@ -102,6 +102,32 @@ unsafe impl FloatVec for F64x2 {
             let m = vreinterpretq_f64_s64(vsubq_s64(bits, vshlq_n_s64::<52>(k)));
             (Self(m), Self(vcvtq_f64_s64(k)))
         }
+    }
+    // Lane by lane through the scalar code (tested on every run), since NEON code cannot be run
+    // here yet; a `vqtbl` table lookup is the faster choice once it can be tested.
+    type Index = [usize; 2];
+    #[inline(always)]
+    fn split_indexed(self) -> (Self, Self, [usize; 2]) {
+        let mut x = [0.0f64; 2];
+        // SAFETY: `x` has room for 2 f64.
+        unsafe { vst1q_f64(x.as_mut_ptr(), self.0) };
+        let (z0, k0, i0) = split_indexed_f64(x[0]);
+        let (z1, k1, i1) = split_indexed_f64(x[1]);
+        let (z, k) = ([z0, z1], [k0, k1]);
+        // SAFETY: `z` and `k` hold 2 f64 each.
+        unsafe {
+            (
+                Self(vld1q_f64(z.as_ptr())),
+                Self(vld1q_f64(k.as_ptr())),
+                [i0, i1],
+            )
+        }
+    }
+    #[inline(always)]
+    fn lookup8(table: &[f64; 8], i: [usize; 2]) -> Self {
+        let v = [table[i[0] & 7], table[i[1] & 7]];
+        // SAFETY: `v` holds 2 f64.
+        Self(unsafe { vld1q_f64(v.as_ptr()) })
     }
     #[inline(always)]
     unsafe fn load_widened(ptr: *const f32) -> Self {
@@ -207,6 +233,29 @@ unsafe impl FloatVec for F32x4 {
             let m = vreinterpretq_f32_s32(vsubq_s32(bits, vshlq_n_s32::<23>(k)));
             (Self(m), Self(vcvtq_f32_s32(k)))
         }
+    }
+    // Lane by lane through the scalar code, as for F64x2.
+    type Index = [usize; 4];
+    #[inline(always)]
+    fn split_indexed(self) -> (Self, Self, [usize; 4]) {
+        let mut x = [0.0f32; 4];
+        // SAFETY: `x` has room for 4 f32.
+        unsafe { vst1q_f32(x.as_mut_ptr(), self.0) };
+        let parts = x.map(split_indexed_f32);
+        let (z, k, i) = (parts.map(|p| p.0), parts.map(|p| p.1), parts.map(|p| p.2));
+        // SAFETY: `z` and `k` hold 4 f32 each.
+        unsafe { (Self(vld1q_f32(z.as_ptr())), Self(vld1q_f32(k.as_ptr())), i) }
+    }
+    #[inline(always)]
+    fn lookup8(table: &[f32; 8], i: [usize; 4]) -> Self {
+        let v = [
+            table[i[0] & 7],
+            table[i[1] & 7],
+            table[i[2] & 7],
+            table[i[3] & 7],
+        ];
+        // SAFETY: `v` holds 4 f32.
+        Self(unsafe { vld1q_f32(v.as_ptr()) })
     }
     #[inline(always)]
     unsafe fn load_widened(ptr: *const f32) -> Self {

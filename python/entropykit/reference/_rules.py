@@ -37,7 +37,7 @@ NAN_POLICIES = ("propagate", "raise", "omit")
 
 def as_input_array(x: Any, name: str, func: str) -> np.ndarray:
     """``x`` as an ndarray without copying, if its dtype is one entropykit accepts."""
-    arr = x if type(x) is np.ndarray else np.asarray(x)
+    arr = x if type(x) is np.ndarray else np.asarray(_untorched(x))
     kind = arr.dtype.kind
     if (kind == "f" and arr.dtype.itemsize in (2, 4, 8)) or kind in "iu":
         return arr
@@ -45,6 +45,23 @@ def as_input_array(x: Any, name: str, func: str) -> np.ndarray:
         f"{func}: {name} has dtype {arr.dtype}; expected float16, float32, float64 "
         "or an integer dtype (counts)"
     )
+
+
+def _untorched(x: Any) -> Any:
+    """A PyTorch tensor as NumPy can read it: detached (NumPy refuses one that requires grad),
+    on the CPU, and bfloat16 (which NumPy lacks) widened to float32, exactly."""
+    module = type(x).__module__
+    if not (module == "torch" or module.startswith("torch.")) or not hasattr(x, "detach"):
+        return x
+    x = x.detach()
+    if x.device.type != "cpu":
+        raise TypeError(
+            f"a torch tensor on device '{x.device.type}' cannot be read in place; move it to "
+            "the CPU first (tensor.cpu())"
+        )
+    if str(x.dtype) == "torch.bfloat16":
+        return x.float().numpy()
+    return x.numpy()
 
 
 def check_base(base: Any, func: str) -> float | None:

@@ -31,7 +31,7 @@ mod segments;
 mod two_pass;
 
 pub use measures::{Measure, NanPolicy, Params, Partial, SumKind};
-pub use partial::partial_sums;
+pub use partial::{partial_sums, scaled_partial_sums, Scaled};
 pub use segments::{reduce_segments, Offsets, Segments};
 
 // The imports of the whole folder: each submodule starts with `use super::*`.
