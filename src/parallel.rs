@@ -257,6 +257,61 @@ pub fn schedule<P: Parts, R: Send>(
     }
 }
 
+/// [`schedule`] for items of uneven cost (the segments of a ragged array): `prefix(i)` is the
+/// total cost of items `0..i` (non-decreasing, `prefix(0) == 0`). Tasks get runs of consecutive
+/// items of about a task's work, cut where the cost halves rather than where the count does, so
+/// one long segment among many short ones does not leave threads idle; an item that alone is
+/// more than a task's work runs as its own task with `split` true (its leaves spread over the
+/// pool). Reports as `schedule` does: the lowest task's report, whatever the thread count.
+pub fn schedule_uneven<P: Parts, R: Send>(
+    items: usize,
+    prefix: &(impl Fn(usize) -> usize + Sync),
+    parallel: bool,
+    parts: P,
+    task: &(impl Fn(usize, usize, P, bool) -> Option<R> + Sync),
+) -> Result<Option<R>, KernelError> {
+    let total = prefix(items);
+    if !parallel || total < SERIAL_WORK || items == 0 || num_threads() == 1 {
+        return Ok(task(0, items, parts, false));
+    }
+    install(|| uneven(0, items, prefix, parts, task))
+}
+
+fn uneven<P: Parts, R: Send>(
+    first: usize,
+    count: usize,
+    prefix: &(impl Fn(usize) -> usize + Sync),
+    parts: P,
+    task: &(impl Fn(usize, usize, P, bool) -> Option<R> + Sync),
+) -> Option<R> {
+    let start = prefix(first);
+    let cost = prefix(first + count) - start;
+    if count == 1 {
+        return task(first, 1, parts, cost > TASK_WORK);
+    }
+    if cost <= TASK_WORK {
+        return task(first, count, parts, false);
+    }
+    // The first item at which half the cost is reached, kept inside (first, first + count).
+    let half = start + cost / 2;
+    let (mut lo, mut hi) = (first + 1, first + count - 1);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if prefix(mid) < half {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let left = lo - first;
+    let (a, b) = parts.split_at(left);
+    let (ra, rb) = rayon::join(
+        || uneven(first, left, prefix, a, task),
+        || uneven(first + left, count - left, prefix, b, task),
+    );
+    ra.or(rb)
+}
+
 /// Halves `count` items at a chunk boundary until one chunk is left (rayon's work stealing does
 /// the rest).
 fn chunks<P: Parts, R: Send>(
@@ -395,6 +450,35 @@ mod tests {
         type Sum = Shape;
         fn leaf(&mut self, i: usize) -> Shape {
             Shape((self.0 + i) as u64 + 1, 1)
+        }
+    }
+
+    #[test]
+    fn uneven_schedule_visits_each_item_once_and_reports_the_lowest() {
+        set_num_threads(3).unwrap();
+        for lengths in [
+            vec![0usize; 5],
+            vec![1 << 20],
+            vec![7, 1 << 18, 3, 0, 1 << 17, 9, 9, 9],
+            (0..5000).map(|i| (i * 37) % 300).collect(),
+        ] {
+            let mut sums = vec![0usize];
+            for &l in &lengths {
+                sums.push(sums[sums.len() - 1] + l + 1);
+            }
+            let prefix = |i: usize| sums[i];
+            let mut out = vec![0usize; lengths.len()];
+            let task = |first: usize, count: usize, out: &mut [usize], _split: bool| {
+                for (k, slot) in out.iter_mut().enumerate().take(count) {
+                    *slot += first + k + 1;
+                }
+                (first..first + count).find(|&i| lengths[i] == 9)
+            };
+            let report = schedule_uneven(lengths.len(), &prefix, true, &mut out[..], &task);
+            let want: Vec<usize> = (1..=lengths.len()).collect();
+            assert_eq!(out, want);
+            let lowest_nine = lengths.iter().position(|&l| l == 9);
+            assert_eq!(report.unwrap(), lowest_nine);
         }
     }
 

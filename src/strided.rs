@@ -210,6 +210,35 @@ impl<'a, T: Element> Strided<'a, T> {
         }
     }
 
+    /// Entries `start..start + len` of a 1-D view (no batch dimensions) as a view of their own:
+    /// one segment of a ragged array, read in place like the whole.
+    pub fn segment(&self, start: usize, len: usize) -> Result<Strided<'a, T>, KernelError> {
+        if !self.batch_shape.is_empty() || self.reduced.len() != 1 {
+            return Err(KernelError::Layout(
+                "segments are cut from one 1-D array".into(),
+            ));
+        }
+        if start
+            .checked_add(len)
+            .is_none_or(|end| end > self.reduce_len)
+        {
+            return Err(KernelError::Layout(format!(
+                "segment {start}..{start}+{len} is outside the {} entries",
+                self.reduce_len
+            )));
+        }
+        let stride = self.reduced[0].1;
+        Ok(Strided {
+            // SAFETY (of later reads): entries start..start + len of this view, checked above.
+            ptr: self.ptr.wrapping_offset(start as isize * stride),
+            batch: Vec::new(),
+            reduced: vec![(len, stride)],
+            batch_shape: Vec::new(),
+            reduce_len: len,
+            _borrow: PhantomData,
+        })
+    }
+
     fn gather<C>(&self, base: isize, start: usize, out: &mut [C], convert: impl Fn(T) -> C) {
         let dims = &self.reduced;
         let last = dims.len() - 1;
@@ -339,6 +368,22 @@ impl<'a> Input<'a> {
             Input::U32(view) => Input::U32(view.rows(d, step, count)),
             Input::U64(view) => Input::U64(view.rows(d, step, count)),
         }
+    }
+
+    /// Entries `start..start + len` of a 1-D input (see [`Strided::segment`]).
+    pub fn segment(&self, start: usize, len: usize) -> Result<Input<'a>, KernelError> {
+        Ok(match self {
+            Input::F32(view) => Input::F32(view.segment(start, len)?),
+            Input::F64(view) => Input::F64(view.segment(start, len)?),
+            Input::I8(view) => Input::I8(view.segment(start, len)?),
+            Input::I16(view) => Input::I16(view.segment(start, len)?),
+            Input::I32(view) => Input::I32(view.segment(start, len)?),
+            Input::I64(view) => Input::I64(view.segment(start, len)?),
+            Input::U8(view) => Input::U8(view.segment(start, len)?),
+            Input::U16(view) => Input::U16(view.segment(start, len)?),
+            Input::U32(view) => Input::U32(view.segment(start, len)?),
+            Input::U64(view) => Input::U64(view.segment(start, len)?),
+        })
     }
 
     pub fn is_f32(&self) -> bool {

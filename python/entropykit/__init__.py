@@ -22,6 +22,7 @@ from . import (
     _family,
     _labels,
     _logits,
+    _ragged,
     _stream,
     reference,
     scipy_compat,
@@ -34,6 +35,7 @@ from ._errors import InvalidDistributionError
 from ._family import *  # noqa: F403
 from ._labels import *  # noqa: F403
 from ._logits import *  # noqa: F403
+from ._ragged import *  # noqa: F403
 from ._stream import *  # noqa: F403
 
 __all__ = [
@@ -52,6 +54,7 @@ __all__ += _elementwise.__all__
 __all__ += _family.__all__
 __all__ += _labels.__all__
 __all__ += _logits.__all__
+__all__ += _ragged.__all__
 __all__ += _stream.__all__
 
 __version__ = "0.1.0"

@@ -541,6 +541,48 @@ pub fn label_counts(x: Labels<'_>, options: &Options) -> Result<Vec<u64>, Kernel
     Ok(each_labels!(x, s => factorize(s, Arg::P, false, options))?.1)
 }
 
+/// Every entry's code (the rank of its label among the distinct labels, in ascending order of
+/// value) and the number of distinct labels: what grouping by a key array needs. Errors: a NaN
+/// label, naming its position.
+pub fn label_codes(x: Labels<'_>, options: &Options) -> Result<(Vec<u32>, usize), KernelError> {
+    if x.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let coded = coded(x, Arg::P, options)?;
+    let groups = coded.counts.len();
+    if let Lookup::Codes(codes) = coded.lookup {
+        return Ok((codes, groups));
+    }
+    let mut codes = vec![0u32; x.len()];
+    let fill = |(b, out): (usize, &mut [u32])| coded.decode(b * MAP_BLOCK, out);
+    if options.parallel && x.len() >= SERIAL_LABELS {
+        run(true, || {
+            codes.par_chunks_mut(MAP_BLOCK).enumerate().for_each(fill)
+        })?;
+    } else {
+        codes.chunks_mut(MAP_BLOCK).enumerate().for_each(fill);
+    }
+    Ok((codes, groups))
+}
+
+/// Factorizes `x` as [`label_codes`] does, then calls `f` with the number of distinct labels
+/// and a decoder, `decode(start, out)`, that writes the codes of entries `start..start +
+/// out.len()`: for one pass that wants the codes a block at a time rather than a full array of
+/// them (4 bytes per entry, written and page-faulted once, read once).
+pub fn with_label_codes<R>(
+    x: Labels<'_>,
+    options: &Options,
+    f: impl FnOnce(usize, &(dyn Fn(usize, &mut [u32]) + Sync)) -> R,
+) -> Result<R, KernelError> {
+    if x.is_empty() {
+        return Ok(f(0, &|_, _| {}));
+    }
+    let coded = coded(x, Arg::P, options)?;
+    Ok(f(coded.counts.len(), &|start, out| {
+        coded.decode(start, out)
+    }))
+}
+
 fn coded<'a>(x: Labels<'a>, arg: Arg, options: &Options) -> Result<Coded<'a>, KernelError> {
     let (lookup, counts) = each_labels!(x, s => factorize(s, arg, true, options))?;
     Ok(Coded {

@@ -5,6 +5,7 @@ pub mod counts;
 pub mod distribution;
 pub mod elementwise;
 pub mod gaussian;
+pub mod grouped;
 pub mod labels;
 pub mod logits;
 mod options;
@@ -12,8 +13,8 @@ mod stream;
 pub mod table;
 
 pub use distribution::{
-    partial_sums, reduce, reduce_slice, scaled_partial_sums, Measure, NanPolicy, Params, Partial,
-    Scaled, SumKind,
+    partial_sums, reduce, reduce_segments, reduce_slice, scaled_partial_sums, Measure, NanPolicy,
+    Offsets, Params, Partial, Scaled, Segments, SumKind,
 };
 pub use options::Options;
 pub use stream::stream_sum;

@@ -30,9 +30,11 @@ static NUMPY_ASCONTIGUOUSARRAY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// The two public functions, for their messages.
 #[derive(Clone, Copy)]
-enum Func {
+pub(super) enum Func {
     Entropy,
     MutualInformation,
+    /// `entropy_grouped`, whose keys are labels.
+    Grouped,
 }
 
 impl Func {
@@ -40,6 +42,7 @@ impl Func {
         match self {
             Func::Entropy => "entropy_labels",
             Func::MutualInformation => "mutual_information_labels",
+            Func::Grouped => "entropy_grouped",
         }
     }
 
@@ -47,13 +50,14 @@ impl Func {
         match self {
             Func::Entropy => "entropy",
             Func::MutualInformation => "mutual information",
+            Func::Grouped => "entropy",
         }
     }
 }
 
 /// The label kinds NumPy dtypes fall in.
 #[derive(Clone, Copy, PartialEq)]
-enum Kind {
+pub(super) enum Kind {
     /// Integers and float32/64, read as they are.
     Number,
     Float16,
@@ -64,7 +68,7 @@ enum Kind {
 }
 
 /// `x` as a 1-D ndarray of a label dtype (no copy for arrays), and its kind.
-fn as_labels<'py>(
+pub(super) fn as_labels<'py>(
     obj: &Bound<'py, PyAny>,
     name: &str,
     func: Func,
@@ -96,7 +100,7 @@ fn as_labels<'py>(
 }
 
 /// One argument's labels, held in the form the kernel reads.
-enum Source<'py> {
+pub(super) enum Source<'py> {
     Numbers(Operand<'py>),
     Bools(PyReadonlyArrayDyn<'py, bool>),
     /// A C-contiguous `U`/`S` array of records `width` bytes wide (width > 0).
@@ -110,7 +114,7 @@ enum Source<'py> {
 
 /// What the kernel reads of a `Source`: plain data, safe to hand to the thread pool.
 #[derive(Clone, Copy)]
-enum Data<'a> {
+pub(super) enum Data<'a> {
     Labels(Labels<'a>),
     Records(&'a [u8], usize),
 }
@@ -131,7 +135,7 @@ fn contiguous<'py>(
 }
 
 impl<'py> Source<'py> {
-    fn new(
+    pub(super) fn new(
         array: Bound<'py, PyUntypedArray>,
         kind: Kind,
         name: &str,
@@ -182,7 +186,7 @@ impl<'py> Source<'py> {
         })
     }
 
-    fn data(&self) -> PyResult<Data<'_>> {
+    pub(super) fn data(&self) -> PyResult<Data<'_>> {
         Ok(match self {
             Source::Numbers(borrowed) => Data::Labels(labels_of(borrowed)?),
             Source::Bools(array) => {

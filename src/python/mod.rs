@@ -20,9 +20,11 @@ mod counts;
 mod distributions;
 mod elementwise;
 mod errors;
+mod grouped;
 mod labels;
 mod logits;
 mod runtime;
+mod segments;
 mod stream;
 mod tables;
 
@@ -40,6 +42,8 @@ mod _core {
         super::elementwise::register(module)?;
         super::labels::register(module)?;
         super::logits::register(module)?;
-        super::stream::register(module)
+        super::stream::register(module)?;
+        super::segments::register(module)?;
+        super::grouped::register(module)
     }
 }

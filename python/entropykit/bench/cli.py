@@ -194,6 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip the small-calls section (microseconds per call on 10 to 1,000 values)",
     )
     bench.add_argument(
+        "--grouped",
+        action="store_true",
+        help="run only the grouped/ragged section: 1e7 values in 1e4 groups against Polars and "
+        "SciPy (--quick: 1e6 in 1e3); --pipeline runs it after the stream",
+    )
+    bench.add_argument(
         "--pipeline",
         action="store_true",
         help="run only the pipeline section: a chunked stream of 1e8 float64 values through "
@@ -253,6 +259,8 @@ def _bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     machine = machine_info()
     # The CPU first: every figure below depends on it.
     print(f"entropykit bench on {cpu_line(machine)}", flush=True)
+    if args.grouped:
+        return _grouped(config)
     report = run_benchmark(config, machine)
     print(format_header(report).split("\n", 1)[1])
     print()
@@ -263,8 +271,34 @@ def _bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.plot:
         plot.write_plot(report, args.plot)
         print(f"wrote {args.plot}")
+    agree = bool(report["all_agree"])
+    if config.pipeline:
+        # The grouped/ragged rows of issue 11 belong to the pipeline section too.
+        print()
+        agree = _grouped(config) == 0 and agree
     # Speed targets never fail the command; a disagreement with the reference does.
-    return 0 if report["all_agree"] else 1
+    return 0 if agree else 1
+
+
+def _grouped(config: BenchConfig) -> int:
+    """The grouped/ragged section alone (issue 11), printed as its table."""
+    import numpy as np
+
+    from .grouped import format_grouped, run_grouped
+    from .harness import ThreadState
+
+    n, groups = (1_000_000, 1_000) if config.quick else (10_000_000, 10_000)
+    rows = run_grouped(
+        n,
+        groups,
+        config.threads,
+        config.repeats,
+        config.min_time,
+        ThreadState(None),
+        np.random.default_rng(config.seed),
+    )
+    print(format_grouped(rows))
+    return 0 if all(row["agreement"] for row in rows) else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

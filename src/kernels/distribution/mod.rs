@@ -27,10 +27,12 @@ mod driver;
 mod leaf;
 mod measures;
 mod partial;
+mod segments;
 mod two_pass;
 
 pub use measures::{Measure, NanPolicy, Params, Partial, SumKind};
 pub use partial::{partial_sums, scaled_partial_sums, Scaled};
+pub use segments::{reduce_segments, Offsets, Segments};
 
 // The imports of the whole folder: each submodule starts with `use super::*`.
 use super::options::check_base;

@@ -1,0 +1,317 @@
+//! Grouping values by a key: a stable counting sort of the values by their group's code, so that
+//! each group's values lie together, in their original order, ready for the ragged reductions
+//! (`distribution::reduce_segments`). A group's measure is then the measure of exactly the
+//! array `values[keys == key]`, bit for bit, on any number of threads.
+//!
+//! Two passes over the codes, each in parallel over contiguous chunks: per-chunk counts (and
+//! each group's first entry), then each chunk writes its values to the slots that its counts
+//! and the earlier chunks' counts reserve. Every slot is written once and the slot of an entry
+//! depends only on the data, not on the chunking.
+
+use super::Options;
+use crate::error::KernelError;
+use crate::parallel;
+use rayon::prelude::*;
+use std::ops::Range;
+
+/// Entries below which the grouping stays on the calling thread.
+const SERIAL_ENTRIES: usize = 1 << 16;
+/// Most per-chunk count slots (chunks x groups) held at once.
+const COUNT_BUDGET: usize = 1 << 24;
+
+/// Values grouped by code: group `g` is `values[offsets[g]..offsets[g + 1]]`, and
+/// `first[g]` is the index of its first entry in the input.
+pub struct Grouped<T> {
+    pub values: Vec<T>,
+    pub offsets: Vec<i64>,
+    pub first: Vec<usize>,
+}
+
+/// The index of the first entry of each of `groups` codes (`codes.len()` for a code that does
+/// not occur).
+pub fn first_indices(codes: &[u32], groups: usize) -> Vec<usize> {
+    let mut first = vec![codes.len(); groups];
+    let mut seen = 0;
+    for (i, &c) in codes.iter().enumerate() {
+        let slot = &mut first[c as usize];
+        if *slot == codes.len() {
+            *slot = i;
+            seen += 1;
+            if seen == groups {
+                break;
+            }
+        }
+    }
+    first
+}
+
+/// A pointer the chunks write disjoint slots through.
+struct Slots<T>(*mut T);
+// SAFETY: chunks write disjoint slots (see `group_by_codes`), and `T` is plain data.
+unsafe impl<T: Send> Send for Slots<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for Slots<T> {}
+
+/// Groups `values` by `codes` (one code below `groups` per value, e.g. from
+/// `labels::label_codes`): a stable counting sort.
+pub fn group_by_codes<T: Copy + Send + Sync>(
+    values: &[T],
+    codes: &[u32],
+    groups: usize,
+    options: &Options,
+) -> Result<Grouped<T>, KernelError> {
+    let n = values.len();
+    if codes.len() != n {
+        return Err(KernelError::Layout(format!(
+            "{n} values and {} codes do not match",
+            codes.len()
+        )));
+    }
+    let parallel = options.parallel && n >= SERIAL_ENTRIES;
+    let chunks = if parallel {
+        parallel::num_threads()
+            .min(COUNT_BUDGET / groups.max(1))
+            .max(1)
+    } else {
+        1
+    };
+    let ranges: Vec<Range<usize>> = (0..chunks)
+        .map(|i| n * i / chunks..n * (i + 1) / chunks)
+        .collect();
+    // Per chunk: each group's count and first entry (n where it has none).
+    let count = |r: &Range<usize>| -> Result<(Vec<usize>, Vec<usize>), usize> {
+        let mut counts = vec![0usize; groups];
+        let mut first = vec![n; groups];
+        for (i, &c) in codes[r.clone()].iter().enumerate() {
+            let c = c as usize;
+            if c >= groups {
+                return Err(r.start + i);
+            }
+            if counts[c] == 0 {
+                first[c] = r.start + i;
+            }
+            counts[c] += 1;
+        }
+        Ok((counts, first))
+    };
+    let mut tables = Vec::new();
+    if chunks > 1 {
+        tables = parallel::install(|| ranges.par_iter().map(count).collect::<Vec<_>>())?;
+    } else {
+        tables.push(count(&ranges[0]));
+    }
+    let mut counts_of = Vec::with_capacity(chunks);
+    let mut firsts_of = Vec::with_capacity(chunks);
+    for table in tables {
+        match table {
+            Ok((counts, first)) => {
+                counts_of.push(counts);
+                firsts_of.push(first);
+            }
+            Err(i) => {
+                return Err(KernelError::Layout(format!(
+                    "code {} at {i} is not below the {groups} groups",
+                    codes[i]
+                )))
+            }
+        }
+    }
+    // Group offsets, then each chunk's cursor in each group: after the earlier chunks' entries.
+    let mut offsets = Vec::with_capacity(groups + 1);
+    let mut first = vec![n; groups];
+    let mut cursors = vec![vec![0usize; groups]; chunks];
+    let mut at = 0usize;
+    offsets.push(0i64);
+    for g in 0..groups {
+        for c in 0..chunks {
+            cursors[c][g] = at;
+            at += counts_of[c][g];
+            if first[g] == n {
+                first[g] = firsts_of[c][g];
+            }
+        }
+        offsets.push(at as i64);
+    }
+    let mut out: Vec<T> = Vec::with_capacity(n);
+    let slots = Slots(out.as_mut_ptr());
+    let scatter = |(r, mut cursor): (&Range<usize>, Vec<usize>)| {
+        let slots = &slots;
+        for i in r.clone() {
+            let c = codes[i] as usize;
+            // SAFETY: chunk `r` owns the slots cursor[c]..cursor[c] + (its count of c) for each
+            // group c, disjoint from every other chunk's and inside 0..n (the counts add up to
+            // n), and writes each once; codes were checked to be below `groups` above.
+            unsafe { slots.0.add(cursor[c]).write(values[i]) };
+            cursor[c] += 1;
+        }
+    };
+    if chunks > 1 {
+        parallel::install(|| ranges.par_iter().zip(cursors).for_each(scatter))?;
+    } else {
+        scatter((&ranges[0], cursors.pop().expect("one chunk")));
+    }
+    // SAFETY: every one of the n slots was written exactly once above.
+    unsafe { out.set_len(n) };
+    Ok(Grouped {
+        values: out,
+        offsets,
+        first,
+    })
+}
+
+/// Values per block of the one-pass sums: converted and logged together, in L1.
+const BLOCK: usize = 1024;
+/// Most bytes of per-chunk sum tables held at once by [`entropy_by_sums`].
+const SUMS_BUDGET: usize = 1 << 26;
+/// Most bytes of all chunks' tables together.
+const TABLES_BUDGET: usize = 1 << 23;
+/// `ln S` may exceed twice the entropy by this much before the sums count as cancelled (as in
+/// the core's driver).
+const CANCEL_SLACK: f64 = 16.0;
+
+/// Each group's entropy and the index of its first entry.
+pub type ByGroup = (Vec<f64>, Vec<usize>);
+
+/// One group's sums at scale 1: S = sum x, T = sum x ln x over its positive entries, and how
+/// many there are.
+#[derive(Clone, Copy)]
+struct Sums {
+    mass: f64,
+    core: f64,
+    positives: u64,
+    /// The group's first entry (`usize::MAX` while none was seen).
+    first: usize,
+}
+
+impl Default for Sums {
+    fn default() -> Self {
+        Sums {
+            mass: 0.0,
+            core: 0.0,
+            positives: 0,
+            first: usize::MAX,
+        }
+    }
+}
+
+/// The entropy of each group in one pass over the values, from per-group sums at scale 1:
+/// H = ln S - T / S (normalised) or -T. The fast path of `entropy_grouped`: no values are
+/// moved, but its sums are not the core's (no rescaling, another summation order), so results
+/// agree with `entropy(values[keys == key])` to ~1e-15 rather than to the bit.
+///
+/// `codes(start, out)` writes the group codes of entries `start..start + out.len()` (below
+/// `groups`); the result is each group's entropy and first entry. Returns `None` whenever it
+/// cannot vouch for every group: an entry that is negative,
+/// infinite, or NaN under "raise"; a group of zero mass under `normalize`; a mass that
+/// overflowed or is tiny, or sums that may have cancelled (`ln S` large next to H). The caller
+/// then takes the exact path (group, then reduce as segments), which also gives the errors.
+/// Chunks depend on the length and the number of groups only, and their tables add in chunk
+/// order, so the result has the same bits on any number of threads.
+pub fn entropy_by_sums<T: crate::strided::Element>(
+    values: &[T],
+    codes: &(dyn Fn(usize, &mut [u32]) + Sync),
+    groups: usize,
+    normalize: bool,
+    nan_policy: crate::kernels::NanPolicy,
+    base: Option<f64>,
+    options: &Options,
+) -> Result<Option<ByGroup>, KernelError> {
+    use crate::kernels::NanPolicy;
+    let n = values.len();
+    let table_bytes = groups.saturating_mul(std::mem::size_of::<Sums>()).max(1);
+    if table_bytes > SUMS_BUDGET {
+        return Ok(None);
+    }
+    // Few chunks of many groups: every fresh table costs its page faults.
+    let mut chunks = n.div_ceil(1 << 16).clamp(1, 16);
+    while chunks > 1 && chunks * table_bytes > TABLES_BUDGET {
+        chunks /= 2;
+    }
+    let level = options.level;
+    let omit = nan_policy == NanPolicy::Omit;
+    let raise = nan_policy == NanPolicy::Raise;
+    // A chunk's table, or None for an entry the fast path does not handle.
+    let chunk = |i: usize| -> Option<Vec<Sums>> {
+        let range = n * i / chunks..n * (i + 1) / chunks;
+        let mut table = vec![Sums::default(); groups];
+        let mut x = [0.0f64; BLOCK];
+        let mut ln = [0.0f64; BLOCK];
+        let mut code = [0u32; BLOCK];
+        let mut start = range.start;
+        while start < range.end {
+            let len = BLOCK.min(range.end - start);
+            let (x, ln) = (&mut x[..len], &mut ln[..len]);
+            let mut bad = false;
+            for (slot, v) in x.iter_mut().zip(&values[start..start + len]) {
+                let v = v.to_f64();
+                // Negative or infinite entries, and NaN under "raise", are errors.
+                bad |= v < 0.0 || v == f64::INFINITY || (raise && v.is_nan());
+                *slot = v;
+            }
+            if bad {
+                return None;
+            }
+            crate::simd::ln::ln_slice(level, x, ln);
+            let code = &mut code[..len];
+            codes(start, code);
+            for (j, ((&v, &l), &c)) in x.iter().zip(ln.iter()).zip(code.iter()).enumerate() {
+                let sums = table.get_mut(c as usize)?;
+                sums.first = sums.first.min(start + j);
+                if v > 0.0 {
+                    sums.mass += v;
+                    sums.core += v * l;
+                    sums.positives += 1;
+                } else if v.is_nan() && !omit {
+                    sums.mass = f64::NAN;
+                }
+            }
+            start += len;
+        }
+        Some(table)
+    };
+    let tables: Vec<Option<Vec<Sums>>> = if chunks > 1 && options.parallel && n >= SERIAL_ENTRIES {
+        parallel::install(|| (0..chunks).into_par_iter().map(chunk).collect())?
+    } else {
+        (0..chunks).map(chunk).collect()
+    };
+    let mut total = vec![Sums::default(); groups];
+    for table in tables {
+        let Some(table) = table else {
+            return Ok(None);
+        };
+        for (t, s) in total.iter_mut().zip(&table) {
+            t.mass += s.mass;
+            t.core += s.core;
+            t.positives += s.positives;
+            t.first = t.first.min(s.first);
+        }
+    }
+    let scale = base.map(f64::ln);
+    let mut out = Vec::with_capacity(groups);
+    for s in &total {
+        let value = if s.mass.is_nan() {
+            f64::NAN
+        } else if !normalize {
+            -s.core + 0.0
+        } else if s.positives == 0 {
+            return Ok(None);
+        } else if s.positives == 1 {
+            0.0
+        } else {
+            if !(s.mass.is_finite() && s.mass > 1e-290 && s.core.is_finite()) {
+                return Ok(None);
+            }
+            let ln_mass = s.mass.ln();
+            let h = (ln_mass - s.core / s.mass).max(0.0);
+            if ln_mass.abs() > 2.0 * h + CANCEL_SLACK {
+                return Ok(None);
+            }
+            h
+        };
+        out.push(match scale {
+            Some(l) => value / l + 0.0,
+            None => value,
+        });
+    }
+    Ok(Some((out, total.iter().map(|s| s.first).collect())))
+}
