@@ -3,6 +3,7 @@ promises. Correctness only: no timing is asserted (timings depend on the machine
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import subprocess
@@ -490,6 +491,8 @@ def test_pipeline_end_to_end(tmp_path: Path) -> None:
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Pipelines (issue 11)" in done.stdout
+    if importlib.util.find_spec("distributed") is not None:
+        assert "LocalCluster" in done.stdout  # the Dask row
     data = json.loads(json_path.read_text(encoding="utf-8"))
     rows = data["pipeline"]["rows"]
     assert {r["case"] for r in rows} == {c.label for c in pipeline.PIPELINE_CASES}

@@ -19,7 +19,7 @@ import numpy as np
 
 import entropykit as ek
 
-__all__ = ["dask_rows", "main"]
+__all__ = ["dask_rows", "format_dask", "main"]
 
 
 def _best(call: Callable[[], Any], repeats: int) -> float:
@@ -105,7 +105,7 @@ def dask_rows(
     return rows
 
 
-def _format(rows: list[dict[str, Any]]) -> str:
+def format_dask(rows: list[dict[str, Any]]) -> str:
     lines = [
         f"{'function':<15}{'dask+ek s':>11}{'dask+np s':>11}{'speed-up':>10}"
         f"{'ek mem s':>10}{'np mem s':>10}{'rel diff':>10}"
@@ -129,7 +129,7 @@ def _format(rows: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     elements = int(float(args[0])) if args else 10**8
-    print(_format(dask_rows(elements, chunk=max(elements // 20, 1))))
+    print(format_dask(dask_rows(elements, chunk=max(elements // 20, 1))))
 
 
 if __name__ == "__main__":
