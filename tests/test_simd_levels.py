@@ -53,6 +53,9 @@ def inputs(dtype) -> SimpleNamespace:
     )
 
 
+#: Uneven segments of the 7 x 1001 p and q, flattened (one of a single entry, one long).
+SEGMENTS = np.array([0, 10, 11, 500, 3001, 7007])
+
 Call = Callable[[SimpleNamespace], object]
 CALLS: dict[str, Call] = {
     "entropy": lambda d: ek.entropy(d.p),
@@ -99,6 +102,17 @@ CALLS: dict[str, Call] = {
     "softmax_cross_entropy": lambda d: ek.softmax_cross_entropy(
         d.logits, d.target, label_smoothing=0.1, reduction="none"
     ),
+    "entropy_segments": lambda d: ek.entropy_segments(d.p.ravel(), SEGMENTS),
+    "cross_entropy_segments": lambda d: ek.cross_entropy_segments(
+        d.p.ravel(), d.q.ravel(), SEGMENTS
+    ),
+    "kl_divergence_segments": lambda d: ek.kl_divergence_segments(
+        d.p.ravel(), d.q.ravel(), SEGMENTS
+    ),
+    "js_divergence_segments": lambda d: ek.js_divergence_segments(
+        d.p.ravel(), d.q.ravel(), SEGMENTS
+    ),
+    "entropy_grouped": lambda d: ek.entropy_grouped(d.y, d.labels2)[1],
 }
 CONTROLS = {"available_simd_levels", "get_num_threads", "set_num_threads", "simd_level"}
 
