@@ -510,3 +510,19 @@ def test_fuzz_findings_infinite_probability_target_gives_nan():
     for mod in (ek, reference):
         losses = mod.softmax_cross_entropy(logits, target, reduction="none")
         assert np.isfinite(losses[0]) and np.isnan(losses[1])
+
+
+def test_fuzz_findings_hartley_counts_entries_a_rescale_would_flush():
+    # Order 0 counts the positive entries; the kernel counted them after scaling the overflowing
+    # mass down, where 1e-300 is 0.
+    p = np.array([0.0, 1e-300, 1.7e308])
+    for mod in (ek, reference):
+        for normalize in (True, False):
+            assert mod.renyi_entropy(p, 0.0, normalize=normalize) == pytest.approx(np.log(2))
+
+
+def test_fuzz_findings_js_divergence_many_zero_mass_beats_nan_elsewhere():
+    ps = np.array([[0.0, 0.0], [0.5, np.nan]])
+    for mod in (ek, reference):
+        with pytest.raises(ek.InvalidDistributionError, match=r"ps has zero total mass .* \(0,\)"):
+            mod.js_divergence_many(ps)

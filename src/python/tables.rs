@@ -604,11 +604,13 @@ fn mixed_divergence(rows: &Input, w: &[f64]) -> Result<Mixed, Failed> {
     )
     .map_err(Failed::Rows)?;
     let masses: Vec<f64> = sums.iter().map(|s| s.mass_p).collect();
-    if masses.iter().any(|m| m.is_nan()) {
-        return Ok(Mixed::Nan);
-    }
+    // A row without mass is an error even when another row's NaN would make the result NaN
+    // (as for every measure: bad input raises, NaN only propagates).
     if let Some(d) = masses.iter().position(|&m| m == 0.0) {
         return Ok(Mixed::ZeroMass(d));
+    }
+    if masses.iter().any(|m| m.is_nan()) {
+        return Ok(Mixed::Nan);
     }
     // One pass gives each row's mass and sum p ln p (H_i = ln S - T/S), as the entropy kernel's
     // own finish does; rows whose sums left the normal range are recomputed by the kernel, which
