@@ -13,18 +13,22 @@ Anything they find is kept below as an explicit example (``@example``) once fixe
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, note
+from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 import entropykit as ek
 from entropykit import reference
 
 pytestmark = pytest.mark.fuzz
+# In the normal suite (ci, dev) a few examples per test keep CI short: the rest of the suite has
+# its own property tests. The fuzz profile's count applies when it is the one loaded.
+FEW = settings() if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else settings(max_examples=20)
 
 FLOATS = [np.float64, np.float32, np.float16]
 COUNTS = [np.int64, np.int32, np.uint8, np.int8, np.uint64]
@@ -160,6 +164,7 @@ ORDERS = st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.5, np.inf])
 
 
 @pytest.mark.parametrize("name", ONE)
+@FEW
 @given(data=st.data())
 def test_one_distribution(name, data):
     p = data.draw(arrays())
@@ -176,6 +181,7 @@ def test_one_distribution(name, data):
 
 
 @pytest.mark.parametrize("name", TWO)
+@FEW
 @given(data=st.data())
 def test_two_distributions(name, data):
     p = data.draw(arrays())
@@ -193,6 +199,7 @@ def test_two_distributions(name, data):
     compare(name, lambda m: getattr(m, name)(p, q, **kwargs), (p, q), atol=1e-7)
 
 
+@FEW
 @given(data=st.data())
 def test_js_divergence_many(data):
     ps = data.draw(arrays(min_dims=2, max_dims=2))
@@ -216,6 +223,7 @@ TABLES = [
 
 
 @pytest.mark.parametrize("name", TABLES)
+@FEW
 @given(data=st.data())
 def test_tables(name, data):
     pxy = data.draw(arrays(min_dims=2, max_dims=3))
@@ -252,6 +260,7 @@ def tiny_marginal_entropy(pxy: np.ndarray, axes: tuple[int, int]) -> bool:
 # ----------------------------------------------------------------------- counts, Gaussians
 
 
+@FEW
 @given(data=st.data())
 def test_entropy_from_counts(data):
     counts = data.draw(arrays(dtypes=tuple([*COUNTS, np.float64])))
@@ -270,6 +279,7 @@ def test_entropy_from_counts(data):
     )
 
 
+@FEW
 @given(data=st.data())
 def test_boltzmann_entropy(data):
     counts = data.draw(arrays(dtypes=tuple([*COUNTS, np.float64])))
@@ -283,6 +293,7 @@ def test_boltzmann_entropy(data):
     )
 
 
+@FEW
 @given(data=st.data())
 def test_gaussians(data):
     kind = data.draw(st.sampled_from(["sigma", "diag", "auto"]))
@@ -311,6 +322,7 @@ def test_gaussians(data):
 
 
 @pytest.mark.parametrize("name", ["entr", "binary_entropy", "surprisal"])
+@FEW
 @given(data=st.data())
 def test_elementwise_one(name, data):
     x = data.draw(arrays(dtypes=tuple(FLOATS + COUNTS + [np.bool_]), min_dims=0))
@@ -319,6 +331,7 @@ def test_elementwise_one(name, data):
 
 
 @pytest.mark.parametrize("name", ["rel_entr", "kl_div", "xlogy"])
+@FEW
 @given(data=st.data())
 def test_elementwise_two(name, data):
     x = data.draw(arrays(dtypes=tuple(FLOATS + COUNTS), min_dims=0))
@@ -331,6 +344,7 @@ def test_elementwise_two(name, data):
 # ----------------------------------------------------------------------- labels
 
 
+@FEW
 @given(data=st.data())
 def test_labels(data):
     n = data.draw(st.integers(0, 30))
@@ -367,6 +381,7 @@ def signed(draw, arr: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", ["logsumexp", "log_softmax", "entropy_from_logits"])
+@FEW
 @given(data=st.data())
 def test_logits_one(name, data):
     x = data.draw(logits_values().flatmap(signed))
@@ -374,6 +389,7 @@ def test_logits_one(name, data):
     compare(name, lambda m: getattr(m, name)(x, axis=axis), (x,), rtol=1e-4, atol=1e-4)
 
 
+@FEW
 @given(data=st.data())
 def test_kl_divergence_from_logits(data):
     x = data.draw(logits_values().flatmap(signed))
@@ -388,6 +404,7 @@ def test_kl_divergence_from_logits(data):
     )
 
 
+@FEW
 @given(data=st.data())
 def test_softmax_cross_entropy(data):
     x = data.draw(arrays(dtypes=tuple(FLOATS), min_dims=1, max_dims=3).flatmap(signed))
@@ -419,6 +436,7 @@ def test_softmax_cross_entropy(data):
     )
 
 
+@FEW
 @given(data=st.data())
 def test_perplexity_from_logits(data):
     x = data.draw(arrays(dtypes=tuple(FLOATS), min_dims=1, max_dims=3).flatmap(signed))
@@ -439,6 +457,7 @@ def test_perplexity_from_logits(data):
 
 
 @pytest.mark.parametrize("name", ["binary_cross_entropy_with_logits", "binary_cross_entropy"])
+@FEW
 @given(data=st.data())
 def test_binary_cross_entropies(name, data):
     x = data.draw(arrays(dtypes=tuple(FLOATS), min_dims=0, max_dims=3))
