@@ -7,7 +7,7 @@ use _core::simd::ln1p::ln1p_slice;
 use _core::{parallel, Arg, KernelError, Options, SimdLevel};
 
 mod common;
-use common::{ulps_f32, ulps_f64, XorShift};
+use common::{sweeps, ulps_f32, ulps_f64, XorShift};
 
 const INF: f64 = f64::INFINITY;
 
@@ -500,44 +500,9 @@ fn length_one_operands_broadcast_and_base_divides() {
     ));
 }
 
-fn ln1p_sweep_f64() -> Vec<f64> {
-    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
-    let mut us = vec![
-        0.0,
-        -0.0,
-        f64::from_bits(1),
-        -f64::from_bits(1),
-        f64::MIN_POSITIVE,
-        f64::EPSILON,
-        -f64::EPSILON / 2.0,
-        std::f64::consts::SQRT_2 - 1.0,
-        std::f64::consts::FRAC_1_SQRT_2 - 1.0,
-        -0.5,
-        1.0,
-        -1.0 + f64::EPSILON,
-        f64::MAX,
-        1e300,
-    ];
-    for _ in 0..200_000 {
-        let u = f64::from_bits(rng.next_u64() >> 1);
-        if u.is_finite() {
-            us.push(u);
-        }
-        // Negatives in (-1, 0) of every exponent.
-        let v = -f64::from_bits(rng.next_u64() % 0x3ff0_0000_0000_0000);
-        us.push(v);
-        us.push(rng.next_f64() * 3.0 - 1.0);
-    }
-    for i in 0..20_000 {
-        us.push((i as f64 - 10_000.0) * 1e-5);
-        us.push(-1.0 + (i as f64 + 1.0) * 1e-6);
-    }
-    us
-}
-
 #[test]
 fn ln1p_f64_within_2_ulp_at_every_level() {
-    let us = ln1p_sweep_f64();
+    let us = sweeps::ln1p_f64(200_000, 20_000);
     for level in SimdLevel::available() {
         let mut out = vec![0.0; us.len()];
         ln1p_slice(level, &us, &mut out);
@@ -563,15 +528,7 @@ fn ln1p_f64_within_2_ulp_at_every_level() {
 
 #[test]
 fn ln1p_f32_within_2_ulp_at_every_level() {
-    let mut us: Vec<f32> = Vec::new();
-    let mut bits = 0u32;
-    while bits < 0x7f80_0000 {
-        us.push(f32::from_bits(bits));
-        if bits < 0x3f80_0000 {
-            us.push(-f32::from_bits(bits));
-        }
-        bits += 61;
-    }
+    let us = sweeps::ln1p_f32(61);
     for level in SimdLevel::available() {
         let mut out = vec![0.0f32; us.len()];
         ln1p_slice(level, &us, &mut out);

@@ -4,34 +4,12 @@ use _core::simd::exp::{exp_slice, VectorExp};
 use _core::SimdLevel;
 
 mod common;
-use common::{ulps_f32, ulps_f64, XorShift};
+use common::{sweeps, ulps_f32, ulps_f64};
 
 #[test]
 fn exp_f64_within_2_ulp_at_every_level() {
-    let mut xs = vec![
-        0.0,
-        -0.0,
-        1.0,
-        -1.0,
-        709.78,
-        709.782_712_893_383_9,
-        -708.39,
-        -708.4,
-        -744.0,
-        -745.13,
-        1e-300,
-        -1e-300,
-        std::f64::consts::LN_2 / 2.0,
-        -std::f64::consts::LN_2 / 2.0,
-    ];
-    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
     // Uniform over the whole finite-result range, subnormal results included, and dense near 0.
-    for _ in 0..300_000 {
-        xs.push(rng.next_f64() * 1456.0 - 746.0);
-    }
-    for _ in 0..50_000 {
-        xs.push((rng.next_f64() - 0.5) * 2.0);
-    }
+    let xs = sweeps::exp_f64(300_000, 50_000);
     for level in SimdLevel::available() {
         let mut out = vec![0.0; xs.len()];
         exp_slice(level, &xs, &mut out);
@@ -58,14 +36,7 @@ fn exp_f64_within_2_ulp_at_every_level() {
 #[test]
 fn exp_f32_within_2_ulp_at_every_level() {
     // Every 61st f32 bit pattern of |x| <= 104 (both signs), which covers the finite results.
-    let mut xs: Vec<f32> = Vec::new();
-    let mut bits = 0u32;
-    while f32::from_bits(bits) <= 104.0 {
-        xs.push(f32::from_bits(bits));
-        xs.push(-f32::from_bits(bits));
-        bits += 61;
-    }
-    xs.extend([88.72, 88.722_83, -87.33, -103.0, -103.97, -104.0]);
+    let xs = sweeps::exp_f32(61);
     for level in SimdLevel::available() {
         let mut out = vec![0.0f32; xs.len()];
         exp_slice(level, &xs, &mut out);

@@ -1,51 +1,27 @@
 //! The vector log against the platform `ln`, in ulps, at every SIMD level this CPU has.
 
-use _core::simd::ln::{ln_slice, VectorLn};
+use _core::simd::ln::{ln_slice_with, LnReduction, VectorLn};
 use _core::SimdLevel;
 
 mod common;
-use common::{ulps_f32, ulps_f64, XorShift};
+use common::{sweeps, ulps_f32, ulps_f64};
 
-fn sweep_f64() -> Vec<f64> {
-    let mut xs = vec![
-        f64::MIN_POSITIVE,
-        f64::from_bits(1),
-        f64::from_bits(0x000f_ffff_ffff_ffff),
-        f64::MIN_POSITIVE * 1.5,
-        1.0,
-        1.0 - f64::EPSILON / 2.0,
-        1.0 + f64::EPSILON,
-        0.5,
-        2.0,
-        std::f64::consts::SQRT_2,
-        std::f64::consts::FRAC_1_SQRT_2,
-        std::f64::consts::E,
-        f64::MAX,
-        1e-300,
-        1e300,
-    ];
-    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
-    // Random bit patterns cover every exponent, subnormals included.
-    for _ in 0..200_000 {
-        let x = f64::from_bits(rng.next_u64() >> 1);
-        if x.is_finite() {
-            xs.push(x);
-        }
-    }
-    // Dense near 1, where ln is small and relative accuracy is hardest.
-    for i in 0..20_000 {
-        xs.push(1.0 + (i as f64 - 10_000.0) * 1e-6);
-        xs.push(f64::from_bits(1.0f64.to_bits() - 10_000 + i));
-    }
-    xs
+/// Every level this CPU has, with both reductions (each vector type uses one of them in the
+/// kernels; both are kept accurate everywhere) and the one the type picks.
+fn cases() -> Vec<(SimdLevel, LnReduction)> {
+    let reductions = [LnReduction::Native, LnReduction::Fdlibm, LnReduction::Table];
+    SimdLevel::available()
+        .into_iter()
+        .flat_map(|level| reductions.map(|r| (level, r)))
+        .collect()
 }
 
 #[test]
 fn ln_f64_within_2_ulp_at_every_level() {
-    let xs = sweep_f64();
-    for level in SimdLevel::available() {
+    let xs = sweeps::ln_f64(200_000, 20_000);
+    for (level, reduction) in cases() {
         let mut out = vec![0.0; xs.len()];
-        ln_slice(level, &xs, &mut out);
+        ln_slice_with(level, reduction, &xs, &mut out);
         let mut worst = (0, 0.0);
         for (&x, &y) in xs.iter().zip(&out) {
             let u = ulps_f64(y, x.ln());
@@ -53,10 +29,13 @@ fn ln_f64_within_2_ulp_at_every_level() {
                 worst = (u, x);
             }
         }
-        eprintln!("ln f64 {level}: worst {} ulp at x = {:e}", worst.0, worst.1);
+        eprintln!(
+            "ln f64 {level} {reduction:?}: worst {} ulp at x = {:e}",
+            worst.0, worst.1
+        );
         assert!(
             worst.0 <= 2,
-            "{level}: {} ulp at x = {:e}",
+            "{level} {reduction:?}: {} ulp at x = {:e}",
             worst.0,
             worst.1
         );
@@ -65,24 +44,11 @@ fn ln_f64_within_2_ulp_at_every_level() {
 
 #[test]
 fn ln_f32_within_2_ulp_at_every_level() {
-    let mut xs: Vec<f32> = Vec::new();
     // Every 61st f32 bit pattern of positive finite values: subnormals, 1 and f32::MAX included.
-    let mut bits = 1u32;
-    while bits < 0x7f80_0000 {
-        xs.push(f32::from_bits(bits));
-        bits += 61;
-    }
-    xs.extend([
-        1.0,
-        f32::MAX,
-        f32::MIN_POSITIVE,
-        f32::from_bits(1),
-        0.5,
-        2.0,
-    ]);
-    for level in SimdLevel::available() {
+    let xs = sweeps::ln_f32(61);
+    for (level, reduction) in cases() {
         let mut out = vec![0.0f32; xs.len()];
-        ln_slice(level, &xs, &mut out);
+        ln_slice_with(level, reduction, &xs, &mut out);
         let mut worst = (0, 0.0f32);
         for (&x, &y) in xs.iter().zip(&out) {
             let u = ulps_f32(y, x.ln());
@@ -90,10 +56,13 @@ fn ln_f32_within_2_ulp_at_every_level() {
                 worst = (u, x);
             }
         }
-        eprintln!("ln f32 {level}: worst {} ulp at x = {:e}", worst.0, worst.1);
+        eprintln!(
+            "ln f32 {level} {reduction:?}: worst {} ulp at x = {:e}",
+            worst.0, worst.1
+        );
         assert!(
             worst.0 <= 2,
-            "{level}: {} ulp at x = {:e}",
+            "{level} {reduction:?}: {} ulp at x = {:e}",
             worst.0,
             worst.1
         );
@@ -101,14 +70,14 @@ fn ln_f32_within_2_ulp_at_every_level() {
 }
 
 fn check_specials<E: VectorLn + Into<f64>>(values: &[E], expect: &[f64]) {
-    for level in SimdLevel::available() {
+    for (level, reduction) in cases() {
         let mut out = values.to_vec();
-        ln_slice(level, values, &mut out);
+        ln_slice_with(level, reduction, values, &mut out);
         for ((&y, &want), x) in out.iter().zip(expect).zip(values) {
             let y: f64 = y.into();
             assert!(
                 y == want || (y.is_nan() && want.is_nan()),
-                "{level}: ln({x:?}) = {y}, want {want}"
+                "{level} {reduction:?}: ln({x:?}) = {y}, want {want}"
             );
         }
     }
@@ -129,13 +98,13 @@ fn ln_special_values() {
 
 #[test]
 fn ln_handles_every_tail_length() {
-    for level in SimdLevel::available() {
+    for (level, reduction) in cases() {
         for n in 0..40 {
             let xs: Vec<f64> = (1..=n).map(|i| i as f64 * 0.37).collect();
             let mut out = vec![0.0; n];
-            ln_slice(level, &xs, &mut out);
+            ln_slice_with(level, reduction, &xs, &mut out);
             for (x, y) in xs.iter().zip(&out) {
-                assert!(ulps_f64(*y, x.ln()) <= 2, "{level}, n = {n}");
+                assert!(ulps_f64(*y, x.ln()) <= 2, "{level} {reduction:?}, n = {n}");
             }
         }
     }

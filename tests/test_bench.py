@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from entropykit import __main__ as cli
-from entropykit.bench import harness, logits, memory, plot
+from entropykit.bench import harness, logits, memory, pipeline, plot
 from entropykit.bench.config import DTYPES, FUNCTIONS, BenchConfig, parse_logits_shape, parse_sizes
 from entropykit.bench.family import FAMILY_CASES
 from entropykit.bench.report import format_report
@@ -477,3 +477,23 @@ def test_presets_are_exclusive() -> None:
     with pytest.raises(SystemExit) as exc:
         cli.main(["bench", "--quick", "--full"])
     assert exc.value.code == 2
+
+
+@pytest.mark.timeout(300)
+def test_pipeline_end_to_end(tmp_path: Path) -> None:
+    """``bench --pipeline`` in a fresh process on a tiny stream: the section alone, its rows
+    agree (stream against one call) and its target is read."""
+    json_path = tmp_path / "bench.json"
+    argv = [sys.executable, "-m", "entropykit", "bench", "--pipeline", "--pipeline-size", "2e4"]
+    argv += ["--repeats", "1", "--min-time", "0", "--threads", "1,2", "--no-progress"]
+    argv += ["--json", str(json_path)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Pipelines (issue 11)" in done.stdout
+    data = json.loads(json_path.read_text(encoding="utf-8"))
+    rows = data["pipeline"]["rows"]
+    assert {r["case"] for r in rows} == {c.label for c in pipeline.PIPELINE_CASES}
+    assert {r["threads"] for r in rows} == {1, 2} and data["all_agree"] is True
+    assert not data["rows"] and not data["small"]["rows"]  # the section runs alone
+    (target,) = [t for t in data["targets"] if t["issue"] == 11]
+    assert target["measured"] is None and target["indicative"]  # 2e4 values, not 1e8

@@ -26,7 +26,10 @@ NOT_MEASURES = {
     "simd_level",
 }
 
-MEASURES = sorted(set(ek.__all__) - NOT_MEASURES)
+#: Public classes: Rust classes of ``_core`` (the accumulators, ``threads``), re-exported.
+CLASSES = sorted(n for n in set(ek.__all__) - NOT_MEASURES if inspect.isclass(getattr(ek, n)))
+
+MEASURES = sorted(set(ek.__all__) - NOT_MEASURES - set(CLASSES))
 
 
 def _body_without_docstring(func: object) -> list[ast.stmt]:
@@ -59,6 +62,19 @@ def test_public_function_is_one_core_call(name: str) -> None:
     assert _is_one_core_call(_body_without_docstring(func)), (
         f"{name} ({func.__module__}) does more than one call into _core"
     )
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_public_class_is_a_core_class(name: str) -> None:
+    """A public class is ``_core``'s own (its methods are Rust), re-exported by a module that
+    only imports it, with a docstring example."""
+    cls = getattr(ek, name)
+    assert getattr(_core, name) is cls and cls.__module__ == "entropykit"
+    assert cls.__doc__ and "Examples" in cls.__doc__, f"{name} has no docstring example"
+    for module_name in {"entropykit._stream"}:
+        tree = ast.parse(inspect.getsource(importlib.import_module(module_name)))
+        defined = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+        assert defined == [], f"{module_name} defines more than re-exports"
 
 
 def test_scipy_compat_entropy_is_one_core_call() -> None:

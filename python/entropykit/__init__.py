@@ -14,7 +14,18 @@ from __future__ import annotations
 import os
 import warnings
 
-from . import _api, _core, _counts, _elementwise, _family, _labels, _logits, reference, scipy_compat
+from . import (
+    _api,
+    _core,
+    _counts,
+    _elementwise,
+    _family,
+    _labels,
+    _logits,
+    _stream,
+    reference,
+    scipy_compat,
+)
 from ._api import *  # noqa: F403 (each group module's __all__ lists its public functions)
 from ._core import available_simd_levels, get_num_threads, simd_level
 from ._counts import *  # noqa: F403
@@ -23,6 +34,7 @@ from ._errors import InvalidDistributionError
 from ._family import *  # noqa: F403
 from ._labels import *  # noqa: F403
 from ._logits import *  # noqa: F403
+from ._stream import *  # noqa: F403
 
 __all__ = [
     "InvalidDistributionError",
@@ -40,6 +52,7 @@ __all__ += _elementwise.__all__
 __all__ += _family.__all__
 __all__ += _labels.__all__
 __all__ += _logits.__all__
+__all__ += _stream.__all__
 
 __version__ = "0.1.0"
 

@@ -28,3 +28,8 @@ class InvalidDistributionError(ValueError):
         self.kind = kind
         self.arg = arg
         self.index = index
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str, tuple[int, ...]]]:
+        # Pickled with all four fields, so that it crosses process boundaries intact (Dask
+        # workers, multiprocessing): the default would call the class with the message only.
+        return (type(self), (str(self), self.kind, self.arg, self.index))

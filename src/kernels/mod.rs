@@ -12,7 +12,8 @@ mod stream;
 pub mod table;
 
 pub use distribution::{
-    partial_sums, reduce, reduce_slice, Measure, NanPolicy, Params, Partial, SumKind,
+    partial_sums, reduce, reduce_slice, scaled_partial_sums, Measure, NanPolicy, Params, Partial,
+    Scaled, SumKind,
 };
 pub use options::Options;
 pub use stream::stream_sum;

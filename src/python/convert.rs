@@ -59,6 +59,9 @@ pub fn as_ndarray<'py>(
              would be read): pass {name}.compressed() or {name}.filled(value)"
         )));
     }
+    if let Some(array) = torch_tensor(obj)? {
+        return Ok(array);
+    }
     let array = cached(py, &NUMPY_ASARRAY, "numpy", "asarray")?
         .call1((obj,))
         .map_err(|error| {
@@ -76,6 +79,51 @@ pub fn as_ndarray<'py>(
             }
         })?;
     Ok(array.cast_into::<PyUntypedArray>()?)
+}
+
+/// A PyTorch CPU tensor as an ndarray over its memory (`Tensor.numpy()` shares it), detached
+/// first: NumPy's conversion refuses a tensor that requires grad, and we only read values.
+/// NumPy has no bfloat16, so a bfloat16 tensor's bits are read in place as int16 and widened to
+/// float32 (exactly: bfloat16 is the top half of a float32), the one copy, as for float16.
+fn torch_tensor<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyUntypedArray>>> {
+    let module = obj.get_type().module()?;
+    let module = module.to_str()?;
+    if !(module == "torch" || module.starts_with("torch.")) || !obj.hasattr("detach")? {
+        return Ok(None);
+    }
+    let tensor = obj.call_method0("detach")?;
+    let device: String = tensor.getattr("device")?.getattr("type")?.extract()?;
+    if device != "cpu" {
+        return Err(PyTypeError::new_err(format!(
+            "a torch tensor on device '{device}' cannot be read in place; move it to the CPU \
+             first (tensor.cpu())"
+        )));
+    }
+    let dtype = tensor.getattr("dtype")?;
+    if dtype.str()?.to_str()? != "torch.bfloat16" {
+        return Ok(Some(
+            tensor
+                .call_method0("numpy")?
+                .cast_into::<PyUntypedArray>()?,
+        ));
+    }
+    let py = obj.py();
+    let int16 = py.import("torch")?.getattr("int16")?;
+    let bits = tensor
+        .call_method0("contiguous")?
+        .call_method1("view", (int16,))?
+        .call_method0("numpy")?;
+    let bits = bits.cast_into::<numpy::PyArrayDyn<i16>>()?;
+    let shape = bits.shape().to_vec();
+    let widened: Vec<f32> = bits
+        .readonly()
+        .as_slice()
+        .map_err(|e| PyValueError::new_err(e.to_string()))?
+        .iter()
+        .map(|&b| f32::from_bits(u32::from(b as u16) << 16))
+        .collect();
+    let array = numpy::PyArray1::from_vec(py, widened).reshape(shape)?;
+    Ok(Some(array.into_any().cast_into::<PyUntypedArray>()?))
 }
 
 /// The dtypes the kernels read: the float widths (float16 is widened first) and every integer.
@@ -174,10 +222,35 @@ impl<'py> Operand<'py> {
         strides: &[isize],
         batch_dims: usize,
     ) -> PyResult<Input<'_>> {
-        // SAFETY: reading the array's own `data` pointer field.
+        self.view_from(0, shape, strides, batch_dims)
+    }
+
+    /// A 1-d operand's data pointer and stride (in elements), for readers that slice it
+    /// themselves while the operand is held.
+    pub fn flat(&self) -> (*const u8, isize) {
+        let size = self.array.dtype().itemsize() as isize;
+        // SAFETY: reading the `data` field of the array object `self.array` holds alive.
         let data = unsafe { (*self.array.as_array_ptr()).fields.data } as *const u8;
+        (data, self.array.strides()[0] / size)
+    }
+
+    /// As [`Operand::view`], from the element `offset` (in elements) away from the first.
+    fn view_from(
+        &self,
+        offset: isize,
+        shape: &[usize],
+        strides: &[isize],
+        batch_dims: usize,
+    ) -> PyResult<Input<'_>> {
+        // SAFETY: reading the array's own `data` pointer field; `offset` stays within the
+        // array (callers pass the offset of an entry of it).
+        let data = unsafe {
+            ((*self.array.as_array_ptr()).fields.data as *const u8)
+                .offset(offset * self.array.dtype().itemsize() as isize)
+        };
         macro_rules! view_as {
-            ($t:ty, $variant:ident) => {
+            ($t:ty, $variant:ident) => {{
+                let raw = data as *const $t;
                 // SAFETY: `self.array` is held (a strong reference) for as long as the view
                 // borrows `self`, so its memory is neither freed nor reallocated (NumPy refuses
                 // to resize an array that is referenced); `shape` and `strides` are the array's
@@ -186,11 +259,9 @@ impl<'py> Operand<'py> {
                 // type `new` matched from the array's native-order descriptor. Like every NumPy
                 // reader, the kernels see the values as they are while they run: a caller who
                 // writes the array from another thread meanwhile gets an unspecified result.
-                Input::$variant(
-                    unsafe { Strided::from_raw(data as *const $t, shape, strides, batch_dims) }
-                        .map_err(errors::plain)?,
-                )
-            };
+                let view = unsafe { Strided::from_raw(raw, shape, strides, batch_dims) };
+                Input::$variant(view.map_err(errors::plain)?)
+            }};
         }
         Ok(match self.dtype {
             Dtype::F64 => view_as!(f64, F64),
@@ -241,9 +312,11 @@ impl<'py> Operand<'py> {
         // aligned for the element type `self.dtype` names (checked in `new`).
         let data = unsafe { (*self.array.as_array_ptr()).fields.data } as *const u8;
         macro_rules! read {
-            ($t:ty) => {
-                T::from_element(unsafe { *(data as *const $t) })
-            };
+            ($t:ty) => {{
+                // SAFETY: as above, for the `$t` that `new` matched from the array's descriptor.
+                let first = unsafe { *(data as *const $t) };
+                T::from_element(first)
+            }};
         }
         Some(match self.dtype {
             Dtype::F64 => read!(f64),
@@ -266,6 +339,7 @@ impl<'py> Operand<'py> {
         if !matches || !self.array.is_c_contiguous() {
             return None;
         }
+        // SAFETY: reading the `data` field of the array object `self.array` holds alive.
         let data = unsafe { (*self.array.as_array_ptr()).fields.data } as *const T;
         let len = self.array.len();
         // SAFETY: as for `view`: the held array's `len` contiguous elements of type `T`.

@@ -2,8 +2,10 @@
 //! KL, Jensen-Shannon, Renyi, Tsallis and perplexity. Each checks its arguments (`convert`),
 //! runs one kernel pass with the GIL released, and shapes the result.
 
+use super::columns::Columnar;
 use super::convert::{check_base, check_nan_policy, repr, Reduction};
 use crate::kernels::{self, Measure, Options, Params};
+use numpy::PyArrayMethods;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt};
@@ -38,6 +40,34 @@ impl<'py> Call<'_, 'py> {
         order: f64,
         finish: Finish,
     ) -> PyResult<Bound<'py, PyAny>> {
+        if finish != Finish::Root
+            && matches!(
+                measure,
+                Measure::Entropy | Measure::CrossEntropy | Measure::KlDivergence
+            )
+        {
+            let columnar = Columnar {
+                func: self.func,
+                measure,
+                p: self.p,
+                q: self.q,
+                base: if finish == Finish::Exp {
+                    None
+                } else {
+                    self.base
+                },
+                axis: self.axis,
+                keepdims: self.keepdims.is_truthy()?,
+                normalize: self.normalize.is_truthy()?,
+                nan_policy: self.nan_policy,
+            };
+            if let Some(value) = columnar.run(py)? {
+                if finish == Finish::Exp {
+                    return exp_of(py, value);
+                }
+                return Ok(value);
+            }
+        }
         let reduction = Reduction::new(
             self.func,
             ["p", "q"],
@@ -80,6 +110,15 @@ impl<'py> Call<'_, 'py> {
         }
         reduction.finish(py, values)
     }
+}
+
+/// e^v of a columnar result (a float64 scalar, or a 1-element array under `keepdims`).
+fn exp_of<'py>(py: Python<'py>, value: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if let Ok(array) = value.cast::<numpy::PyArray1<f64>>() {
+        let values: Vec<f64> = array.to_vec()?.iter().map(|v| v.exp()).collect();
+        return Ok(numpy::PyArray1::from_vec(py, values).into_any());
+    }
+    super::convert::float64(py, value.extract::<f64>()?.exp())
 }
 
 /// A Renyi / Tsallis order: a real number >= 0, or +inf.

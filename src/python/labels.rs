@@ -236,6 +236,7 @@ fn labels_of<'a>(operand: &'a Operand<'_>) -> PyResult<Labels<'a>> {
 fn object_codes(array: &Bound<'_, PyUntypedArray>, name: &str, func: Func) -> PyResult<Vec<u32>> {
     let py = array.py();
     let n = array.len();
+    // SAFETY: reading the `data` field of an array object the caller holds alive.
     let items = unsafe { (*array.as_array_ptr()).fields.data as *const *mut ffi::PyObject };
     // Keys are a string's UTF-8 bytes, borrowed from the string itself (CPython caches them on
     // it); a string with lone surrogates has none, and is keyed by its "surrogatepass" encoding,
@@ -247,11 +248,14 @@ fn object_codes(array: &Bound<'_, PyUntypedArray>, name: &str, func: Func) -> Py
         // the GIL is held and no Python code runs in this loop (but the encode below, a builtin),
         // so no entry is replaced or freed while its bytes are in the table.
         let item = unsafe { *items.add(i) };
+        // SAFETY: `item` is a non-null object pointer (checked first), live as above.
         let is_str = !item.is_null() && unsafe { ffi::PyUnicode_Check(item) } != 0;
         if !is_str {
             let value = if item.is_null() {
                 py.None().into_bound(py)
             } else {
+                // SAFETY: a non-null entry of a live object array is a live object (the array
+                // holds a reference); `from_borrowed_ptr` takes a reference of its own.
                 unsafe { Bound::from_borrowed_ptr(py, item) }
             };
             let type_name = value.get_type().name()?;
@@ -266,10 +270,13 @@ fn object_codes(array: &Bound<'_, PyUntypedArray>, name: &str, func: Func) -> Py
         let utf8 = unsafe { ffi::PyUnicode_AsUTF8AndSize(item, &mut size) };
         let key: Cow<'_, [u8]> = if utf8.is_null() {
             let _ = PyErr::take(py);
+            // SAFETY: `item` is a live str (checked above); we take a reference of our own.
             let value = unsafe { Bound::from_borrowed_ptr(py, item) };
             let encoded = value.call_method1(intern!(py, "encode"), ("utf-8", "surrogatepass"))?;
             Cow::Owned(encoded.cast::<PyBytes>()?.as_bytes().to_vec())
         } else {
+            // SAFETY: CPython returned `size` bytes of UTF-8 at `utf8`, cached on the string,
+            // which the array keeps alive (and unchanged: str is immutable) while `table` lives.
             Cow::Borrowed(unsafe { std::slice::from_raw_parts(utf8 as *const u8, size as usize) })
         };
         let next = table.len();

@@ -14,6 +14,7 @@ macro_rules! add_functions {
     }};
 }
 
+mod columns;
 mod convert;
 mod counts;
 mod distributions;
@@ -22,6 +23,7 @@ mod errors;
 mod labels;
 mod logits;
 mod runtime;
+mod stream;
 mod tables;
 
 // Each group registers its own functions, so adding one touches only its group's file.
@@ -37,6 +39,7 @@ mod _core {
         super::counts::register(module)?;
         super::elementwise::register(module)?;
         super::labels::register(module)?;
-        super::logits::register(module)
+        super::logits::register(module)?;
+        super::stream::register(module)
     }
 }

@@ -75,8 +75,78 @@ pub fn pool_uses() -> u64 {
     parallel::pool_uses()
 }
 
+/// A thread count for the block of a ``with`` statement.
+///
+/// ``with entropykit.threads(n):`` sets the number of threads kernels use to ``n`` on entry and
+/// restores the previous count on exit, also when the block raises. The count is the process's
+/// (as :func:`set_num_threads` sets it), not the calling thread's. Results do not depend on it.
+///
+/// Parameters
+/// ----------
+/// n : int
+///     The number of threads in the block (>= 1).
+///
+/// Examples
+/// --------
+/// >>> import entropykit as ek
+/// >>> before = ek.get_num_threads()
+/// >>> with ek.threads(1):
+/// ...     ek.get_num_threads()
+/// 1
+/// >>> ek.get_num_threads() == before
+/// True
+#[pyclass(module = "entropykit", name = "threads")]
+pub struct Threads {
+    n: usize,
+    /// The counts to restore, one per entry (an instance may be entered again inside its block).
+    saved: std::sync::Mutex<Vec<usize>>,
+}
+
+#[pymethods]
+impl Threads {
+    #[new]
+    fn new(n: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let valid =
+            n.is_instance_of::<pyo3::types::PyInt>() && !n.is_instance_of::<pyo3::types::PyBool>();
+        match valid.then(|| n.extract::<i64>().ok()).flatten() {
+            Some(count) if count >= 1 => Ok(Threads {
+                n: count as usize,
+                saved: Default::default(),
+            }),
+            _ => Err(PyValueError::new_err(format!(
+                "threads: n must be an int >= 1, not {}",
+                super::convert::repr(n)
+            ))),
+        }
+    }
+
+    fn __enter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        let before = parallel::num_threads();
+        parallel::set_num_threads(slf.n).map_err(plain)?;
+        slf.saved
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(before);
+        Ok(slf)
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, _exc: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
+        let before = self.saved.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        if let Some(before) = before {
+            parallel::set_num_threads(before).map_err(plain)?;
+        }
+        Ok(false)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("threads({})", self.n)
+    }
+}
+
 /// Adds this group's functions to the `_core` module.
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<Threads>()?;
     add_functions!(
         module,
         available_simd_levels,

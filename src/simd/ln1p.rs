@@ -13,30 +13,13 @@
 use super::ln::VectorLn;
 use super::{map_slice, Elementwise, FloatVec, Real, SimdLevel};
 
-/// The element types that have a vector ln1p: ln 2 split as fdlibm does.
-pub trait VectorLn1p: VectorLn {
-    /// ln 2 = `LN2[0]` + `LN2[1]`, the high part exact times any exponent.
-    const LN2: [Self; 2];
-    /// The smallest positive normal number.
-    const MIN_NORMAL: Self;
-    /// A power of two that brings subnormals into the normal range, and its exponent.
-    const SUBNORMAL_SCALE: [Self; 2];
-}
+/// The element types that have a vector ln1p (ln 2's split and the subnormal scale are
+/// [`VectorLn`]'s).
+pub trait VectorLn1p: VectorLn {}
 
-impl VectorLn1p for f64 {
-    const LN2: [f64; 2] = [
-        f64::from_bits(0x3fe6_2e42_fee0_0000),
-        f64::from_bits(0x3dea_39ef_3579_3c76),
-    ];
-    const MIN_NORMAL: f64 = f64::MIN_POSITIVE;
-    const SUBNORMAL_SCALE: [f64; 2] = [18_014_398_509_481_984.0, 54.0];
-}
+impl VectorLn1p for f64 {}
 
-impl VectorLn1p for f32 {
-    const LN2: [f32; 2] = [f32::from_bits(0x3f31_7180), f32::from_bits(0x3717_f7d1)];
-    const MIN_NORMAL: f32 = f32::MIN_POSITIVE;
-    const SUBNORMAL_SCALE: [f32; 2] = [33_554_432.0, 25.0];
-}
+impl VectorLn1p for f32 {}
 
 /// k ln 2 + ln(1 + f) + c for |f| <= sqrt(2) - 1, where c = `num` / m is a small correction
 /// (0 for `None`) and 1 + f = m or 1 + f = fl(1 + u) (fdlibm's final assembly:
@@ -50,7 +33,7 @@ pub fn ln_corrected<V: FloatVec>(f: V, m: V, k: V, num: Option<V>) -> V
 where
     V::Elem: VectorLn1p,
 {
-    let [ln2_hi, ln2_lo] = <V::Elem as VectorLn1p>::LN2;
+    let [ln2_hi, ln2_lo] = <V::Elem as VectorLn>::LN2;
     let one = V::splat(V::Elem::ONE);
     let two_f = one.add(one).add(f);
     let (s, low) = match num {
@@ -164,8 +147,8 @@ where
     let zero = V::splat(V::Elem::ZERO);
     let one = V::splat(V::Elem::ONE);
     let inf = V::splat(V::Elem::from_f64(f64::INFINITY));
-    let [scale, bits] = <V::Elem as VectorLn1p>::SUBNORMAL_SCALE;
-    let subnormal = x.lt(V::splat(V::Elem::MIN_NORMAL));
+    let [scale, bits] = <V::Elem as VectorLn>::SUBNORMAL_SCALE;
+    let subnormal = x.lt(V::splat(<V::Elem as VectorLn>::MIN_NORMAL));
     let (m, k) = V::select(subnormal, x.mul(V::splat(scale)), x).split_exponent();
     let k = V::select(subnormal, k.sub(V::splat(bits)), k);
     let y = ln_corrected(m.sub(one), m, k, None);

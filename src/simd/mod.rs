@@ -65,8 +65,12 @@ impl Real for f32 {
 /// log and the reductions need.
 ///
 /// # Safety
-/// Implementations use intrinsics of their instruction set; callers must only use a vector type
-/// inside code compiled for (and running on) a CPU that has it. `SimdLevel` guarantees that.
+/// Implementations use intrinsics of their instruction set, also in their safe methods: a vector
+/// type may only be used on a CPU that has that instruction set. An implementation promises that
+/// every method is sound there (given the pointer contracts of `load`, `load_widened` and
+/// `store`). The crate keeps its side by naming the vector types only through the `Level` types:
+/// the non-scalar ones are private to the crate and only [`dispatch`] uses them, inside
+/// `#[target_feature]` trampolines reached after a run-time check of the CPU.
 pub unsafe trait FloatVec: Copy {
     type Elem: Real;
     type Mask: Copy;
@@ -116,6 +120,29 @@ pub unsafe trait FloatVec: Copy {
     /// For positive normal `x`, returns `(m, k)` with `x = m * 2^k` and `m` in `[sqrt(1/2), sqrt(2))`,
     /// `k` an integer held as a float. Other inputs give unspecified lanes, fixed up by the caller.
     fn split_exponent(self) -> (Self, Self);
+    /// Whether the vector log takes the table-driven reduction (see [`ln`]): where a table of 8
+    /// held in a register is one permute and the bit split has native integer shifts of the
+    /// lane width (AVX-512, and AVX2's f32 lanes).
+    const TABLE_LN: bool = false;
+    /// `self * b + c` with one rounding on every level, for the few places where that is needed
+    /// for accuracy (the log's reduction r = z c - 1). The vector levels all have FMA, so this is
+    /// `mul_add`; the scalar level overrides it with the platform's `mul_add` (a libm call that
+    /// uses FMA hardware where the CPU has it).
+    #[inline(always)]
+    fn fma(self, b: Self, c: Self) -> Self {
+        self.mul_add(b, c)
+    }
+    /// Per-lane indices into an 8-entry table, made by [`FloatVec::split_indexed`].
+    type Index: Copy;
+    /// For positive normal `x`, returns `(z, k, i)` with `x = z * 2^k`, `z` in
+    /// `[0.71875, 1.4375)`, `k` an integer held as a float, and `i` in `0..8` numbering the eight
+    /// equal steps of the bit pattern of `z` from 0.71875 (1/16 wide below 1, 1/8 above); step 4,
+    /// `[0.96875, 1.0625)`, holds 1. Other inputs give unspecified `z` and `k`, but `i` is always
+    /// a valid index.
+    fn split_indexed(self) -> (Self, Self, Self::Index);
+    /// `table[i]` lane by lane: a register permute on the x86 levels (the table is loaded once per
+    /// loop, not per lookup), a plain load per lane elsewhere.
+    fn lookup8(table: &[Self::Elem; 8], i: Self::Index) -> Self;
     /// Sum of all lanes as f64, in a fixed (pairwise) order.
     fn horizontal_sum(self) -> f64;
     /// `2^k` for integer-valued `k` in the normal exponent range of `Elem` ([-126, 127] for f32,
@@ -153,7 +180,7 @@ impl Level for ScalarLevel {
 }
 
 #[cfg(target_arch = "x86_64")]
-pub struct Avx2Level;
+pub(crate) struct Avx2Level;
 #[cfg(target_arch = "x86_64")]
 impl Level for Avx2Level {
     type F32 = avx2::F32x8;
@@ -161,7 +188,7 @@ impl Level for Avx2Level {
 }
 
 #[cfg(target_arch = "x86_64")]
-pub struct Avx512Level;
+pub(crate) struct Avx512Level;
 #[cfg(target_arch = "x86_64")]
 impl Level for Avx512Level {
     type F32 = avx512::F32x16;
@@ -169,7 +196,7 @@ impl Level for Avx512Level {
 }
 
 #[cfg(target_arch = "aarch64")]
-pub struct NeonLevel;
+pub(crate) struct NeonLevel;
 #[cfg(target_arch = "aarch64")]
 impl Level for NeonLevel {
     type F32 = neon::F32x4;
@@ -215,8 +242,11 @@ impl SimdLevel {
                     && std::arch::is_x86_feature_detected!("fma")
             }
             #[cfg(target_arch = "x86_64")]
+            // `run_avx512` also compiles for AVX2 and FMA (every AVX-512 CPU has them, but a
+            // virtual machine may report features as it likes).
             SimdLevel::Avx512 => {
-                std::arch::is_x86_feature_detected!("avx512f")
+                SimdLevel::Avx2.is_supported()
+                    && std::arch::is_x86_feature_detected!("avx512f")
                     && std::arch::is_x86_feature_detected!("avx512dq")
                     && std::arch::is_x86_feature_detected!("avx512vl")
             }
@@ -310,11 +340,12 @@ pub trait SimdTask {
 pub fn dispatch<T: SimdTask>(level: SimdLevel, task: T) -> T::Output {
     match level {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: a SimdLevel other than Scalar is only handed out after `is_supported`, and
-        // `checked` re-asserts it (a cheap cached load) so a bad level cannot reach the intrinsics.
+        // SAFETY: the guard `checked` (a cached `is_supported`) confirmed that this CPU has the
+        // features `run_avx512` is compiled for. `SimdLevel` is a plain enum anyone can name, so
+        // the check is here, at the only door to the intrinsics, not where levels are chosen.
         SimdLevel::Avx512 if level.checked() => unsafe { run_avx512(task) },
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: as above.
+        // SAFETY: as above, for `run_avx2`.
         SimdLevel::Avx2 if level.checked() => unsafe { run_avx2(task) },
         #[cfg(target_arch = "aarch64")]
         SimdLevel::Neon if level.checked() => task.run::<NeonLevel>(),
@@ -380,12 +411,20 @@ pub(crate) fn map_slice<E: Real, F: Elementwise<E>>(
     );
 }
 
+/// Runs `task` compiled for AVX-512 (with AVX2 and FMA).
+///
+/// # Safety
+/// The CPU must have AVX-512 F, DQ and VL, AVX2 and FMA (`SimdLevel::Avx512.is_supported()`).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
 unsafe fn run_avx512<T: SimdTask>(task: T) -> T::Output {
     task.run::<Avx512Level>()
 }
 
+/// Runs `task` compiled for AVX2 and FMA.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA (`SimdLevel::Avx2.is_supported()`).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn run_avx2<T: SimdTask>(task: T) -> T::Output {

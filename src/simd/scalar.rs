@@ -12,6 +12,31 @@ pub struct F32x1(pub f32);
 pub(crate) const SQRT_HALF_BITS_F64: u64 = 0x3fe6_a09e_667f_3bcd;
 pub(crate) const SQRT_HALF_BITS_F32: u32 = 0x3f35_04f3;
 
+/// The bit pattern of 0.71875, where the mantissa range of `split_indexed` starts. Its steps are
+/// 2^49 (f64) and 2^20 (f32) apart in bit pattern, so that 1 sits inside step 4 (see `simd::ln`).
+pub(crate) const LN_TABLE_START_BITS_F64: u64 = 0x3fe7_0000_0000_0000;
+pub(crate) const LN_TABLE_START_BITS_F32: u32 = 0x3f38_0000;
+
+/// `split_indexed` of one f64 (also the NEON implementation, lane by lane).
+#[inline(always)]
+pub(crate) fn split_indexed_f64(x: f64) -> (f64, f64, usize) {
+    let bits = x.to_bits();
+    let tmp = bits.wrapping_sub(LN_TABLE_START_BITS_F64);
+    let k = (tmp as i64) >> 52;
+    let z = bits.wrapping_sub((k as u64) << 52);
+    (f64::from_bits(z), k as f64, ((tmp >> 49) & 7) as usize)
+}
+
+/// `split_indexed` of one f32 (also the NEON implementation, lane by lane).
+#[inline(always)]
+pub(crate) fn split_indexed_f32(x: f32) -> (f32, f32, usize) {
+    let bits = x.to_bits();
+    let tmp = bits.wrapping_sub(LN_TABLE_START_BITS_F32);
+    let k = (tmp as i32) >> 23;
+    let z = bits.wrapping_sub((k as u32) << 23);
+    (f32::from_bits(z), k as f32, ((tmp >> 20) & 7) as usize)
+}
+
 macro_rules! scalar_common {
     ($t:ty) => {
         #[inline(always)]
@@ -102,6 +127,15 @@ macro_rules! scalar_common {
         fn horizontal_sum(self) -> f64 {
             self.0 as f64
         }
+        #[inline(always)]
+        fn fma(self, b: Self, c: Self) -> Self {
+            Self(self.0.mul_add(b.0, c.0))
+        }
+        type Index = usize;
+        #[inline(always)]
+        fn lookup8(table: &[$t; 8], i: usize) -> Self {
+            Self(table[i & 7])
+        }
     };
 }
 
@@ -119,6 +153,11 @@ unsafe impl FloatVec for F64x1 {
         let k = (bits.wrapping_sub(SQRT_HALF_BITS_F64) as i64) >> 52;
         let m = bits.wrapping_sub((k as u64) << 52);
         (Self(f64::from_bits(m)), Self(k as f64))
+    }
+    #[inline(always)]
+    fn split_indexed(self) -> (Self, Self, usize) {
+        let (z, k, i) = split_indexed_f64(self.0);
+        (Self(z), Self(k), i)
     }
     #[inline(always)]
     fn pow2(k: Self) -> Self {
@@ -139,6 +178,11 @@ unsafe impl FloatVec for F32x1 {
         let k = (bits.wrapping_sub(SQRT_HALF_BITS_F32) as i32) >> 23;
         let m = bits.wrapping_sub((k as u32) << 23);
         (Self(f32::from_bits(m)), Self(k as f32))
+    }
+    #[inline(always)]
+    fn split_indexed(self) -> (Self, Self, usize) {
+        let (z, k, i) = split_indexed_f32(self.0);
+        (Self(z), Self(k), i)
     }
     #[inline(always)]
     fn pow2(k: Self) -> Self {

@@ -1,6 +1,8 @@
 //! Helpers shared by the Rust test crates (each uses a subset, hence `dead_code`).
 #![allow(dead_code)]
 
+pub mod sweeps;
+
 /// Distance in units in the last place between two floats (0 for equal values or two NaNs,
 /// `u64::MAX` when only one is finite).
 pub fn ulps_f64(a: f64, b: f64) -> u64 {

@@ -32,6 +32,7 @@ from .config import (
     parse_sizes,
     usable_cpus,
 )
+from .pipeline import DEFAULT_PIPELINE_SIZE, QUICK_PIPELINE_SIZE
 
 __all__ = ["build_parser", "main"]
 
@@ -131,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
         "at 1e8): several minutes more and ~3 GB of memory",
     )
     bench.add_argument(
-        "--repeats", type=int, help="timed samples per candidate, median kept (default 5)"
+        "--repeats",
+        type=int,
+        help="timed samples per candidate, median kept (default 3, 5 with --full)",
     )
     bench.add_argument(
         "--min-time",
@@ -190,6 +193,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip the small-calls section (microseconds per call on 10 to 1,000 values)",
     )
+    bench.add_argument(
+        "--pipeline",
+        action="store_true",
+        help="run only the pipeline section: a chunked stream of 1e8 float64 values through "
+        "EntropyAccumulator against one call over the whole array (--quick: 1e6)",
+    )
+    bench.add_argument(
+        "--pipeline-size",
+        type=_family_size,
+        metavar="N",
+        help="values in the pipeline section's stream (default 1e8, --quick 1e6)",
+    )
     bench.add_argument("--json", metavar="PATH", help="write every figure and the machine here")
     bench.add_argument(
         "--plot", metavar="PATH.png", help="draw speedup against size (needs matplotlib)"
@@ -212,24 +227,28 @@ def _bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.min_time is not None and args.min_time < 0:
         parser.error("--min-time must be >= 0")
     quick = args.quick
+    pipeline = args.pipeline or args.pipeline_size is not None
     config = BenchConfig(
         sizes=args.sizes or (QUICK_SIZES if quick else FULL_SIZES if args.full else DEFAULT_SIZES),
         functions=args.functions or FUNCTIONS,
         dtypes=args.dtypes or DTYPES,
         threads=args.threads or default_threads(),
-        repeats=args.repeats or (3 if quick else 5),
+        repeats=args.repeats or (5 if args.full else 3),
         min_time=args.min_time if args.min_time is not None else (0.001 if quick else 0.002),
-        memory=not args.no_memory,
+        memory=not (args.no_memory or pipeline),
         progress=not args.no_progress,
         seed=args.seed,
         peers=PEER_GROUPS if args.peers is None else args.peers,
         quick=quick,
         full=args.full,
-        logits=not args.no_logits,
+        logits=not (args.no_logits or pipeline),
         logits_shape=args.logits_shape or (QUICK_LOGITS_SHAPE if quick else DEFAULT_LOGITS_SHAPE),
-        family=not args.no_family,
+        family=not (args.no_family or pipeline),
         family_size=args.family_size or (QUICK_FAMILY_SIZE if quick else DEFAULT_FAMILY_SIZE),
-        small=not args.no_small,
+        small=not (args.no_small or pipeline),
+        pipeline=pipeline,
+        pipeline_size=args.pipeline_size
+        or (QUICK_PIPELINE_SIZE if quick else DEFAULT_PIPELINE_SIZE),
     )
     machine = machine_info()
     # The CPU first: every figure below depends on it.

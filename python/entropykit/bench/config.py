@@ -19,6 +19,8 @@ __all__ = [
     "QUICK_LOGITS_SHAPE",
     "QUICK_SIZES",
     "RTOL",
+    "SLOW_SIZE",
+    "TWIN_REPEATS",
     "BenchConfig",
     "default_threads",
     "parse_logits_shape",
@@ -44,6 +46,15 @@ QUICK_LOGITS_SHAPE: tuple[int, int] = (256, 8_000)
 #: Elements per argument of the family section (its targets are set at 1e7).
 DEFAULT_FAMILY_SIZE = 10_000_000
 QUICK_FAMILY_SIZE = 1_000_000
+
+#: Timed samples of the slow NumPy twins (at most ``--repeats``): the family's and the logits'
+#: twins, and the reference of core cases of at least :data:`SLOW_SIZE` elements. One call takes
+#: a second or more there and the ratios against them are large, so 2 are enough; what the default
+#: run saves by it is what keeps it within 3 minutes.
+TWIN_REPEATS = 2
+#: From this size on, a core case samples its reference :data:`TWIN_REPEATS` times, and a batched
+#: case times only entropykit, the sum and the reference (the peers' 1-D figures are the targets).
+SLOW_SIZE = 1_000_000
 
 #: Agreement tolerances between entropykit and ``entropykit.reference`` (relative, per value).
 RTOL = {"float32": 1e-5, "float64": 1e-10}
@@ -93,13 +104,17 @@ class BenchConfig:
         Elements per argument in that section.
     small : bool
         Run the small-calls section (the cost of one call on a small input, issue 10).
+    pipeline : bool
+        Run the pipeline section (issue 11) instead of the others.
+    pipeline_size : int
+        Values in that section's stream.
     """
 
     sizes: tuple[int, ...] = DEFAULT_SIZES
     functions: tuple[str, ...] = FUNCTIONS
     dtypes: tuple[str, ...] = DTYPES
     threads: tuple[int, ...] = ()
-    repeats: int = 5
+    repeats: int = 3
     min_time: float = 0.002
     batch_columns: int = 1000
     memory: bool = True
@@ -113,6 +128,8 @@ class BenchConfig:
     family: bool = True
     family_size: int = DEFAULT_FAMILY_SIZE
     small: bool = True
+    pipeline: bool = False
+    pipeline_size: int = 100_000_000
 
     def __post_init__(self) -> None:
         if not self.threads:
@@ -156,6 +173,8 @@ class BenchConfig:
             "family": self.family,
             "family_size": self.family_size,
             "small": self.small,
+            "pipeline": self.pipeline,
+            "pipeline_size": self.pipeline_size,
             "statistic": "median of the repeats, seconds per call",
         }
 

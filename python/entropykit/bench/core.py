@@ -14,7 +14,7 @@ import numpy as np
 import entropykit as ek
 from entropykit import _core, reference
 
-from .config import PEERLESS_SIZE, RTOL, BenchConfig
+from .config import PEERLESS_SIZE, RTOL, SLOW_SIZE, TWIN_REPEATS, BenchConfig
 from .harness import (
     Candidate,
     Peers,
@@ -79,7 +79,11 @@ NOTES = [
     "same bytes at the same thread count: 1.0 means at the memory-bandwidth limit.",
     "agree: entropykit matches entropykit.reference within rtol 1e-10 (float64) / 1e-5 "
     "(float32) on every value of the row.",
-    "batched: rows of 1,000 entries reduced along axis=-1 (SciPy called with axis=-1).",
+    "batched: rows of 1,000 entries reduced along axis=-1 (SciPy called with axis=-1); from "
+    f"{SLOW_SIZE:.0e} elements on, batched cases time entropykit, the sum, PyTorch and the "
+    "reference only.",
+    f"From {SLOW_SIZE:.0e} elements on, the reference is sampled min(repeats, {TWIN_REPEATS}) "
+    "times (median).",
     f"sizes of {PEERLESS_SIZE:.0e} and more (--full) time entropykit and the sum only; the "
     "reference is called once there, for the agreement check.",
 ]
@@ -216,10 +220,13 @@ def run_case(
     for n in config.threads:
         candidates.append(Candidate("entropykit", make_call("entropykit", inputs, peers), n))
         candidates.append(Candidate("stream_sum", make_call("stream_sum", inputs, peers), n))
+    slow = case.elements >= SLOW_SIZE
     for name in PEERS:
         if not peers.available(name) or (peerless and name != "reference"):
             continue
-        repeats = 0 if peerless else None
+        if slow and case.layout == "batched" and name not in ("reference", "torch"):
+            continue
+        repeats = 0 if peerless else TWIN_REPEATS if slow and name == "reference" else None
         if name == "torch":
             for n in config.threads:
                 candidates.append(Candidate(name, make_call(name, inputs, peers), n))

@@ -17,17 +17,15 @@ import numpy as np
 import entropykit as ek
 from entropykit import _core, reference
 
+from .config import TWIN_REPEATS
 from .harness import Candidate, as_float64, max_rel_diff, median, same_bits, time_interleaved
 
 __all__ = [
     "FAMILY_CASES",
-    "TWIN_REPEATS",
     "FamilyCase",
     "run_family_case",
 ]
 
-#: Timed samples of a twin (they take seconds at 1e7).
-TWIN_REPEATS = 5
 #: Agreement between entropykit and its twin (relative; absolute where the twin is 0).
 FAMILY_RTOL = 1e-9
 

@@ -15,7 +15,7 @@ import numpy as np
 import entropykit as ek
 from entropykit import _core, reference
 
-from .config import RTOL, BenchConfig
+from .config import RTOL, TWIN_REPEATS, BenchConfig
 from .harness import (
     Candidate,
     Peers,
@@ -32,7 +32,6 @@ __all__ = [
     "LOGITS_FORMULAS",
     "LOGITS_NOTES",
     "LOGITS_PEERS",
-    "LOGITS_REFERENCE_REPEATS",
     "LogitsCase",
     "LogitsInputs",
     "logits_case",
@@ -60,10 +59,6 @@ LOGITS_CASES: tuple[tuple[str, str, tuple[str, ...], dict[str, Any]], ...] = (
     ("binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits", ("float32",), {}),
     ("binary_cross_entropy", "binary_cross_entropy", ("float32",), {}),
 )
-
-#: Samples of the NumPy reference twins per logits case (at most ``--repeats``): one call takes
-#: about a second at 1024 x 32000, and the ratios against it are large, so 2 are enough.
-LOGITS_REFERENCE_REPEATS = 2
 
 #: Cases whose peak extra memory is probed (issue 5: O(batch), never O(batch x vocabulary)).
 LOGITS_MEMORY_CASES = ("softmax_cross_entropy", "entropy_from_logits")
@@ -227,7 +222,7 @@ def run_logits_case(
             candidates.append(Candidate(side, call, n))
     ref_call = make_logits_call("reference", case, inputs, peers)
     assert ref_call is not None
-    candidates.append(Candidate("reference", ref_call, repeats=LOGITS_REFERENCE_REPEATS))
+    candidates.append(Candidate("reference", ref_call, repeats=TWIN_REPEATS))
     torch_call = make_logits_call("torch", case, inputs, peers) if peers.torch else None
     if torch_call is not None:
         for n in config.threads:
@@ -315,7 +310,7 @@ def logits_memory_specs(config: BenchConfig, peers: Peers) -> list[dict[str, Any
 LOGITS_NOTES = [
     "x ref = entropykit.reference time / entropykit's, x torch = PyTorch's (formulas in the "
     "JSON); above 1: entropykit is faster. The reference twins are single-threaded and, being "
-    f"slow, sampled only min(repeats, {LOGITS_REFERENCE_REPEATS}) times per case (median); "
+    f"slow, sampled only min(repeats, {TWIN_REPEATS}) times per case (median); "
     "entropykit, stream_sum and PyTorch run at the row's thread count.",
     "softmax_cross_entropy and perplexity_from_logits take random class-index targets, "
     "reduction 'mean'; the binary losses take 0/1 labels of the logits' shape, reduction 'mean'. "

@@ -9,8 +9,9 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from .family import TWIN_REPEATS
+from .config import TWIN_REPEATS
 from .machine import cpu_line
+from .pipeline import format_pipeline
 
 __all__ = ["format_header", "format_report", "write_json"]
 
@@ -70,12 +71,10 @@ def format_header(report: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def format_report(report: dict[str, Any], with_header: bool = True) -> str:
-    """The readable text of a report: the machine (unless ``with_header`` is false), then each
-    section's table with ``x sum`` (time / streaming sum over the same bytes) as its first ratio,
-    peak memory and the targets."""
+def _format_core(report: dict[str, Any]) -> list[str]:
+    """The core section: entropy, cross-entropy and KL against the peers."""
     cfg = report["config"]
-    out = [format_header(report), ""] if with_header else []
+    out: list[str] = []
     has_torch = report["peers"].get("torch", False)
     out.append("Entropy, cross-entropy and KL divergence (1-D, and batched rows of 1,000):")
     header = ["function", "dtype", "shape", "thr", "time/call", "ns/elem", "x sum", "x ref"]
@@ -136,6 +135,18 @@ def format_report(report: dict[str, Any], with_header: bool = True) -> str:
             + ("yes, on every row." if not differ else f"NO, on {len(differ)} rows.")
         )
     out.append("")
+    return out
+
+
+def format_report(report: dict[str, Any], with_header: bool = True) -> str:
+    """The readable text of a report: the machine (unless ``with_header`` is false), then each
+    section's table with ``x sum`` (time / streaming sum over the same bytes) as its first ratio,
+    peak memory and the targets."""
+    cfg = report["config"]
+    out = [format_header(report), ""] if with_header else []
+    # A --pipeline run has no core rows: no empty table.
+    if report["rows"]:
+        out += _format_core(report)
 
     if report["memory"]:
         mem = report["memory"]
@@ -170,6 +181,7 @@ def format_report(report: dict[str, Any], with_header: bool = True) -> str:
     out += _format_logits(report)
     out += format_family(report)
     out += format_small(report)
+    out += format_pipeline(report, _table)
 
     issues = sorted({t["issue"] for t in report["targets"]})
     names = ", ".join(map(str, issues[:-1])) + (" and " if len(issues) > 1 else "")

@@ -11,20 +11,20 @@ import numpy as np
 
 import entropykit as ek
 
-from .config import BenchConfig
+from .config import TWIN_REPEATS, BenchConfig
 from .core import FORMULAS, NOTES, PEERS, cases_of, memory_specs, run_case
-from .family import FAMILY_CASES, TWIN_REPEATS, run_family_case
+from .family import FAMILY_CASES, run_family_case
 from .harness import Peers, Progress, ThreadState
 from .logits import (
     LOGITS_FORMULAS,
     LOGITS_NOTES,
-    LOGITS_REFERENCE_REPEATS,
     logits_cases_of,
     logits_memory_specs,
     run_logits_case,
 )
 from .machine import machine_info
 from .memory import measure_peak_memory
+from .pipeline import run_pipeline
 from .small import SMALL_CASES, run_small
 from .targets import evaluate_targets
 
@@ -60,21 +60,25 @@ def run_benchmark(config: BenchConfig, machine: dict[str, Any] | None = None) ->
         :func:`~entropykit.bench.targets.evaluate_targets`).
     """
     peers = Peers.load(config.peers)
-    cases = cases_of(config)
+    # --pipeline runs that section alone (its 1e8 stream is the figure asked for).
+    cases = [] if config.pipeline else cases_of(config)
     logits_cases = logits_cases_of(config)
     family_cases = [c for c in FAMILY_CASES if c.available()] if config.family else []
-    core_memory = memory_specs(config, peers) if config.memory else []
+    core_memory = memory_specs(config, peers) if config.memory and cases else []
     logits_memory = logits_memory_specs(config, peers) if config.memory else []
     repeats = config.repeats
     # Weights: about the seconds each step takes, so the bar's remaining time means something.
     steps = [
         *(_weight(c.elements * (1 if c.function == "entropy" else 2), repeats) for c in cases),
-        *(_weight(3 * c.elements, min(repeats, LOGITS_REFERENCE_REPEATS)) for c in logits_cases),
+        *(_weight(3 * c.elements, min(repeats, TWIN_REPEATS)) for c in logits_cases),
         *(_weight(2 * config.family_size, min(repeats, TWIN_REPEATS)) for _ in family_cases),
         *(0.5 + s["elements"] / 2e8 for s in (*core_memory, *logits_memory)),
     ]
     small_weight = 0.1 * len(SMALL_CASES) if config.small else 0.0
-    progress = Progress(sum(steps) + small_weight, config.progress)
+    pipeline_weight = (
+        _weight(2 * config.pipeline_size * len(config.threads), repeats) if config.pipeline else 0.0
+    )
+    progress = Progress(sum(steps) + small_weight + pipeline_weight, config.progress)
     rng = np.random.default_rng(config.seed)
     threads_before = ek.get_num_threads()
     threads = ThreadState(peers.torch)
@@ -83,6 +87,7 @@ def run_benchmark(config: BenchConfig, machine: dict[str, Any] | None = None) ->
     logits_rows: list[dict[str, Any]] = []
     family_rows: list[dict[str, Any]] = []
     small_rows: list[dict[str, Any]] = []
+    pipeline_rows: list[dict[str, Any]] = []
     weights = iter(steps)
     started = time.perf_counter()
     try:
@@ -91,6 +96,13 @@ def run_benchmark(config: BenchConfig, machine: dict[str, Any] | None = None) ->
             progress.describe("small calls")
             small_rows = run_small(rng, max(repeats, 5), SMALL_MIN_TIME)
             progress.advance(small_weight)
+        if config.pipeline:
+            progress.describe("pipeline")
+            pipeline_rows = run_pipeline(
+                config.pipeline_size, config.threads, repeats, config.min_time, threads, rng
+            )
+            progress.advance(pipeline_weight)
+            gc.collect()
         for case in cases:
             progress.describe(f"{case.function} {case.dtype} {'x'.join(map(str, case.shape))}")
             rows.extend(run_case(case, config, peers, threads, rng))
@@ -135,7 +147,7 @@ def run_benchmark(config: BenchConfig, machine: dict[str, Any] | None = None) ->
         "memory": memory,
         "logits": {
             "shape": list(config.logits_shape),
-            "reference_repeats": min(repeats, LOGITS_REFERENCE_REPEATS),
+            "reference_repeats": min(repeats, TWIN_REPEATS),
             "formulas": {"torch": LOGITS_FORMULAS},
             "notes": LOGITS_NOTES,
             "rows": logits_rows,
@@ -143,8 +155,10 @@ def run_benchmark(config: BenchConfig, machine: dict[str, Any] | None = None) ->
         },
         "family": {"size": config.family_size, "twin_repeats": TWIN_REPEATS, "rows": family_rows},
         "small": {"repeats": max(repeats, 5), "rows": small_rows},
+        "pipeline": {"size": config.pipeline_size, "rows": pipeline_rows},
         "all_agree": all(
-            row["agreement"] for row in (*rows, *logits_rows, *family_rows, *small_rows)
+            row["agreement"]
+            for row in (*rows, *logits_rows, *family_rows, *small_rows, *pipeline_rows)
         ),
         "elapsed_seconds": time.perf_counter() - started,
     }

@@ -16,6 +16,7 @@ from typing import Any
 
 from .config import DEFAULT_FAMILY_SIZE, FUNCTIONS
 from .family import FAMILY_CASES
+from .pipeline import ONE_CALL, STREAMED
 from .small import SMALL_CASES
 
 __all__ = ["TARGETS", "Target", "evaluate_targets"]
@@ -28,6 +29,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "logits memory": ("logits", "memory"),
     "family": ("family", "rows"),
     "small": ("small", "rows"),
+    "pipeline": ("pipeline", "rows"),
 }
 
 #: The config flag that turns a section off, and its command-line name.
@@ -36,6 +38,7 @@ SWITCHES = {
     "logits memory": ("logits", "--no-logits"),
     "family": ("family", "--no-family"),
     "small": ("small", "--no-small"),
+    "pipeline": ("pipeline", "--pipeline"),
 }
 
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
@@ -272,12 +275,26 @@ def _small_targets() -> Iterable[Target]:
     )
 
 
+def _pipeline_targets() -> Iterable[Target]:
+    yield Target(
+        f"{STREAMED} of 1e8 float64: time / one entropy call",
+        11,
+        1.1,
+        "<=",
+        "pipeline",
+        f"time_over:{ONE_CALL}",
+        {"case": STREAMED, "min_elements": 100_000_000},
+        needs="--pipeline (1e8 values)",
+    )
+
+
 #: Every target, in the order of the report.
 TARGETS: tuple[Target, ...] = (
     *_core_targets(),
     *_logits_targets(),
     *_family_targets(),
     *_small_targets(),
+    *_pipeline_targets(),
 )
 
 
@@ -392,7 +409,8 @@ def _evaluate(target: Target, report: dict[str, Any], threads: int) -> dict[str,
         switch = SWITCHES.get(target.section)
         dtype = target.where.get("dtype")
         if switch is not None and not cfg.get(switch[0], True):
-            missing = f"needs the {switch[0]} section (no {switch[1]})"
+            flag = switch[1] if not switch[1].startswith("--no-") else f"no {switch[1]}"
+            missing = f"needs the {switch[0]} section ({flag})"
         elif dtype is not None and dtype not in cfg["dtypes"]:
             missing = f"needs {dtype} in --dtypes"
         elif target.metric.startswith("speedup:") and (
@@ -444,6 +462,9 @@ def evaluate_targets(
     threads = max(cfg["threads"])
     out = []
     for target in targets:
+        # A --pipeline run reads the pipeline targets only, and other runs all but those.
+        if (target.section == "pipeline") != bool(cfg.get("pipeline")):
+            continue
         function = target.where.get("function")
         if target.section.startswith("core") and (
             (function is not None and function not in cfg["functions"])

@@ -16,13 +16,14 @@ True
 
 from __future__ import annotations
 
-from . import core, counts, elementwise, family, labels, logits
+from . import core, counts, elementwise, family, labels, logits, stream
 from .core import *  # noqa: F403 (each module's __all__ lists its twins)
 from .counts import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .family import *  # noqa: F403
 from .labels import *  # noqa: F403
 from .logits import *  # noqa: F403
+from .stream import *  # noqa: F403
 
 __all__: list[str] = []
 __all__ += core.__all__
@@ -31,3 +32,4 @@ __all__ += elementwise.__all__
 __all__ += family.__all__
 __all__ += labels.__all__
 __all__ += logits.__all__
+__all__ += stream.__all__

@@ -48,7 +48,7 @@ def as_array(x: Any, name: str, func: str) -> np.ndarray:
             f"would be read): pass {name}.compressed() or {name}.filled(value)"
         )
     try:
-        return np.asarray(x)
+        return np.asarray(_untorched(x))
     except (ValueError, TypeError) as error:
         raise type(error)(f"{func}: {name} cannot be read as an array: {error}") from error
 
@@ -63,6 +63,23 @@ def as_input_array(x: Any, name: str, func: str) -> np.ndarray:
         f"{func}: {name} has dtype {arr.dtype}; expected float16, float32, float64 "
         "or an integer dtype (counts)"
     )
+
+
+def _untorched(x: Any) -> Any:
+    """A PyTorch tensor as NumPy can read it: detached (NumPy refuses one that requires grad),
+    on the CPU, and bfloat16 (which NumPy lacks) widened to float32, exactly."""
+    module = type(x).__module__
+    if not (module == "torch" or module.startswith("torch.")) or not hasattr(x, "detach"):
+        return x
+    x = x.detach()
+    if x.device.type != "cpu":
+        raise TypeError(
+            f"a torch tensor on device '{x.device.type}' cannot be read in place; move it to "
+            "the CPU first (tensor.cpu())"
+        )
+    if str(x.dtype) == "torch.bfloat16":
+        return x.float().numpy()
+    return x.numpy()
 
 
 def check_base(base: Any, func: str) -> float | None:

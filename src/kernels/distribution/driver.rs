@@ -326,21 +326,7 @@ impl Job<'_> {
     /// against a vector one, and a division) need not give. Equality with more than one
     /// positive entry means H is below the rounding of that formula anyway.
     pub(super) fn one_term<E: Compute>(&self, sums: &Partial) -> bool {
-        struct LnAsTerms<E>(f64, PhantomData<E>);
-        impl<E: Compute> SimdTask for LnAsTerms<E> {
-            type Output = f64;
-            #[inline(always)]
-            fn run<L: Level>(self) -> f64 {
-                E::ln_as_terms::<L>(self.0)
-            }
-        }
-        let mass = sums.mass_p;
-        // A float32 entry is exactly a float32 mass (and only then is its log the leaves').
-        let representable = E::from_f64(mass).to_f64() == mass;
-        representable
-            && mass.is_normal()
-            && sums.core.is_finite()
-            && mass * dispatch(self.options.level, LnAsTerms::<E>(mass, PhantomData)) == sums.core
+        one_term::<E>(self.options.level, sums)
     }
 
     /// Whether ln S (of p, or of q) is large against the result, so that ln S - T/S may have
@@ -394,6 +380,18 @@ impl Job<'_> {
         sums: Partial,
         exps: [i32; 2],
     ) -> Partial {
+        self.rescaled_at::<E>(d, split, measure, sums, exps).0
+    }
+
+    /// As [`Job::rescaled`], with the exponents the new sums were taken at.
+    pub(super) fn rescaled_at<E: Compute>(
+        &self,
+        d: usize,
+        split: bool,
+        measure: Measure,
+        sums: Partial,
+        exps: [i32; 2],
+    ) -> (Partial, [i32; 2]) {
         let exponent = |mass: f64| -> Option<i32> {
             (mass.is_finite() && mass > 0.0).then(|| mass.log2().floor() as i32)
         };
@@ -421,7 +419,7 @@ impl Job<'_> {
             }
         }
         let exps = found.map(|e| e.unwrap_or(0));
-        self.sums::<E>(d, split, Pass::exact(term, exps)).sums
+        (self.sums::<E>(d, split, Pass::exact(term, exps)).sums, exps)
     }
 
     /// Scans distribution `d` for its first offending entry: p first, then q. Returns `Ok` when
@@ -515,6 +513,25 @@ impl Job<'_> {
         };
         parallel::schedule(work, self.options.parallel, out, &task)?.map_or(Ok(()), Err)
     }
+}
+
+/// [`Job::one_term`] at SIMD level `level` (also for sums merged outside a job).
+pub(super) fn one_term<E: Compute>(level: SimdLevel, sums: &Partial) -> bool {
+    struct LnAsTerms<E>(f64, PhantomData<E>);
+    impl<E: Compute> SimdTask for LnAsTerms<E> {
+        type Output = f64;
+        #[inline(always)]
+        fn run<L: Level>(self) -> f64 {
+            E::ln_as_terms::<L>(self.0)
+        }
+    }
+    let mass = sums.mass_p;
+    // A float32 entry is exactly a float32 mass (and only then is its log the leaves').
+    let representable = E::from_f64(mass).to_f64() == mass;
+    representable
+        && mass.is_normal()
+        && sums.core.is_finite()
+        && mass * dispatch(level, LnAsTerms::<E>(mass, PhantomData)) == sums.core
 }
 
 /// A per-distribution computation of a job: `(job, distribution, split)` to one `T`.

@@ -30,7 +30,7 @@ mod partial;
 mod two_pass;
 
 pub use measures::{Measure, NanPolicy, Params, Partial, SumKind};
-pub use partial::partial_sums;
+pub use partial::{partial_sums, scaled_partial_sums, Scaled};
 
 // The imports of the whole folder: each submodule starts with `use super::*`.
 use super::options::check_base;

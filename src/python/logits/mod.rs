@@ -452,6 +452,9 @@ struct CrossEntropy<'py> {
     ignore_index: Option<i128>,
     weight: Option<Arr<'py>>,
     target: Target<'py>,
+    /// Rows, and entries of the first batch axis, before these in a stream (added to the
+    /// positions errors name).
+    offset: (usize, usize),
 }
 
 impl<'py> CrossEntropy<'py> {
@@ -531,6 +534,7 @@ impl<'py> CrossEntropy<'py> {
             ignore_index,
             weight,
             target,
+            offset: (0, 0),
         })
     }
 
@@ -540,12 +544,16 @@ impl<'py> CrossEntropy<'py> {
         let entries = t.entries();
         let classes = self.logits.shape()[self.axis];
         let bad = |flat: usize, value: String| {
-            let index = unravel(t.shape(), flat);
+            let mut index = unravel(t.shape(), flat);
+            if let Some(first) = index.first_mut() {
+                *first += self.offset.1;
+            }
             PyValueError::new_err(format!(
-                "{}: {} = {value} (row {flat}) is not a class index in [0, {classes}) nor the \
+                "{}: {} = {value} (row {}) is not a class index in [0, {classes}) nor the \
                  ignore_index",
                 self.func,
-                entry_name("target", &index)
+                entry_name("target", &index),
+                flat + self.offset.0
             ))
         };
         let values: &[i64] = match entries.direct::<i64>() {
@@ -653,6 +661,42 @@ pub(super) fn softmax_cross_entropy<'py>(
         Reduce::Sum => float64(py, numpy_sum(&losses)),
         Reduce::Mean => float64(py, CrossEntropy::mean(&losses, weights.as_deref())),
     }
+}
+
+/// The sums a stream of chunks adds up for `softmax_cross_entropy(..., reduction="mean")`: the
+/// rows' losses and the mean's denominator (the summed weights of the non-ignored rows for class
+/// indices, the number of rows for probabilities). `offset` is (rows, entries of the first batch
+/// axis) before this chunk in its stream, for the positions errors name.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn cross_entropy_totals<'py>(
+    py: Python<'py>,
+    func: &'static str,
+    offset: (usize, usize),
+    logits: &Bound<'py, PyAny>,
+    target: &Bound<'py, PyAny>,
+    axis: &Bound<'py, PyAny>,
+    weight: Option<&Bound<'py, PyAny>>,
+    ignore_index: Option<&Bound<'py, PyAny>>,
+    label_smoothing: &Bound<'py, PyAny>,
+) -> PyResult<(f64, f64)> {
+    let mean = PyString::new(py, "mean").into_any();
+    let mut args = CrossEntropy::new(
+        func,
+        logits,
+        target,
+        axis,
+        weight,
+        ignore_index,
+        label_smoothing,
+        &mean,
+    )?;
+    args.offset = offset;
+    let (losses, weights) = args.losses(py)?;
+    let count = match weights {
+        Some(w) => numpy_sum(&w),
+        None => losses.len() as f64,
+    };
+    Ok((numpy_sum(&losses), count))
 }
 
 /// exp of the mean token cross-entropy (class axis last, class-index targets).
