@@ -39,7 +39,11 @@ for name, call in calls.items():
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-12, err_msg=name)
 got = ek.scipy_compat.entropy(p.T)
 np.testing.assert_allclose(got, ek.entropy(p), rtol=1e-12, err_msg="scipy_compat")
-print(ek.simd_level(), ek.get_num_threads(), "threads:", len(calls) + 1, "groups agree")
+acc = ek.EntropyAccumulator()
+acc.update(p[:, :20])
+acc.update(p[:, 20:])
+np.testing.assert_allclose(acc.result(), ek.entropy(p), rtol=1e-12, err_msg="streaming")
+print(ek.simd_level(), ek.get_num_threads(), "threads:", len(calls) + 2, "groups agree")
 """
 
 
