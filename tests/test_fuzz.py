@@ -391,6 +391,10 @@ def signed(draw, arr: np.ndarray) -> np.ndarray:
 def test_logits_one(name, data):
     x = data.draw(logits_values().flatmap(signed))
     axis = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    # Finite logits beyond ~1e15 lose O(1) differences on either side (README, known limits):
+    # the twin gave -0.0 for entropy_from_logits([1.7e308, 1.7e308]), the kernel ln 2.
+    with np.errstate(all="ignore"):
+        assume(float(np.abs(x[np.isfinite(x)]).max(initial=0.0)) < 1e15)
     compare(name, lambda m: getattr(m, name)(x, axis=axis), (x,), rtol=1e-4, atol=1e-4)
 
 
