@@ -1,6 +1,7 @@
 """Shared fixtures and hypothesis profiles.
 
-CI runs the bounded "ci" profile (set by .ci/run through HYPOTHESIS_PROFILE); "dev" explores more.
+CI runs the bounded "ci" profile (set by .ci/run through HYPOTHESIS_PROFILE); "dev" explores more;
+"fuzz" runs tests/test_fuzz.py at length, on demand.
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ settings.register_profile(
     max_examples=300,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+# On demand, at length: tests/test_fuzz.py (`HYPOTHESIS_PROFILE=fuzz pytest -m fuzz`; README).
+settings.register_profile(
+    "fuzz",
+    max_examples=3_000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=list(HealthCheck),
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 

@@ -78,15 +78,40 @@ def set_num_threads(n: int) -> None:
     return _core.set_num_threads(n)
 
 
-def _warn_on_unusable_simd_request() -> None:
-    requested = os.environ.get("ENTROPYKIT_SIMD", "").strip().lower()
-    if requested and requested != simd_level():
+_SIMD_LEVELS = ("scalar", "neon", "avx2", "avx512")
+
+
+def _warn_on_unusable_environment() -> None:
+    # The Rust side ignores a value it cannot use (it must not fail an import over a variable);
+    # saying so here is what keeps a typo from silently costing the speed or threads asked for.
+    raw = os.environ.get("ENTROPYKIT_SIMD")
+    requested = (raw or "").strip().lower()
+    if requested and requested not in _SIMD_LEVELS:
+        warnings.warn(
+            f"ENTROPYKIT_SIMD={raw!r} is not a SIMD level; accepted values are "
+            f"{', '.join(_SIMD_LEVELS)} (this CPU: {', '.join(available_simd_levels())}); "
+            f"using {simd_level()!r}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    elif requested and requested != simd_level():
         warnings.warn(
             f"ENTROPYKIT_SIMD={requested!r} is not a level this CPU supports "
             f"({', '.join(available_simd_levels())}); using {simd_level()!r}",
             RuntimeWarning,
             stacklevel=2,
         )
+    raw = os.environ.get("ENTROPYKIT_NUM_THREADS", "")
+    # The same rule as Rust's `str::trim` then `usize::from_str`: optional '+', ASCII digits
+    # (an empty value counts as unset).
+    digits = raw.strip().removeprefix("+")
+    if raw.strip() and not (digits.isascii() and digits.isdigit() and int(digits) >= 1):
+        warnings.warn(
+            f"ENTROPYKIT_NUM_THREADS={raw!r} is not a thread count; accepted values are integers "
+            f">= 1; using {get_num_threads()} threads (the number of CPUs)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
 
-_warn_on_unusable_simd_request()
+_warn_on_unusable_environment()

@@ -601,7 +601,9 @@ fn finish<E: LogitElem>(job: &Job<'_, E>, row: usize, x: &[E], st: &RowStats) ->
             (loss, w_y)
         }
         RowOp::CrossEntropyProb { .. } => {
-            if !finite_max {
+            // A non-finite weighted target (A = sum_c w_c t'_c infinite or NaN) has no loss to
+            // give: A ln S - Q would be inf - inf or inf * 0 depending on where it sits.
+            if !finite_max || !st.a.is_finite() {
                 return (f64::NAN, 0.0);
             }
             (st.a * st.s.ln() - st.q, 0.0)

@@ -18,6 +18,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 static NUMPY_ASARRAY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static NUMPY_MASKED: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static NUMPY_REQUIRE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static NUMPY_BOOL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static NUMPY_NUMBER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -38,15 +39,45 @@ pub fn cached<'py>(
 }
 
 /// `obj` as an ndarray (the object itself when it is exactly one: no copy, no NumPy call).
-pub fn as_ndarray<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyUntypedArray>> {
-    if obj.get_type().is(obj.py().get_type::<PyUntypedArray>()) {
+///
+/// `name` and `func` locate the failures: a masked array is refused (`np.asarray` would drop its
+/// mask, so masked-out entries would count), and an object NumPy cannot turn into an array
+/// (ragged nested lists, ...) gets NumPy's reason prefixed with the argument it came from.
+pub fn as_ndarray<'py>(
+    obj: &Bound<'py, PyAny>,
+    name: &str,
+    func: &str,
+) -> PyResult<Bound<'py, PyUntypedArray>> {
+    let py = obj.py();
+    if obj.get_type().is(py.get_type::<PyUntypedArray>()) {
         // SAFETY-free fast path: an exact ndarray is a PyUntypedArray.
         return Ok(obj.cast::<PyUntypedArray>()?.clone());
+    }
+    if obj.is_instance(cached(py, &NUMPY_MASKED, "numpy.ma", "MaskedArray")?)? {
+        return Err(PyTypeError::new_err(format!(
+            "{func}: {name} is a masked array; masks are not supported (the masked entries \
+             would be read): pass {name}.compressed() or {name}.filled(value)"
+        )));
     }
     if let Some(array) = torch_tensor(obj)? {
         return Ok(array);
     }
-    let array = cached(obj.py(), &NUMPY_ASARRAY, "numpy", "asarray")?.call1((obj,))?;
+    let array = cached(py, &NUMPY_ASARRAY, "numpy", "asarray")?
+        .call1((obj,))
+        .map_err(|error| {
+            if error.is_instance_of::<PyValueError>(py) || error.is_instance_of::<PyTypeError>(py) {
+                let kind = error.get_type(py);
+                let message = format!(
+                    "{func}: {name} cannot be read as an array: {}",
+                    error.value(py)
+                );
+                let new = PyErr::from_type(kind, message);
+                new.set_cause(py, Some(error));
+                new
+            } else {
+                error
+            }
+        })?;
     Ok(array.cast_into::<PyUntypedArray>()?)
 }
 
@@ -138,7 +169,7 @@ pub struct Operand<'py> {
 
 impl<'py> Operand<'py> {
     pub fn new(obj: &Bound<'py, PyAny>, name: &str, func: &str) -> PyResult<Self> {
-        let array = as_ndarray(obj)?;
+        let array = as_ndarray(obj, name, func)?;
         let descr = array.dtype();
         let (kind, itemsize) = (descr.kind(), descr.itemsize());
         let Some(dtype) = dtype_of(kind, itemsize) else {

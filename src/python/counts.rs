@@ -188,7 +188,7 @@ fn read_kind(kind: &Bound<'_, PyAny>, func: &str) -> PyResult<Option<Kind>> {
 
 /// A Gaussian parameter: any array-like of a float or integer dtype, read as float64.
 fn parameter<'py>(obj: &Bound<'py, PyAny>, name: &str, func: &str) -> PyResult<Operand<'py>> {
-    let array = as_ndarray(obj)?;
+    let array = as_ndarray(obj, name, func)?;
     let descr = array.dtype();
     let (kind, size) = (descr.kind(), descr.itemsize());
     if !matches!(kind, b'f' | b'i' | b'u') {

@@ -23,7 +23,7 @@ static NUMPY_FLOAT32: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 /// to the other argument's precision).
 fn operand<'py>(obj: &Bound<'py, PyAny>, name: &str, func: &str) -> PyResult<(Operand<'py>, bool)> {
     let weak = obj.is_exact_instance_of::<PyFloat>() || obj.is_exact_instance_of::<PyInt>();
-    let array = as_ndarray(obj)?;
+    let array = as_ndarray(obj, name, func)?;
     let descr = array.dtype();
     let (kind, size) = (descr.kind(), descr.itemsize());
     if !((kind == b'f' && matches!(size, 2 | 4 | 8)) || matches!(kind, b'i' | b'u' | b'b')) {

@@ -73,7 +73,7 @@ pub(super) fn as_labels<'py>(
     name: &str,
     func: Func,
 ) -> PyResult<(Bound<'py, PyUntypedArray>, Kind)> {
-    let array = as_ndarray(obj)?;
+    let array = as_ndarray(obj, name, func.name())?;
     if array.ndim() != 1 {
         return Err(PyValueError::new_err(format!(
             "{}: {name} must be a 1-D array of labels, not of shape {}",

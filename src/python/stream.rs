@@ -233,7 +233,7 @@ pub fn from_array(
     name: &str,
     func: &str,
 ) -> PyResult<(Vec<usize>, Vec<Scaled>)> {
-    let array = convert::as_ndarray(partials)?;
+    let array = convert::as_ndarray(partials, name, func)?;
     let shape = array.shape().to_vec();
     if shape.last() != Some(&COLUMNS) {
         return Err(PyValueError::new_err(format!(
@@ -831,7 +831,7 @@ fn count_labels(
     offset: usize,
     histogram: &mut std::collections::HashMap<Label, u64>,
 ) -> PyResult<usize> {
-    let array = convert::as_ndarray(labels)?;
+    let array = convert::as_ndarray(labels, "labels", func)?;
     if array.ndim() != 1 {
         return Err(PyValueError::new_err(format!(
             "{func}: labels must be 1-D, not of shape {}",
@@ -1208,7 +1208,9 @@ impl TokenCrossEntropyAccumulator {
         )?;
         self.loss.add(loss);
         self.count.add(count);
-        let shape = convert::as_ndarray(logits)?.shape().to_vec();
+        let shape = convert::as_ndarray(logits, "logits", "TokenCrossEntropyAccumulator.update")?
+            .shape()
+            .to_vec();
         let a = self.axis.rem_euclid(shape.len().max(1) as isize) as usize;
         let batch: Vec<usize> = (0..shape.len())
             .filter(|&i| i != a)

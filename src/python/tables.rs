@@ -538,7 +538,7 @@ fn check_weights(func: &str, weights: Option<&Bound<'_, PyAny>>, n: usize) -> Py
         }
         return Ok(vec![1.0 / n as f64; n]);
     };
-    let array = as_ndarray(weights)?;
+    let array = as_ndarray(weights, "weights", func)?;
     let descr = array.dtype();
     if !matches!(descr.kind(), b'f' | b'i' | b'u') {
         return Err(PyTypeError::new_err(format!(
@@ -604,11 +604,13 @@ fn mixed_divergence(rows: &Input, w: &[f64]) -> Result<Mixed, Failed> {
     )
     .map_err(Failed::Rows)?;
     let masses: Vec<f64> = sums.iter().map(|s| s.mass_p).collect();
-    if masses.iter().any(|m| m.is_nan()) {
-        return Ok(Mixed::Nan);
-    }
+    // A row without mass is an error even when another row's NaN would make the result NaN
+    // (as for every measure: bad input raises, NaN only propagates).
     if let Some(d) = masses.iter().position(|&m| m == 0.0) {
         return Ok(Mixed::ZeroMass(d));
+    }
+    if masses.iter().any(|m| m.is_nan()) {
+        return Ok(Mixed::Nan);
     }
     // One pass gives each row's mass and sum p ln p (H_i = ln S - T/S), as the entropy kernel's
     // own finish does; rows whose sums left the normal range are recomputed by the kernel, which
@@ -734,8 +736,8 @@ pub fn js_divergence_many<'py>(
 }
 
 /// SciPy also takes booleans (as 0 and 1).
-fn scipy_input<'py>(x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    let array = as_ndarray(x)?;
+fn scipy_input<'py>(x: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    let array = as_ndarray(x, name, "entropy")?;
     if array.dtype().kind() == b'b' {
         return array.call_method1("view", ("uint8",));
     }
@@ -754,14 +756,14 @@ pub fn scipy_entropy<'py>(
     nan_policy: &Bound<'py, PyAny>,
     keepdims: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let pk = scipy_input(pk)?;
+    let pk = scipy_input(pk, "pk")?;
     let normalize = PyBool::new(py, true).to_owned().into_any();
     match qk.filter(|q| !q.is_none()) {
         None => {
             super::distributions::entropy(py, &pk, base, axis, keepdims, &normalize, nan_policy)
         }
         Some(qk) => {
-            let qk = scipy_input(qk)?;
+            let qk = scipy_input(qk, "qk")?;
             super::distributions::kl_divergence(
                 py, &pk, &qk, base, axis, keepdims, &normalize, nan_policy,
             )

@@ -23,6 +23,7 @@ from .._errors import InvalidDistributionError
 
 __all__ = [
     "Prepared",
+    "as_array",
     "as_input_array",
     "check_base",
     "check_nan_policy",
@@ -35,9 +36,26 @@ __all__ = [
 NAN_POLICIES = ("propagate", "raise", "omit")
 
 
+def as_array(x: Any, name: str, func: str) -> np.ndarray:
+    """``x`` as an ndarray (itself when it is one). Masked arrays are refused: ``np.asarray``
+    would drop the mask and the masked-out entries would count. NumPy's reason for refusing an
+    object (ragged nested lists, ...) is given with the argument it came from."""
+    if type(x) is np.ndarray:
+        return x
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(
+            f"{func}: {name} is a masked array; masks are not supported (the masked entries "
+            f"would be read): pass {name}.compressed() or {name}.filled(value)"
+        )
+    try:
+        return np.asarray(_untorched(x))
+    except (ValueError, TypeError) as error:
+        raise type(error)(f"{func}: {name} cannot be read as an array: {error}") from error
+
+
 def as_input_array(x: Any, name: str, func: str) -> np.ndarray:
     """``x`` as an ndarray without copying, if its dtype is one entropykit accepts."""
-    arr = x if type(x) is np.ndarray else np.asarray(_untorched(x))
+    arr = as_array(x, name, func)
     kind = arr.dtype.kind
     if (kind == "f" and arr.dtype.itemsize in (2, 4, 8)) or kind in "iu":
         return arr
@@ -190,10 +208,12 @@ def prepare(
     nan_policy: Any,
     base: Any,
     names: tuple[str, ...] = ("p", "q"),
+    binary: bool = False,
 ) -> Prepared:
-    """Validates everything that does not depend on the data's values (``q`` is None for
-    one-argument measures). ``names`` are the arguments' names in messages."""
-    args = [(names[0], p)] if q is None else [(names[0], p), (names[1], q)]
+    """Validates everything that does not depend on the data's values (``q`` is ignored unless
+    ``binary``: a two-argument measure given ``q=None`` sees it as an object array, as the fast
+    path does). ``names`` are the arguments' names in messages."""
+    args = [(names[0], p), (names[1], q)] if binary else [(names[0], p)]
     arrays = tuple([as_input_array(value, name, func) for name, value in args])
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays))

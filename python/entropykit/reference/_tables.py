@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._errors import InvalidDistributionError
-from ._rules import check_base, check_nan_policy
+from ._rules import as_array, check_base, check_nan_policy
 
 __all__ = [
     "NMI_METHODS",
@@ -172,7 +172,7 @@ def check_weights(func: str, weights: Any, n: int) -> npt.NDArray[np.float64]:
         if n == 0:
             raise ValueError(f"{func}: ps holds no distributions")
         return np.full(n, 1.0 / n)
-    w = np.asarray(weights)
+    w = as_array(weights, "weights", func)
     if w.dtype.kind not in "fiu":
         raise TypeError(f"{func}: weights have dtype {w.dtype}; expected floats or integers")
     if w.shape != (n,):

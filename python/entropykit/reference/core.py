@@ -93,7 +93,7 @@ def cross_entropy(
     >>> float(reference.cross_entropy([1, 0], [0.5, 0.5], base=2))
     1.0
     """
-    prep = prepare("cross_entropy", p, q, axis, keepdims, normalize, nan_policy, base)
+    prep = prepare("cross_entropy", p, q, axis, keepdims, normalize, nan_policy, base, binary=True)
     return _reduce("cross_entropy", prep)
 
 
@@ -115,5 +115,5 @@ def kl_divergence(
     >>> float(reference.kl_divergence([1, 0], [0.5, 0.5], base=2))
     1.0
     """
-    prep = prepare("kl_divergence", p, q, axis, keepdims, normalize, nan_policy, base)
+    prep = prepare("kl_divergence", p, q, axis, keepdims, normalize, nan_policy, base, binary=True)
     return _reduce("kl_divergence", prep)

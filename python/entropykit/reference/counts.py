@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._errors import InvalidDistributionError
-from ._rules import Prepared, as_input_array, check_base, entry_index, prepare
+from ._rules import Prepared, as_array, as_input_array, check_base, entry_index, prepare
 
 __all__ = [
     "boltzmann_entropy",
@@ -83,7 +83,7 @@ def too_large(func: str, distribution: int) -> ValueError:
 
 def as_float_param(x: Any, name: str, func: str) -> np.ndarray:
     """``x`` as a float64 array (float or integer dtypes only)."""
-    arr = np.asarray(x)
+    arr = as_array(x, name, func)
     if arr.dtype.kind not in "fiu":
         raise TypeError(f"{func}: {name} has dtype {arr.dtype}; expected a float or integer dtype")
     return arr.astype(np.float64, copy=False)
@@ -308,7 +308,7 @@ def _estimate(estimator: str, x: np.ndarray) -> np.ndarray:
             h = h + (m - 1) / (2 * n)
         return np.asarray(h)
     if estimator == "james_stein":
-        target = 1.0 / k
+        target = 1.0 / k if k else 0.0  # k == 0 only in a batch of no distributions
         with np.errstate(divide="ignore", invalid="ignore"):
             var_u = (u * (1 - u)).sum(axis=1) / (n - 1)
             misfit = ((u - target) ** 2).sum(axis=1)

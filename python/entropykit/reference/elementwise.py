@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._errors import InvalidDistributionError
-from ._rules import check_base
+from ._rules import as_array, check_base
 
 __all__ = [
     "binary_entropy",
@@ -73,7 +73,7 @@ def _as_operand(value: Any, name: str, func: str) -> tuple[np.ndarray, bool]:
     """``value`` as an ndarray, and whether it is a Python number (which adapts to the other
     argument's precision, as NumPy 2 does)."""
     weak = type(value) in (int, float)
-    arr = value if type(value) is np.ndarray else np.asarray(value)
+    arr = as_array(value, name, func)
     kind = arr.dtype.kind
     if (kind == "f" and arr.dtype.itemsize in (2, 4, 8)) or kind in "iub":
         return arr, weak
@@ -87,11 +87,13 @@ def prepare_operands(func: str, values: tuple[tuple[str, Any], ...], base: Any) 
     """Checks the arguments (dtype, broadcasting, base) and settles the result's shape and
     dtype: float32 when every array argument is float32 or float16, else float64."""
     arrays: list[np.ndarray] = []
+    weaks: list[bool] = []
     single: bool | None = None  # None while every argument is a Python number
     scalar = True
     for name, value in values:
         arr, weak = _as_operand(value, name, func)
         arrays.append(arr)
+        weaks.append(weak)
         scalar = scalar and arr.ndim == 0
         if not weak:
             small = arr.dtype.kind == "f" and arr.dtype.itemsize <= 4
@@ -108,6 +110,13 @@ def prepare_operands(func: str, values: tuple[tuple[str, Any], ...], base: Any) 
         )
         raise ValueError(f"{func}: shapes do not broadcast: {described}") from None
     dtype = _FLOAT32 if single else _FLOAT64
+    if single:
+        # A Python number adapts to the arrays' float32 before the computation (NumPy 2's weak
+        # scalars, and SciPy's ufuncs with them): 1e-300 is then 0.
+        with np.errstate(over="ignore"):
+            arrays = [
+                a.astype(np.float32) if weak else a for a, weak in zip(arrays, weaks, strict=True)
+            ]
     return Operands(func, tuple(arrays), shape, dtype, scalar, check_base(base, func))
 
 

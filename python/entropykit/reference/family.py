@@ -43,7 +43,8 @@ Axis = int | tuple[int, ...] | None
 
 def _xlogx(x: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(x > 0, x * np.log(np.where(x > 0, x, 1.0)), 0.0)
+        # NaN (kept under nan_policy="propagate") stays NaN; zeros give 0.
+        return np.where(x > 0, x * np.log(np.where(x > 0, x, 1.0)), np.where(np.isnan(x), x, 0.0))
 
 
 def _in_base(value: np.ndarray, base: float | None) -> np.ndarray:
@@ -68,7 +69,7 @@ def js_divergence(
     >>> float(reference.js_divergence([1, 0], [0, 1], base=2))
     1.0
     """
-    prep = prepare("js_divergence", p, q, axis, keepdims, normalize, nan_policy, base)
+    prep = prepare("js_divergence", p, q, axis, keepdims, normalize, nan_policy, base, binary=True)
     return prep.shape_result(_js(prep))
 
 
@@ -113,7 +114,7 @@ def js_distance(
     >>> float(reference.js_distance([1, 0], [0, 1], base=2))
     1.0
     """
-    prep = prepare("js_distance", p, q, axis, keepdims, normalize, nan_policy, base)
+    prep = prepare("js_distance", p, q, axis, keepdims, normalize, nan_policy, base, binary=True)
     return np.sqrt(np.maximum(prep.shape_result(_js(prep)), 0.0))
 
 
@@ -261,7 +262,7 @@ def _table_entropies(
     prep = prepare(func, arr, None, y_axis, False, True, nan_policy, None, names=("pxy",))
     rows = checked_rows(prep, False, require_mass=False)
     x_at = prep.batch_axes.index(x_axis)
-    tables = np.moveaxis(rows.p.reshape((*prep.batch_shape, -1)), x_at, -2)
+    tables = np.moveaxis(rows.p.reshape((*prep.batch_shape, rows.p.shape[-1])), x_at, -2)
     mass = tables.sum(axis=(-2, -1))
     zero = mass == 0
     if zero.any():

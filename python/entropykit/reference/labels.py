@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._errors import InvalidDistributionError
-from ._rules import check_base
+from ._rules import as_array, check_base
 
 __all__ = ["entropy_labels", "mutual_information_labels"]
 
@@ -32,7 +32,7 @@ __all__ = ["entropy_labels", "mutual_information_labels"]
 
 def as_labels(x: Any, name: str, func: str) -> np.ndarray:
     """``x`` as a 1-D ndarray of a label dtype (no copy for arrays)."""
-    arr = x if type(x) is np.ndarray else np.asarray(x)
+    arr = as_array(x, name, func)
     if arr.ndim != 1:
         raise ValueError(f"{func}: {name} must be a 1-D array of labels, not of shape {arr.shape}")
     kind = arr.dtype.kind

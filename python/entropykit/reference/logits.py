@@ -21,6 +21,8 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
+from ._rules import as_array
+
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
@@ -46,7 +48,7 @@ def _is_bfloat16(dtype: np.dtype) -> bool:
 
 def as_float(x: Any, name: str, func: str) -> np.ndarray:
     """``x`` as a float ndarray (no copy)."""
-    arr = x if type(x) is np.ndarray else np.asarray(x)
+    arr = as_array(x, name, func)
     dtype = arr.dtype
     if not ((dtype.kind == "f" and dtype.itemsize in (2, 4, 8)) or _is_bfloat16(dtype)):
         raise TypeError(
@@ -125,7 +127,7 @@ def class_weights(weight: Any, classes: int, dtype: np.dtype, func: str) -> np.n
     """``weight`` as a contiguous (classes,) array in the compute dtype, or None."""
     if weight is None:
         return None
-    w = np.asarray(weight)
+    w = as_array(weight, "weight", func)
     if w.dtype.kind not in "fiu" and not _is_bfloat16(w.dtype):
         raise TypeError(f"{func}: weight has dtype {w.dtype}; expected a real dtype")
     if w.shape != (classes,):
@@ -179,7 +181,7 @@ class CrossEntropyArgs:
         self.eps = check_label_smoothing(label_smoothing, func)
         self.ignore_index = check_ignore_index(ignore_index, func)
         self.weight = class_weights(weight, classes, dtype, func)
-        t = target if type(target) is np.ndarray else np.asarray(target)
+        t = as_array(target, "target", func)
         self.indices = self.probs = None
         if t.dtype.kind in "iu":
             if t.shape != self.batch:
@@ -281,7 +283,7 @@ def check_elementwise(
     """Validated arguments of the binary cross-entropies, not yet converted: x (float), y (real,
     x's shape), and weight / pos_weight (real, broadcastable to x's shape) or None."""
     xa = as_float(x, names[0], func)
-    ya = np.asarray(y)
+    ya = as_array(y, names[1], func)
     if ya.dtype.kind not in "fiub" and not _is_bfloat16(ya.dtype):
         raise TypeError(f"{func}: {names[1]} has dtype {ya.dtype}; expected a real dtype")
     shape = xa.shape
@@ -295,7 +297,7 @@ def check_elementwise(
         if extra is None:
             extras.append(None)
             continue
-        e = np.asarray(extra)
+        e = as_array(extra, name, func)
         if e.dtype.kind not in "fiub" and not _is_bfloat16(e.dtype):
             raise TypeError(f"{func}: {name} has dtype {e.dtype}; expected a real dtype")
         try:
@@ -543,7 +545,10 @@ def cross_entropy_rows(args: CrossEntropyArgs) -> tuple[np.ndarray, np.ndarray |
         assert args.probs is not None  # CrossEntropyArgs sets exactly one of indices and probs
         t = _rows64(args.probs.astype(compute_dtype(args.logits)))
         smoothed = t * (1.0 - eps) + eps / classes
-        return np.sum(-(w * smoothed) * lp, axis=1), None
+        weighted = w * smoothed
+        # A non-finite weighted target has no loss to give (the kernel's rule): NaN for the row.
+        finite = np.isfinite(weighted.sum(axis=1))
+        return np.where(finite, np.sum(-weighted * lp, axis=1), np.nan), None
 
 
 def softmax_cross_entropy(

@@ -49,6 +49,10 @@ impl Job<'_> {
         let Some(mut sums) = self.checked_sums::<E>(d, split, term)? else {
             return Ok(None);
         };
+        // Counted at the caller's scale: rescaling a distribution whose mass overflows can
+        // flush its smallest positive entries to 0 (1e-300 beside 1.7e308), and Hartley's
+        // entropy (order 0) counts them.
+        let count = sums.core;
         let mut scale = [1.0, 1.0];
         let mut again = false;
         for (s, mass) in scale.iter_mut().zip([sums.mass_p, sums.mass_q]) {
@@ -70,7 +74,7 @@ impl Job<'_> {
             scale,
             mass: [sums.mass_p, sums.mass_q],
             peak: sums.peak,
-            count: sums.core,
+            count,
         }))
     }
 

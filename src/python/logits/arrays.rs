@@ -41,8 +41,8 @@ pub(super) struct Arr<'py> {
 
 impl<'py> Arr<'py> {
     /// `obj` as an ndarray (no copy for an exact ndarray), classified.
-    pub fn new(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
-        Self::of(as_ndarray(obj)?)
+    pub fn new(obj: &Bound<'py, PyAny>, name: &str, func: &str) -> PyResult<Self> {
+        Self::of(as_ndarray(obj, name, func)?)
     }
 
     fn of(array: Bound<'py, PyUntypedArray>) -> PyResult<Self> {

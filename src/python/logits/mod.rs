@@ -78,7 +78,7 @@ impl Reduce {
 
 /// A float array (float16, float32, float64 or bfloat16), in native byte order.
 fn float_arg<'py>(obj: &Bound<'py, PyAny>, name: &str, func: &str) -> PyResult<Arr<'py>> {
-    let arr = Arr::new(obj)?;
+    let arr = Arr::new(obj, name, func)?;
     if !arr.is_float() {
         return Err(PyTypeError::new_err(format!(
             "{func}: {name} has dtype {}; expected float16, float32, float64 or bfloat16",
@@ -479,7 +479,7 @@ impl<'py> CrossEntropy<'py> {
         let weight = match weight {
             None => None,
             Some(w) => {
-                let w = Arr::new(w)?;
+                let w = Arr::new(w, "weight", func)?;
                 if !(matches!(w.kind(), b'f' | b'i' | b'u') || w.is_bfloat16()) {
                     return Err(PyTypeError::new_err(format!(
                         "{func}: weight has dtype {}; expected a real dtype",
@@ -495,7 +495,7 @@ impl<'py> CrossEntropy<'py> {
                 Some(w.readable()?)
             }
         };
-        let t = Arr::new(target)?;
+        let t = Arr::new(target, "target", func)?;
         let target = if matches!(t.kind(), b'i' | b'u') {
             let batch = batch_shape(x.shape(), a);
             if t.shape() != batch.as_slice() {
@@ -741,7 +741,7 @@ fn factor_arg<'py>(
     let Some(obj) = obj else {
         return Ok(None);
     };
-    let e = Arr::new(obj)?;
+    let e = Arr::new(obj, name, func)?;
     if !(matches!(e.kind(), b'f' | b'i' | b'u' | b'b') || e.is_bfloat16()) {
         return Err(PyTypeError::new_err(format!(
             "{func}: {name} has dtype {}; expected a real dtype",
@@ -891,7 +891,7 @@ fn binary<'py>(
     reduction: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let xa = float_arg(x, names[0], func)?;
-    let ya = Arr::new(y)?;
+    let ya = Arr::new(y, names[1], func)?;
     if !(matches!(ya.kind(), b'f' | b'i' | b'u' | b'b') || ya.is_bfloat16()) {
         return Err(PyTypeError::new_err(format!(
             "{func}: {} has dtype {}; expected a real dtype",
