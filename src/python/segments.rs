@@ -21,7 +21,7 @@ struct HeldOffsets<'py>(Operand<'py>);
 
 impl<'py> HeldOffsets<'py> {
     fn new(obj: &Bound<'py, PyAny>, name: &str, func: &str) -> PyResult<Self> {
-        let array = super::convert::as_ndarray(obj)?;
+        let array = super::convert::as_ndarray(obj, name, func)?;
         if array.ndim() != 1 {
             return Err(PyValueError::new_err(format!(
                 "{func}: {name} must be 1-D, not of shape {}",
