@@ -54,7 +54,7 @@ def inputs(dtype) -> SimpleNamespace:
 
 
 #: Uneven segments of the 7 x 1001 p and q, flattened (one of a single entry, one long).
-SEGMENTS = np.array([0, 10, 11, 500, 3001, 7007])
+SEGMENTS = np.array([0, 11, 12, 500, 3001, 7007])
 
 Call = Callable[[SimpleNamespace], object]
 CALLS: dict[str, Call] = {
