@@ -80,7 +80,51 @@ pub enum KernelError {
     ThreadPool(String),
 }
 
+/// An entry a measure refuses (negative, infinite, or NaN under `NanPolicy::Raise`): the one shape
+/// every binding words the same way, whatever layout it then maps `distribution` and `position` to.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BadEntry {
+    pub arg: Arg,
+    /// `"negative"`, `"infinite"` or `"nan"`: the exception's `kind`.
+    pub kind: &'static str,
+    pub distribution: usize,
+    pub position: usize,
+    /// The entry (NaN for `"nan"`).
+    pub value: f64,
+}
+
 impl KernelError {
+    /// The refused entry, if this error is about one.
+    pub fn bad_entry(&self) -> Option<BadEntry> {
+        let (arg, kind, distribution, position, value) = match *self {
+            KernelError::Negative {
+                arg,
+                distribution,
+                position,
+                value,
+            } => (arg, "negative", distribution, position, value),
+            KernelError::Infinite {
+                arg,
+                distribution,
+                position,
+                value,
+            } => (arg, "infinite", distribution, position, value),
+            KernelError::Nan {
+                arg,
+                distribution,
+                position,
+            } => (arg, "nan", distribution, position, f64::NAN),
+            _ => return None,
+        };
+        Some(BadEntry {
+            arg,
+            kind,
+            distribution,
+            position,
+            value,
+        })
+    }
+
     /// The distribution the error is in, if it is about data.
     pub fn distribution(&self) -> Option<usize> {
         match *self {

@@ -581,41 +581,18 @@ impl<'py> Columnar<'_, 'py> {
 
     /// A kernel error in one block as the exception naming the entry in the whole column.
     fn error(&self, py: Python<'_>, sides: &[Side], error: KernelError, offset: usize) -> PyErr {
-        let (arg, position, kind, value) = match error {
-            KernelError::Negative {
-                arg,
-                position,
-                value,
-                ..
-            } => (arg, position, "negative", value),
-            KernelError::Infinite {
-                arg,
-                position,
-                value,
-                ..
-            } => (arg, position, "infinite", value),
-            KernelError::Nan { arg, position, .. } => (arg, position, "nan", f64::NAN),
-            other => return errors::plain(other),
+        let Some(bad) = error.bad_entry() else {
+            return errors::plain(error);
         };
-        let which = usize::from(arg == Arg::Q);
+        let which = usize::from(bad.arg == Arg::Q);
         let name = ["p", "q"][which];
-        let index = offset + position;
+        let index = offset + bad.position;
         let at = errors::entry_name(name, &[index]);
-        let null = matches!(&sides[which], Side::Column(c) if c.is_null(index));
-        let func = self.func;
-        let message = match kind {
-            "nan" if null => format!("{func}: {at} is null (nan_policy='raise')"),
-            "nan" => format!("{func}: {at} is NaN (nan_policy='raise')"),
-            "infinite" => format!(
-                "{func}: {at} = {} is not finite; entries must be finite",
-                errors::float_repr(py, value)
-            ),
-            _ => format!(
-                "{func}: {at} = {} is negative; entries must be >= 0",
-                errors::float_repr(py, value)
-            ),
-        };
-        errors::invalid(py, message, kind, name, &[index])
+        if bad.kind == "nan" && matches!(&sides[which], Side::Column(c) if c.is_null(index)) {
+            let message = format!("{}: {at} is null (nan_policy='raise')", self.func);
+            return errors::invalid(py, message, bad.kind, name, &[index]);
+        }
+        errors::bad_entry(py, self.func, &at, &bad, name, &[index])
     }
 }
 

@@ -676,27 +676,15 @@ impl<'py> Reduction<'py> {
 
     /// The exception for a kernel error, located in the caller's own coordinates.
     pub fn error(&self, py: Python<'_>, error: KernelError, normalize: bool) -> PyErr {
-        use KernelError::*;
-        let func = self.func;
-        let (which, kind, distribution, position, value) = match error {
-            Negative {
-                arg,
-                distribution,
-                position,
-                value,
-            } => (arg, "negative", distribution, position, value),
-            Infinite {
-                arg,
-                distribution,
-                position,
-                value,
-            } => (arg, "infinite", distribution, position, value),
-            Nan {
-                arg,
-                distribution,
-                position,
-            } => (arg, "nan", distribution, position, f64::NAN),
-            ZeroMass { arg, distribution } => {
+        if let Some(bad) = error.bad_entry() {
+            let which = arg_index(bad.arg);
+            let name = self.names[which];
+            let index = self.entry_index(which, bad.distribution, bad.position);
+            let at = errors::entry_name(name, &index);
+            return errors::bad_entry(py, self.func, &at, &bad, name, &index);
+        }
+        match error {
+            KernelError::ZeroMass { arg, distribution } => {
                 let name = self.names[arg_index(arg)];
                 let index = unravel(&self.batch_shape(), distribution);
                 let place = if index.is_empty() {
@@ -709,27 +697,12 @@ impl<'py> Reduction<'py> {
                 } else {
                     "no entry is > 0"
                 };
+                let func = self.func;
                 let message = format!("{func}: {name} has zero total mass in {place}; {why}");
-                return errors::invalid(py, message, "zero_mass", name, &index);
+                errors::invalid(py, message, "zero_mass", name, &index)
             }
-            other => return errors::plain(other),
-        };
-        let which = arg_index(which);
-        let name = self.names[which];
-        let index = self.entry_index(which, distribution, position);
-        let at = errors::entry_name(name, &index);
-        let message = match kind {
-            "nan" => format!("{func}: {at} is NaN (nan_policy='raise')"),
-            "infinite" => format!(
-                "{func}: {at} = {} is not finite; entries must be finite",
-                errors::float_repr(py, value)
-            ),
-            _ => format!(
-                "{func}: {at} = {} is negative; entries must be >= 0",
-                errors::float_repr(py, value)
-            ),
-        };
-        errors::invalid(py, message, kind, name, &index)
+            other => errors::plain(other),
+        }
     }
 
     /// Per-distribution values (C order over the batch) in the result's shape: a NumPy float64

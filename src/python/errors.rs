@@ -2,7 +2,7 @@
 //! `entropykit._errors` module both paths share) with `.kind`, `.arg` and `.index`, NumPy's
 //! `AxisError`, and plain `ValueError` / `RuntimeError` for the rest.
 
-use crate::error::KernelError;
+use crate::error::{BadEntry, KernelError};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyFloat, PyTuple};
@@ -21,6 +21,30 @@ pub fn invalid(py: Python<'_>, message: String, kind: &str, arg: &str, index: &[
         )),
         Err(error) => error,
     }
+}
+
+/// The exception for a refused entry `at` (e.g. `p[1, 2]`, located by the caller) of argument
+/// `arg`, raised by `func`; `index` is what the exception carries as its location.
+pub fn bad_entry(
+    py: Python<'_>,
+    func: &str,
+    at: &str,
+    bad: &BadEntry,
+    arg: &str,
+    index: &[usize],
+) -> PyErr {
+    let message = match bad.kind {
+        "nan" => format!("{func}: {at} is NaN (nan_policy='raise')"),
+        "infinite" => format!(
+            "{func}: {at} = {} is not finite; entries must be finite",
+            float_repr(py, bad.value)
+        ),
+        _ => format!(
+            "{func}: {at} = {} is negative; entries must be >= 0",
+            float_repr(py, bad.value)
+        ),
+    };
+    invalid(py, message, bad.kind, arg, index)
 }
 
 /// `p[1, 2]`, or `p` for a 0-d argument.

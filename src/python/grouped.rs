@@ -288,26 +288,13 @@ fn values_error(
     keys: &Bound<'_, PyUntypedArray>,
     normalize: bool,
 ) -> PyErr {
-    use KernelError::*;
-    let (kind, group, position, value) = match error {
-        Negative {
-            distribution,
-            position,
-            value,
-            ..
-        } => ("negative", distribution, position, value),
-        Infinite {
-            distribution,
-            position,
-            value,
-            ..
-        } => ("infinite", distribution, position, value),
-        Nan {
-            distribution,
-            position,
-            ..
-        } => ("nan", distribution, position, f64::NAN),
-        ZeroMass { distribution, .. } => {
+    if let Some(bad) = error.bad_entry() {
+        let i = original_index(codes, bad.distribution, bad.position);
+        let at = format!("values[{i}] (key {})", key_repr(keys, i));
+        return errors::bad_entry(py, FUNC, &at, &bad, "values", &[i]);
+    }
+    match error {
+        KernelError::ZeroMass { distribution, .. } => {
             let i = original_index(codes, distribution, 0);
             let why = if normalize {
                 "it cannot be normalized (normalize=True)"
@@ -318,25 +305,11 @@ fn values_error(
                 "{FUNC}: the values of key {} (first at values[{i}]) have zero total mass; {why}",
                 key_repr(keys, i)
             );
-            return errors::invalid(py, message, "zero_mass", "values", &[i]);
+            errors::invalid(py, message, "zero_mass", "values", &[i])
         }
-        ThreadPool(message) => return PyRuntimeError::new_err(message),
-        other => return PyValueError::new_err(format!("{FUNC}: {other}")),
-    };
-    let i = original_index(codes, group, position);
-    let key = key_repr(keys, i);
-    let message = match kind {
-        "nan" => format!("{FUNC}: values[{i}] (key {key}) is NaN (nan_policy='raise')"),
-        "infinite" => format!(
-            "{FUNC}: values[{i}] (key {key}) = {} is not finite; entries must be finite",
-            errors::float_repr(py, value)
-        ),
-        _ => format!(
-            "{FUNC}: values[{i}] (key {key}) = {} is negative; entries must be >= 0",
-            errors::float_repr(py, value)
-        ),
-    };
-    errors::invalid(py, message, kind, "values", &[i])
+        KernelError::ThreadPool(message) => PyRuntimeError::new_err(message),
+        other => PyValueError::new_err(format!("{FUNC}: {other}")),
+    }
 }
 
 /// Adds this group's functions to the `_core` module.

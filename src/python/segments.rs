@@ -188,30 +188,17 @@ fn segment_error(
     args: &[(&str, &Held<'_>)],
     normalize: bool,
 ) -> PyErr {
-    use KernelError::*;
     let which = |arg: Arg| match arg {
         Arg::P => args[0],
         Arg::Q => args[args.len() - 1],
     };
-    let (arg, kind, segment, position, value) = match error {
-        Negative {
-            arg,
-            distribution,
-            position,
-            value,
-        } => (arg, "negative", distribution, position, value),
-        Infinite {
-            arg,
-            distribution,
-            position,
-            value,
-        } => (arg, "infinite", distribution, position, value),
-        Nan {
-            arg,
-            distribution,
-            position,
-        } => (arg, "nan", distribution, position, f64::NAN),
-        ZeroMass { arg, distribution } => {
+    if let Some(bad) = error.bad_entry() {
+        let (name, held) = which(bad.arg);
+        let at = held.entry_name(name, bad.distribution, bad.position);
+        return errors::bad_entry(py, func, &at, &bad, name, &[bad.distribution, bad.position]);
+    }
+    match error {
+        KernelError::ZeroMass { arg, distribution } => {
             let (name, _) = which(arg);
             let why = if normalize {
                 "it cannot be normalized (normalize=True)"
@@ -220,25 +207,11 @@ fn segment_error(
             };
             let message =
                 format!("{func}: {name} has zero total mass in segment {distribution}; {why}");
-            return errors::invalid(py, message, "zero_mass", name, &[distribution]);
+            errors::invalid(py, message, "zero_mass", name, &[distribution])
         }
-        Layout(message) => return PyValueError::new_err(format!("{func}: {message}")),
-        other => return errors::plain(other),
-    };
-    let (name, held) = which(arg);
-    let at = held.entry_name(name, segment, position);
-    let message = match kind {
-        "nan" => format!("{func}: {at} is NaN (nan_policy='raise')"),
-        "infinite" => format!(
-            "{func}: {at} = {} is not finite; entries must be finite",
-            errors::float_repr(py, value)
-        ),
-        _ => format!(
-            "{func}: {at} = {} is negative; entries must be >= 0",
-            errors::float_repr(py, value)
-        ),
-    };
-    errors::invalid(py, message, kind, name, &[segment, position])
+        KernelError::Layout(message) => PyValueError::new_err(format!("{func}: {message}")),
+        other => errors::plain(other),
+    }
 }
 
 /// The keyword arguments every ragged measure takes.

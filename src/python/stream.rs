@@ -94,27 +94,11 @@ fn stream_error(
     normalize: bool,
     offset: &Offset,
 ) -> PyErr {
-    use KernelError::*;
-    let (arg, kind, distribution, position, value) = match error {
-        Negative {
-            arg,
-            distribution,
-            position,
-            value,
-        } => (arg, "negative", distribution, position, value),
-        Infinite {
-            arg,
-            distribution,
-            position,
-            value,
-        } => (arg, "infinite", distribution, position, value),
-        Nan {
-            arg,
-            distribution,
-            position,
-        } => (arg, "nan", distribution, position, f64::NAN),
-        other => return reduction.error(py, other, normalize),
+    let Some(bad) = error.bad_entry() else {
+        return reduction.error(py, error, normalize);
     };
+    let (distribution, position) = (bad.distribution, bad.position);
+    let arg = bad.arg;
     let which = usize::from(arg == Arg::Q);
     let name = reduction.names[which];
     let mut index = reduction.entry_index(which, distribution, position);
@@ -137,20 +121,8 @@ fn stream_error(
             }
         }
     }
-    let func = reduction.func;
     let at = errors::entry_name(name, &index);
-    let message = match kind {
-        "nan" => format!("{func}: {at} is NaN (nan_policy='raise')"),
-        "infinite" => format!(
-            "{func}: {at} = {} is not finite; entries must be finite",
-            errors::float_repr(py, value)
-        ),
-        _ => format!(
-            "{func}: {at} = {} is negative; entries must be >= 0",
-            errors::float_repr(py, value)
-        ),
-    };
-    errors::invalid(py, message, kind, name, &index)
+    errors::bad_entry(py, reduction.func, &at, &bad, name, &index)
 }
 
 /// Settings of a stream of one measure.
