@@ -284,6 +284,28 @@ def test_grouped_against_the_twin(data) -> None:
         np.testing.assert_allclose(h, want, rtol=1e-13, atol=1e-13)
 
 
+@pytest.mark.parametrize(
+    ("dtype", "choices"),
+    [
+        ("int64", [-700, 3, 10, 2000]),
+        ("int8", [-128, -1, 0, 127]),
+        ("uint64", [2**64 - 3000, 2**64 - 1, 2**64 - 2]),
+        ("bool", [False, True]),
+    ],
+)
+def test_grouped_keys_with_gaps_in_their_range(dtype, choices) -> None:
+    """Keys of a narrow range are their own codes, key - smallest key, over slots some of which
+    no entry goes to: those are not groups."""
+    rng = np.random.default_rng(9)
+    keys = rng.choice(np.array(choices, dtype=dtype), 5_000)
+    values = rng.random(keys.size)
+    fast, ref = call_both("entropy_grouped", values, keys)
+    assert fast[0].dtype == ref[0].dtype
+    np.testing.assert_array_equal(fast[0], ref[0])
+    np.testing.assert_array_equal(fast[0], np.unique(keys))
+    np.testing.assert_allclose(fast[1], ref[1], rtol=1e-13)
+
+
 def test_grouped_bitwise_across_threads(restore_threads) -> None:
     rng = np.random.default_rng(6)
     values = rng.random(300_000)

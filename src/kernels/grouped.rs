@@ -169,6 +169,43 @@ const TABLES_BUDGET: usize = 1 << 23;
 /// the core's driver).
 const CANCEL_SLACK: f64 = 16.0;
 
+/// A block of values for the one-pass sums: the entries as f64 in `x` (an omitted NaN as 0, as
+/// adds nothing) and their terms x ln x in `terms` (0 for a zero; NaN for a NaN, so that a NaN
+/// makes its group's sums NaN without a branch in the scatter). Run under the SIMD level's
+/// target features, with loops free of branches, so that they vectorize. `false` for a
+/// negative or infinite entry, or NaN under "raise".
+struct Block<'a, T> {
+    values: &'a [T],
+    x: &'a mut [f64],
+    terms: &'a mut [f64],
+    omit: bool,
+    raise: bool,
+    level: crate::simd::SimdLevel,
+}
+
+impl<T: crate::strided::Element> crate::simd::SimdTask for Block<'_, T> {
+    type Output = bool;
+    #[inline(always)]
+    fn run<L: crate::simd::Level>(self) -> bool {
+        let (omit, raise) = (self.omit, self.raise);
+        let mut bad = false;
+        for (slot, v) in self.x.iter_mut().zip(self.values) {
+            let v = v.to_f64();
+            let nan = v.is_nan();
+            bad |= (v < 0.0) | (v == f64::INFINITY) | (raise & nan);
+            *slot = if omit & nan { 0.0 } else { v };
+        }
+        if bad {
+            return false;
+        }
+        crate::simd::ln::ln_slice(self.level, self.x, self.terms);
+        for (l, &v) in self.terms.iter_mut().zip(self.x.iter()) {
+            *l = if v > 0.0 { v * *l } else { v * 0.0 };
+        }
+        true
+    }
+}
+
 /// Each group's entropy and the index of its first entry.
 pub type ByGroup = (Vec<f64>, Vec<usize>);
 
@@ -200,7 +237,7 @@ impl Default for Sums {
 /// agree with `entropy(values[keys == key])` to ~1e-15 rather than to the bit.
 ///
 /// `codes(start, out)` writes the group codes of entries `start..start + out.len()` (below
-/// `groups`); the result is each group's entropy and first entry. Returns `None` whenever it
+/// `groups`); the result is the entropy and first entry of each code that occurs, in code order. Returns `None` whenever it
 /// cannot vouch for every group: an entry that is negative,
 /// infinite, or NaN under "raise"; a group of zero mass under `normalize`; a mass that
 /// overflowed or is tiny, or sums that may have cancelled (`ln S` large next to H). The caller
@@ -241,29 +278,25 @@ pub fn entropy_by_sums<T: crate::strided::Element>(
         while start < range.end {
             let len = BLOCK.min(range.end - start);
             let (x, ln) = (&mut x[..len], &mut ln[..len]);
-            let mut bad = false;
-            for (slot, v) in x.iter_mut().zip(&values[start..start + len]) {
-                let v = v.to_f64();
-                // Negative or infinite entries, and NaN under "raise", are errors.
-                bad |= v < 0.0 || v == f64::INFINITY || (raise && v.is_nan());
-                *slot = v;
-            }
-            if bad {
+            let block = Block {
+                values: &values[start..start + len],
+                x,
+                terms: ln,
+                omit,
+                raise,
+                level,
+            };
+            if !crate::simd::dispatch(level, block) {
                 return None;
             }
-            crate::simd::ln::ln_slice(level, x, ln);
             let code = &mut code[..len];
             codes(start, code);
-            for (j, ((&v, &l), &c)) in x.iter().zip(ln.iter()).zip(code.iter()).enumerate() {
+            for (j, ((&v, &term), &c)) in x.iter().zip(ln.iter()).zip(code.iter()).enumerate() {
                 let sums = table.get_mut(c as usize)?;
                 sums.first = sums.first.min(start + j);
-                if v > 0.0 {
-                    sums.mass += v;
-                    sums.core += v * l;
-                    sums.positives += 1;
-                } else if v.is_nan() && !omit {
-                    sums.mass = f64::NAN;
-                }
+                sums.mass += v;
+                sums.core += term;
+                sums.positives += u64::from(v > 0.0);
             }
             start += len;
         }
@@ -287,7 +320,9 @@ pub fn entropy_by_sums<T: crate::strided::Element>(
         }
     }
     let scale = base.map(f64::ln);
-    let mut out = Vec::with_capacity(groups);
+    // Slots no entry went to (codes that are key offsets) are not groups.
+    total.retain(|s| s.first != usize::MAX);
+    let mut out = Vec::with_capacity(total.len());
     for s in &total {
         let value = if s.mass.is_nan() {
             f64::NAN

@@ -285,20 +285,46 @@ fn count_parts(n: usize, options: &Options, budget_parts: usize) -> usize {
     threads.min(budget_parts).max(needed)
 }
 
+/// Smallest and largest key of a chunk, and whether it holds a NaN: a loop without branches,
+/// run under the SIMD level's target features so that it vectorizes (u64 min/max has no SSE2
+/// instruction).
+struct KeyScan<'a, T>(&'a [T]);
+
+impl<T: Label> crate::simd::SimdTask for KeyScan<'_, T> {
+    type Output = (u64, u64, bool);
+    #[inline(always)]
+    fn run<L: crate::simd::Level>(self) -> (u64, u64, bool) {
+        let (mut lo, mut hi, mut nan) = ([u64::MAX; 8], [0u64; 8], false);
+        let mut blocks = self.0.chunks_exact(8);
+        for block in &mut blocks {
+            for k in 0..8 {
+                let v = block[k];
+                nan |= v.is_nan();
+                lo[k] = lo[k].min(v.key());
+                hi[k] = hi[k].max(v.key());
+            }
+        }
+        for &v in blocks.remainder() {
+            nan |= v.is_nan();
+            lo[0] = lo[0].min(v.key());
+            hi[0] = hi[0].max(v.key());
+        }
+        let lo = lo.iter().copied().min().unwrap_or(u64::MAX);
+        let hi = hi.iter().copied().max().unwrap_or(0);
+        (lo, hi, nan)
+    }
+}
+
 /// Smallest and largest key of `x`, or the position of its first NaN.
 fn key_range<T: Label>(x: &[T], arg: Arg, options: &Options) -> Result<(u64, u64), KernelError> {
+    let level = options.level;
     let scan = |r: Range<usize>| -> Result<(u64, u64), usize> {
-        let mut lo = u64::MAX;
-        let mut hi = 0u64;
-        for (i, &v) in x[r.clone()].iter().enumerate() {
-            if v.is_nan() {
-                return Err(r.start + i);
-            }
-            let k = v.key();
-            lo = lo.min(k);
-            hi = hi.max(k);
+        let chunk = &x[r.clone()];
+        let (lo, hi, nan) = crate::simd::dispatch(level, KeyScan(chunk));
+        match nan {
+            true => Err(r.start + chunk.iter().position(|v| v.is_nan()).unwrap_or(0)),
+            false => Ok((lo, hi)),
         }
-        Ok((lo, hi))
     };
     let parts = split(x.len(), count_parts(x.len(), options, usize::MAX));
     let results: Vec<Result<(u64, u64), usize>> = if parts.len() == 1 {
@@ -581,6 +607,33 @@ pub fn with_label_codes<R>(
     Ok(f(coded.counts.len(), &|start, out| {
         coded.decode(start, out)
     }))
+}
+
+/// Like [`with_label_codes`], but the codes are `key - smallest key`, over `span` slots some of
+/// which may hold no entry, and there is no counting pass: for keys that span at most
+/// `max_span` values (`None` otherwise), one pass over the keys (their range) instead of three.
+/// Slots come in ascending key order, as codes do.
+pub fn with_key_offsets<R>(
+    x: Labels<'_>,
+    max_span: usize,
+    options: &Options,
+    f: impl FnOnce(usize, &(dyn Fn(usize, &mut [u32]) + Sync)) -> R,
+) -> Result<Option<R>, KernelError> {
+    fn offsets<T: Label>(x: &[T], lo: u64, start: usize, out: &mut [u32]) {
+        for (o, &v) in out.iter_mut().zip(&x[start..]) {
+            *o = (v.key() - lo) as u32;
+        }
+    }
+    if x.is_empty() {
+        return Ok(None);
+    }
+    let (lo, hi) = each_labels!(x, s => key_range(s, Arg::P, options))?;
+    let span = hi - lo;
+    if span >= max_span.min(u32::MAX as usize) as u64 {
+        return Ok(None);
+    }
+    let decode = |start: usize, out: &mut [u32]| each_labels!(x, s => offsets(s, lo, start, out));
+    Ok(Some(f(span as usize + 1, &decode)))
 }
 
 fn coded<'a>(x: Labels<'a>, arg: Arg, options: &Options) -> Result<Coded<'a>, KernelError> {

@@ -27,6 +27,10 @@ static NUMPY_ASCONTIGUOUSARRAY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 const FUNC: &str = "entropy_grouped";
 
+/// Widest key range coded by offsets: each chunk of the one-pass sums keeps a table over the
+/// range (32 bytes a slot), which must stay small next to the values.
+const DIRECT_SPAN: usize = 1 << 16;
+
 /// The values, read in place.
 #[derive(Clone, Copy)]
 enum Values<'a> {
@@ -176,11 +180,17 @@ pub(super) fn entropy_grouped<'py>(
         PyTuple::new(py, [unique, entropies])
     };
     if let (true, Data::Labels(labels)) = (ordered, data) {
-        // Numbers: one pass of per-group sums, decoding the codes a block at a time.
+        // Numbers: one pass of per-group sums, decoding the codes a block at a time; keys of a
+        // narrow range are their own codes (offsets from the smallest), with no counting pass.
         let fast = py.detach(|| {
-            labels::with_label_codes(labels, &options, |groups, decode| {
+            let max_span = DIRECT_SPAN.min(n);
+            let sums = |groups: usize, decode: &(dyn Fn(usize, &mut [u32]) + Sync)| {
                 by_sums(slice, decode, groups, &params, &options)
-            })
+            };
+            match labels::with_key_offsets(labels, max_span, &options, sums)? {
+                Some(done) => Ok(done),
+                None => labels::with_label_codes(labels, &options, sums),
+            }
         });
         if let Some(done) = fast
             .map_err(|e| keys_error(py, e))?
