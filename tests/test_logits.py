@@ -164,6 +164,27 @@ def small_blocks():
 
 
 @pytest.mark.usefixtures("small_blocks")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_middle_class_axis_read_in_tiles_gives_the_rows_bits(dtype):
+    """A class axis in the middle (PyTorch's (N, C, d) layout) is read a tile of side-by-side
+    rows at a time; tiles end at blocks and at the end of each run of the last axis, and every
+    row gets the bits of the same row laid out contiguously."""
+    rng = np.random.default_rng(12)
+    x = (rng.normal(size=(4, 9, 37)) * 3).astype(dtype)
+    target = rng.integers(0, 9, size=(4, 37))
+    moved = np.ascontiguousarray(np.moveaxis(x, 1, -1))
+    for kw in ({"reduction": "none"}, {"reduction": "none", "label_smoothing": 0.1}):
+        np.testing.assert_array_equal(
+            ek.softmax_cross_entropy(x, target, axis=1, **kw),
+            ek.softmax_cross_entropy(moved, target, **kw),
+        )
+    np.testing.assert_array_equal(ek.entropy_from_logits(x, axis=1), ek.entropy_from_logits(moved))
+    np.testing.assert_array_equal(
+        np.moveaxis(ek.log_softmax(x, axis=1), 1, -1), ek.log_softmax(moved)
+    )
+
+
+@pytest.mark.usefixtures("small_blocks")
 def test_blockwise_conversion_path():
     """float16 and strided logits are converted a block of rows at a time."""
     rng = np.random.default_rng(2)

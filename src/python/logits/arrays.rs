@@ -266,20 +266,46 @@ fn f16_to_f32(h: u16) -> f32 {
     }
 }
 
+/// Rows read together when the class axis is strided and the next rows lie side by side (a
+/// class axis in the middle, as PyTorch's (N, C, d) losses have): one pass over the classes
+/// reads a run of up to this many adjacent entries, a cache line or two, for as many rows.
+const TILE_ROWS: usize = 16;
+
 /// Copies `out.len() / len` rows from `first`, read as `S` and converted by `conv`.
 fn fill_as<S: Copy, T>(layout: &Layout<'_>, first: usize, out: &mut [T], conv: impl Fn(S) -> T) {
     let len = layout.len;
     if len == 0 {
         return;
     }
-    for (k, row) in out.chunks_exact_mut(len).enumerate() {
+    let rows = out.len() / len;
+    let size = std::mem::size_of::<S>() as isize;
+    // Rows one element apart (the last batch axis is contiguous) are read a tile at a time:
+    // row by row, each class would be a cache line of its own for every row.
+    let side_by_side = match layout.batch.last() {
+        Some(&(n, stride)) if len > 1 && stride == size && n > 1 => Some(n),
+        _ => None,
+    };
+    let mut k = 0;
+    while k < rows {
         let base = layout.ptr as isize + layout.row_offset(first + k);
-        for (c, slot) in row.iter_mut().enumerate() {
-            let at = (base + c as isize * layout.step) as *const S;
-            // SAFETY: the row and class indices are within the array's shape, whose memory the
-            // borrowed array keeps alive; NumPy data may be unaligned, so read unaligned.
-            *slot = conv(unsafe { at.read_unaligned() });
+        let tile = match side_by_side {
+            // Rows up to the end of this run of the last batch axis.
+            Some(n) => TILE_ROWS.min(n - (first + k) % n).min(rows - k),
+            None => 1,
+        };
+        let block = &mut out[k * len..(k + tile) * len];
+        for c in 0..len {
+            let at = base + c as isize * layout.step;
+            for r in 0..tile {
+                // SAFETY: rows first + k .. first + k + tile are within the array's shape and,
+                // inside one run of the last batch axis, `size` bytes apart; the class index is
+                // within its axis; the borrowed array keeps the memory alive. NumPy data may be
+                // unaligned, so read unaligned.
+                let value = unsafe { ((at + r as isize * size) as *const S).read_unaligned() };
+                block[r * len + c] = conv(value);
+            }
         }
+        k += tile;
     }
 }
 
