@@ -112,6 +112,11 @@ class ThreadState:
                 _core.stream_sum(POOL_WARM)
 
 
+#: Seconds from which the warm-up call of a candidate sampled in few rounds (the slow NumPy
+#: twins) counts as its first sample.
+WARM_UP_SAMPLE = 0.25
+
+
 def _sample(call: Callable[[], Any], number: int) -> float:
     """Seconds per call over ``number`` back-to-back calls."""
     start = time.perf_counter()
@@ -136,6 +141,9 @@ def time_interleaved(
     """
     numbers: dict[str, int] = {}
     values: dict[str, Any] = {}
+    # A sparse candidate's warm-up call that lasted this long is its first sample: its one-off
+    # costs are noise next to it, and the slow twins are most of a run's time.
+    first_samples: dict[str, float] = {}
     gc_was_enabled = gc.isenabled()
     # As timeit does: a collection inside a sample would be charged to whoever triggered it.
     gc.disable()
@@ -146,6 +154,8 @@ def time_interleaved(
             values[cand.key] = cand.call()
             elapsed = time.perf_counter() - start
             number = 1
+            if cand.repeats and elapsed >= WARM_UP_SAMPLE:
+                first_samples[cand.key] = elapsed
             if elapsed < min_time:
                 # The first call may include one-off costs: calibrate on a few more.
                 number = max(1, int(min_time / max(elapsed, 1e-9)) // 10)
@@ -156,6 +166,9 @@ def time_interleaved(
         rounds: dict[str, set[int]] = {}
         for cand in candidates:
             k = min(repeats, repeats if cand.repeats is None else cand.repeats)
+            if cand.key in first_samples and k > 0:
+                samples[cand.key].append(first_samples[cand.key])
+                k -= 1
             # Middles of k equal stretches of the run: a drift in machine speed then affects
             # the sparse candidate as much as the others.
             rounds[cand.key] = {(2 * i + 1) * repeats // (2 * k) for i in range(k)}
