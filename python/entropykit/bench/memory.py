@@ -1,4 +1,4 @@
-"""Peak extra memory, measured in fresh subprocesses (one per side, function and dtype) from the
+"""Peak extra memory, measured in fresh subprocesses (one per side, after warm-up calls) from the
 call's high-water mark: ``tracemalloc`` sees NumPy's temporaries but not Rust's allocations,
 whereas the resident-set peak sees both."""
 
@@ -31,6 +31,10 @@ _PROBE_SCRIPT = (
 )
 
 
+#: Entries of each warm-up call of a memory subprocess.
+WARM_UP_ENTRIES = 1 << 17
+
+
 def _status_kib(field_name: str) -> int:
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
@@ -39,44 +43,61 @@ def _status_kib(field_name: str) -> int:
     raise OSError(f"{field_name} not in /proc/self/status")
 
 
-def memory_probe_child(spec_json: str) -> None:
-    """Body of one memory subprocess: prints ``{"extra_bytes": ...}`` (or ``{"error": ...}``)
-    as JSON on stdout.
+def memory_probe_child(specs_json: str) -> None:
+    """Body of one memory subprocess: for each spec of the JSON list (all of one side, section
+    and thread count), prints ``{"extra_bytes": ...}`` (or ``{"error": ...}``) as a JSON line on
+    stdout.
 
-    The input is allocated (and so resident) first, the side is warmed up on a tiny input (so
-    that one-off costs, the thread pool, SciPy's lazy imports, are not counted), then the peak
-    resident set is reset through ``/proc/self/clear_refs``; the extra memory is the peak after
-    one call minus the resident set before it. The parent runs this with a fixed glibc mmap
-    threshold, so every temporary above 64 KiB is fresh memory that shows in the peak (with the
+    The side is first warmed up on a tiny input of every spec (so that one-off costs, the thread
+    pool, SciPy's lazy imports, are not counted). Then for each spec the input is allocated (and
+    so resident), the peak resident set is reset through ``/proc/self/clear_refs``, and the extra
+    memory is the peak after one call minus the resident set before it; the input is freed
+    before the next. The parent runs this with a fixed glibc mmap threshold, so every block
+    above 64 KiB is fresh memory that shows in the peak and is returned when freed (with the
     default dynamic threshold, a temporary may reuse freed heap that is already resident).
     """
-    spec = json.loads(spec_json)
-    side, function, dtype = spec["side"], spec["function"], spec["dtype"]
-    logits = spec.get("section") == "logits"
+    specs = json.loads(specs_json)
+    if isinstance(specs, dict):
+        specs = [specs]
+    side, threads = specs[0]["side"], int(specs[0]["threads"])
     peers = Peers.load(
         ["scipy"] if side.startswith("scipy") else ["torch"] if side == "torch" else ["numpy"]
     )
-    ek.set_num_threads(int(spec["threads"]))
+    ek.set_num_threads(threads)
     if peers.torch is not None:
-        peers.torch.set_num_threads(int(spec["threads"]))
-    if int(spec["threads"]) > 1:
+        peers.torch.set_num_threads(threads)
+    if threads > 1:
         _core.stream_sum(POOL_WARM)  # builds the thread pool (kept alive, so not reusable)
-    rng = np.random.default_rng(spec["seed"])
-    # A tiny warm-up call: lazy imports and caches. Tiny, because memory it freed would be
-    # reused by the measured call without raising the peak.
+    rng = np.random.default_rng(specs[0]["seed"])
+    # Warm-up calls: lazy imports, caches, the threads' first-use buffers, so that every row
+    # measures a call in steady state, not whichever came first. Of 2^17 entries: large enough
+    # to take the threaded paths, and their freed blocks (above the mmap threshold) are returned
+    # rather than reused by a measured call without raising its peak.
+    for spec in specs:
+        if spec.get("section") == "logits":
+            small = logits_case(spec["function"], spec["dtype"], (32, WARM_UP_ENTRIES // 32))
+            warm = make_logits_call(side, small, LogitsInputs.make(small, rng), peers)
+            if warm is not None:
+                warm()
+        else:
+            shape = (WARM_UP_ENTRIES,)
+            make_call(side, Inputs.make(spec["function"], spec["dtype"], shape, rng), peers)()
+    for spec in specs:
+        print(json.dumps(_probe_one(spec, peers, rng)), flush=True)
+        gc.collect()
+
+
+def _probe_one(spec: dict[str, Any], peers: Peers, rng: np.random.Generator) -> dict[str, Any]:
+    """The extra peak memory of one call of ``spec`` (see :func:`memory_probe_child`)."""
+    side, function, dtype = spec["side"], spec["function"], spec["dtype"]
     inputs: Inputs | LogitsInputs
-    if logits:
-        tiny = logits_case(function, dtype, (4, 64))
-        warm = make_logits_call(side, tiny, LogitsInputs.make(tiny, rng), peers)
+    if spec.get("section") == "logits":
         case = logits_case(function, dtype, spec["shape"])
         inputs = LogitsInputs.make(case, rng)
         call = make_logits_call(side, case, inputs, peers)
-        if warm is None or call is None:
-            print(json.dumps({"error": f"{side} has no {function}"}))
-            return
-        warm()
+        if call is None:
+            return {"error": f"{side} has no {function}"}
     else:
-        make_call(side, Inputs.make(function, dtype, (256,), rng), peers)()
         inputs = Inputs.make(function, dtype, (int(spec["elements"]),), rng)
         call = make_call(side, inputs, peers)  # pre-normalised copies are made here, not in it
     gc.collect()
@@ -85,19 +106,19 @@ def memory_probe_child(spec_json: str) -> None:
             clear.write("5")  # resets VmHWM to the current VmRSS
         before = _status_kib("VmRSS")
     except OSError as error:
-        print(json.dumps({"error": f"cannot reset the peak resident set: {error}"}))
-        return
+        return {"error": f"cannot reset the peak resident set: {error}"}
     result = call()
     peak = _status_kib("VmHWM")
     del result
-    print(json.dumps({"extra_bytes": max(0, peak - before) * 1024, "input_bytes": inputs.nbytes}))
+    return {"extra_bytes": max(0, peak - before) * 1024, "input_bytes": inputs.nbytes}
 
 
-def _run_probe(spec: dict[str, Any]) -> dict[str, Any]:
-    row = dict(spec)
+def _run_probes(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``specs`` (one side, section and thread count) measured in one fresh subprocess."""
+    rows = [dict(spec) for spec in specs]
     try:
         done = subprocess.run(
-            [sys.executable, "-c", _PROBE_SCRIPT, json.dumps(spec)],
+            [sys.executable, "-c", _PROBE_SCRIPT, json.dumps(specs)],
             env={**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"},
             capture_output=True,
             text=True,
@@ -105,17 +126,17 @@ def _run_probe(spec: dict[str, Any]) -> dict[str, Any]:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as error:
-        row["error"] = str(error)
-        return row
+        return [dict(row, error=str(error)) for row in rows]
     lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        row["error"] = f"probe exited with {done.returncode}: {tail}"
-        return row
-    row.update(json.loads(lines[-1]))
-    if "extra_bytes" in row:
-        row["extra_fraction"] = row["extra_bytes"] / row["input_bytes"]
-    return row
+    for i, row in enumerate(rows):
+        if i < len(lines):
+            row.update(json.loads(lines[i]))
+        else:
+            tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            row["error"] = f"probe exited with {done.returncode}: {tail}"
+        if "extra_bytes" in row:
+            row["extra_fraction"] = row["extra_bytes"] / row["input_bytes"]
+    return rows
 
 
 def measure_peak_memory(
@@ -123,7 +144,7 @@ def measure_peak_memory(
     progress: Progress | None = None,
     weights: Iterator[float] | None = None,
 ) -> list[dict[str, Any]]:
-    """Peak extra memory of each spec'd call, one fresh subprocess per spec.
+    """Peak extra memory of each spec'd call, in one fresh subprocess per side.
 
     Parameters
     ----------
@@ -150,11 +171,19 @@ def measure_peak_memory(
     itemsize = max(np.dtype(spec["dtype"]).itemsize for spec in specs)
     large = max(spec["elements"] for spec in specs) * itemsize * 2 > 256 * 2**20
     workers = 1 if large else min(2, usable_cpus())
-    results: list[dict[str, Any]] = []
+    # One subprocess per side, section and thread count: start-up and imports (PyTorch's take
+    # seconds) were most of the time of one process per probe.
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, spec in enumerate(specs):
+        key = (spec["side"], spec.get("section"), spec["threads"])
+        groups.setdefault(key, []).append(i)
+    results: list[dict[str, Any]] = [{} for _ in specs]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for row in pool.map(_run_probe, specs):
-            if progress is not None:
-                progress.describe(f"memory {row['side']} {row['function']} {row['dtype']}")
-                progress.advance(1.0 if weights is None else next(weights))
-            results.append(row)
+        batches = [[specs[i] for i in members] for members in groups.values()]
+        for members, rows in zip(groups.values(), pool.map(_run_probes, batches), strict=True):
+            for i, row in zip(members, rows, strict=True):
+                results[i] = row
+                if progress is not None:
+                    progress.describe(f"memory {row['side']} {row['function']} {row['dtype']}")
+                    progress.advance(1.0 if weights is None else next(weights))
     return results

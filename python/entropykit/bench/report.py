@@ -151,7 +151,9 @@ def format_report(report: dict[str, Any], with_header: bool = True) -> str:
     if report["memory"]:
         mem = report["memory"]
         n = mem[0]["elements"]
-        out.append(f"Peak extra memory at {n:,} elements (1-D, one call, fresh process each):")
+        out.append(
+            f"Peak extra memory at {n:,} elements (1-D, a call after warm-ups, a process per side):"
+        )
         sides = list(dict.fromkeys(x["side"] for x in mem))
         header = ["function", "dtype", "input", *sides]
         body = []
@@ -216,7 +218,8 @@ def format_report(report: dict[str, Any], with_header: bool = True) -> str:
             width=100,
         )
     )
-    out.append(f"({report['elapsed_seconds']:.0f} s)")
+    parts = ", ".join(f"{name} {s:.0f}" for name, s in report.get("section_seconds", {}).items())
+    out.append(f"({report['elapsed_seconds']:.0f} s{': ' + parts if parts else ''})")
     return "\n".join(out)
 
 
@@ -279,7 +282,9 @@ def _format_logits(report: dict[str, Any]) -> list[str]:
 
     mem = logits.get("memory") or []
     if mem:
-        out.append(f"Peak extra memory, logits {shape} (one call, fresh process each):")
+        out.append(
+            f"Peak extra memory, logits {shape} (one call after warm-ups, a process per side):"
+        )
         sides = list(dict.fromkeys(m["side"] for m in mem))
         body = []
         for case in dict.fromkeys(m["function"] for m in mem):

@@ -90,12 +90,23 @@ def run_benchmark(config: BenchConfig, machine: dict[str, Any] | None = None) ->
     pipeline_rows: list[dict[str, Any]] = []
     weights = iter(steps)
     started = time.perf_counter()
+    # Seconds per section, so that what makes a run long shows in its report.
+    sections: dict[str, float] = {}
+    mark = started
+
+    def lap(section: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        sections[section] = sections.get(section, 0.0) + now - mark
+        mark = now
+
     try:
         if config.small:
             # First, before the large cases fill the caches and the heap.
             progress.describe("small calls")
             small_rows = run_small(rng, max(repeats, 5), SMALL_MIN_TIME)
             progress.advance(small_weight)
+            lap("small")
         if config.pipeline:
             progress.describe("pipeline")
             pipeline_rows = run_pipeline(
@@ -103,18 +114,21 @@ def run_benchmark(config: BenchConfig, machine: dict[str, Any] | None = None) ->
             )
             progress.advance(pipeline_weight)
             gc.collect()
+            lap("pipeline")
         for case in cases:
             progress.describe(f"{case.function} {case.dtype} {'x'.join(map(str, case.shape))}")
             rows.extend(run_case(case, config, peers, threads, rng))
             progress.advance(next(weights))
             if case.elements >= 1_000_000:
                 gc.collect()
+        lap("core")
         for lcase in logits_cases:
             progress.describe(f"{lcase.label} {lcase.dtype}")
             logits_rows.extend(run_logits_case(lcase, config, peers, threads, rng))
             progress.advance(next(weights))
             # Case inputs reach 260 MB: free them before the next case allocates its own.
             gc.collect()
+        lap("logits")
         for fcase in family_cases:
             progress.describe(f"{fcase.label or fcase.name}")
             family_rows.extend(
@@ -130,8 +144,10 @@ def run_benchmark(config: BenchConfig, machine: dict[str, Any] | None = None) ->
             )
             progress.advance(next(weights))
             gc.collect()
+        lap("family")
         memory = measure_peak_memory(core_memory, progress, weights)
         logits_peak = measure_peak_memory(logits_memory, progress, weights)
+        lap("memory")
     finally:
         ek.set_num_threads(threads_before)
         if torch_before is not None:
@@ -161,6 +177,7 @@ def run_benchmark(config: BenchConfig, machine: dict[str, Any] | None = None) ->
             for row in (*rows, *logits_rows, *family_rows, *small_rows, *pipeline_rows)
         ),
         "elapsed_seconds": time.perf_counter() - started,
+        "section_seconds": {name: s for name, s in sections.items() if s >= 0.05},
     }
     report["targets"] = evaluate_targets(report)
     return report
