@@ -133,14 +133,28 @@ fn scan(row: &[f64], parallel: bool) -> Result<(Option<usize>, f64, f64), Kernel
     let task = |first: usize, count: usize, _: (), _split: bool| -> Option<usize> {
         let start = first * SEGMENT;
         let end = ((first + count) * SEGMENT).min(row.len());
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        for (j, &v) in row[start..end].iter().enumerate() {
-            if v.is_nan() {
-                return Some(start + j);
+        let part = &row[start..end];
+        // Branch-free, so it vectorises: NaN is looked for only when `v != v` flagged one.
+        let (mut lo, mut hi, mut nan) = ([f64::INFINITY; 4], [f64::NEG_INFINITY; 4], false);
+        let mut quads = part.chunks_exact(4);
+        for quad in &mut quads {
+            for j in 0..4 {
+                let v = quad[j];
+                lo[j] = if v < lo[j] { v } else { lo[j] };
+                hi[j] = if v > hi[j] { v } else { hi[j] };
+                nan |= v.is_nan();
             }
-            lo = lo.min(v);
-            hi = hi.max(v);
         }
+        for &v in quads.remainder() {
+            lo[0] = if v < lo[0] { v } else { lo[0] };
+            hi[0] = if v > hi[0] { v } else { hi[0] };
+            nan |= v.is_nan();
+        }
+        if nan {
+            return part.iter().position(|v| v.is_nan()).map(|j| start + j);
+        }
+        let lo = lo.iter().fold(f64::INFINITY, |a, &b| a.min(b));
+        let hi = hi.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
         let mut e = extremes.lock().unwrap_or_else(|p| p.into_inner());
         e.0 = e.0.min(lo);
         e.1 = e.1.max(hi);
@@ -156,6 +170,55 @@ fn scan(row: &[f64], parallel: bool) -> Result<(Option<usize>, f64, f64), Kernel
     Ok((nan, lo, hi))
 }
 
+/// Sub-histograms per task when the bins are few (more than one breaks the store-to-load chain
+/// of values that keep landing in the same bin).
+const SUBS: usize = 4;
+const SUB_BINS_MAX: usize = 1 << 12;
+
+/// Counts equal-width bins without branches: an out-of-range (or NaN) value goes to a trash
+/// slot past the bins, and the correction against the edges is added as 0 or 1.
+fn count_uniform(part: &[f64], placer: &Placer, counts: &mut [u64], subs: usize) {
+    let Placer::Uniform {
+        lo,
+        hi,
+        count,
+        denom,
+        scale,
+        edges,
+    } = placer
+    else {
+        unreachable!("count_uniform takes equal bins")
+    };
+    let (lo, hi, count) = (*lo, *hi, *count);
+    let last = count - 1;
+    let width = count + 1;
+    let estimate = |v: f64| -> f64 {
+        match scale {
+            Some(scale) => (v - lo) * scale,
+            None => (v - lo) / denom * count as f64,
+        }
+    };
+    let place = |v: f64| -> usize {
+        let mut i = (estimate(v) as usize).min(last);
+        i = i.saturating_sub(usize::from(v < edges[i]));
+        i += usize::from(i != last && v >= edges[i + 1]);
+        if v >= lo && v <= hi {
+            i
+        } else {
+            count
+        }
+    };
+    let mut chunks = part.chunks_exact(subs);
+    for chunk in &mut chunks {
+        for (k, &v) in chunk.iter().enumerate() {
+            counts[k * width + place(v)] += 1;
+        }
+    }
+    for &v in chunks.remainder() {
+        counts[place(v)] += 1;
+    }
+}
+
 fn count_row(row: &[f64], placer: &Placer, parallel: bool) -> Result<Vec<u64>, KernelError> {
     let bins = placer.bins();
     let total = Mutex::new(vec![0u64; bins]);
@@ -163,10 +226,26 @@ fn count_row(row: &[f64], placer: &Placer, parallel: bool) -> Result<Vec<u64>, K
     let task = |first: usize, count: usize, _: (), _split: bool| -> Option<()> {
         let start = first * SEGMENT;
         let end = ((first + count) * SEGMENT).min(row.len());
+        let part = &row[start..end];
         let mut local = vec![0u64; bins];
-        for &v in &row[start..end] {
-            if let Some(i) = placer.place(v) {
-                local[i] += 1;
+        match placer {
+            Placer::Uniform { .. } => {
+                let subs = if bins <= SUB_BINS_MAX { SUBS } else { 1 };
+                let width = bins + 1;
+                let mut sub = vec![0u64; subs * width];
+                count_uniform(part, placer, &mut sub, subs);
+                for k in 0..subs {
+                    for (l, &c) in local.iter_mut().zip(&sub[k * width..k * width + bins]) {
+                        *l += c;
+                    }
+                }
+            }
+            Placer::Edges(_) => {
+                for &v in part {
+                    if let Some(i) = placer.place(v) {
+                        local[i] += 1;
+                    }
+                }
             }
         }
         merge_into(&total, &local);

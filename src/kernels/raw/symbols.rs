@@ -45,8 +45,8 @@ fn mix(key: u64) -> u64 {
 }
 
 #[inline(always)]
-fn bucket_of(key: u64) -> usize {
-    (mix(key) >> (64 - BUCKET_BITS)) as usize
+fn bucket_of(mixed: u64) -> usize {
+    (mixed >> (64 - BUCKET_BITS)) as usize
 }
 
 /// Open addressing with linear probing; a zero count marks an empty slot.
@@ -68,11 +68,13 @@ impl Table {
         }
     }
 
+    /// Counts `by` more of `key`, a value already mixed (`mix` is a bijection of u64, so
+    /// counting mixed values counts the values).
     #[inline(always)]
     fn add(&mut self, key: u64, by: u64) {
         let mask = self.keys.len() - 1;
         // Bits below the bucket byte, which is the same for every key of a bucket.
-        let mut slot = ((mix(key) << BUCKET_BITS) >> self.shift) as usize;
+        let mut slot = ((key << BUCKET_BITS) >> self.shift) as usize;
         loop {
             if self.counts[slot] == 0 {
                 self.keys[slot] = key;
@@ -135,7 +137,7 @@ pub fn symbol_counts<T: Symbol>(x: &[T], options: &Options) -> Result<Vec<u64>, 
     let size_task = |first: usize, _count: usize, out: &mut [[usize; BUCKETS]], _: bool| {
         for (i, sizes) in out.iter_mut().enumerate() {
             for &v in seg(first + i) {
-                sizes[bucket_of(v.key())] += 1;
+                sizes[bucket_of(mix(v.key()))] += 1;
             }
         }
         None::<()>
@@ -153,13 +155,13 @@ pub fn symbol_counts<T: Symbol>(x: &[T], options: &Options) -> Result<Vec<u64>, 
         }
     }
     starts[BUCKETS] = at;
-    // Pass 2: scatter.
+    // Pass 2: scatter the mixed values.
     let mut keys = vec![0u64; n];
     let target = Scatter(keys.as_mut_ptr());
     let scatter_task = |first: usize, _count: usize, out: &mut [[usize; BUCKETS]], _: bool| {
         for (i, offsets) in out.iter_mut().enumerate() {
             for &v in seg(first + i) {
-                let key = v.key();
+                let key = mix(v.key());
                 let b = bucket_of(key);
                 // SAFETY: offsets[b] stays inside this segment's range of bucket b (pass 1
                 // counted exactly these values), within `keys`.
