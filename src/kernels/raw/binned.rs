@@ -13,6 +13,7 @@ use crate::error::{Arg, KernelError};
 use crate::kernels::options::check_base;
 use crate::kernels::Options;
 use crate::parallel::{self, Work};
+use crate::simd::{dispatch, Level, SimdLevel, SimdTask};
 use std::sync::Mutex;
 
 /// Values per task of one long row.
@@ -175,9 +176,55 @@ fn scan(row: &[f64], parallel: bool) -> Result<(Option<usize>, f64, f64), Kernel
 const SUBS: usize = 4;
 const SUB_BINS_MAX: usize = 1 << 12;
 
+/// Bin indices of a block of values (equal bins, with `scale`), out-of-range ones (and NaN) as
+/// `count`: a plain branch-free loop, compiled inside the SIMD level's `#[target_feature]`
+/// trampoline so that the compiler vectorises it (gathers of the edges included).
+struct UniformIndices<'a> {
+    part: &'a [f64],
+    lo: f64,
+    hi: f64,
+    scale: f64,
+    count: usize,
+    edges: &'a [f64],
+    out: &'a mut [u32],
+}
+
+impl SimdTask for UniformIndices<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<L: Level>(self) {
+        let (lo, hi, scale) = (self.lo, self.hi, self.scale);
+        let (last, count) = (self.count as i32 - 1, self.count as u32);
+        let top = f64::from(last);
+        let edges = self.edges;
+        assert!(edges.len() == self.count + 1 && self.out.len() >= self.part.len());
+        // Written for the vectoriser: clamps as selects (NaN goes to 0), an unchecked
+        // conversion of a value known to be in range, `&` rather than `&&`.
+        for (o, &v) in self.out.iter_mut().zip(self.part) {
+            let f = (v - lo) * scale;
+            let f = if f > 0.0 { f } else { 0.0 };
+            let f = if f < top { f } else { top };
+            // SAFETY: f is in [0, last], which fits an i32 (count < i32::MAX is checked).
+            let i0 = unsafe { f.to_int_unchecked::<i32>() };
+            // SAFETY: 0 <= i0 <= last < edges.len().
+            let e0 = unsafe { *edges.get_unchecked(i0 as usize) };
+            // -1 only for a value below the range, which goes to the trash slot below.
+            let i1 = i0 - i32::from(v < e0);
+            // SAFETY: 0 <= i1 + 1 <= last + 1 < edges.len().
+            let e1 = unsafe { *edges.get_unchecked((i1 + 1) as usize) };
+            let i2 = i1 + i32::from((i1 != last) & (v >= e1));
+            let inside = (v >= lo) & (v <= hi);
+            *o = if inside { i2 as u32 } else { count };
+        }
+    }
+}
+
+/// Values per block of indices.
+const BLOCK: usize = 1024;
+
 /// Counts equal-width bins without branches: an out-of-range (or NaN) value goes to a trash
 /// slot past the bins, and the correction against the edges is added as 0 or 1.
-fn count_uniform(part: &[f64], placer: &Placer, counts: &mut [u64], subs: usize) {
+fn count_uniform(part: &[f64], placer: &Placer, counts: &mut [u64], subs: usize, level: SimdLevel) {
     let Placer::Uniform {
         lo,
         hi,
@@ -208,6 +255,31 @@ fn count_uniform(part: &[f64], placer: &Placer, counts: &mut [u64], subs: usize)
             count
         }
     };
+    if let (Some(scale), true) = (*scale, count < i32::MAX as usize) {
+        let mut indices = vec![0u32; BLOCK];
+        for block in part.chunks(BLOCK) {
+            let task = UniformIndices {
+                part: block,
+                lo,
+                hi,
+                scale,
+                count,
+                edges,
+                out: &mut indices,
+            };
+            dispatch(level, task);
+            let mut quads = indices[..block.len()].chunks_exact(subs);
+            for quad in &mut quads {
+                for (k, &i) in quad.iter().enumerate() {
+                    counts[k * width + i as usize] += 1;
+                }
+            }
+            for &i in quads.remainder() {
+                counts[i as usize] += 1;
+            }
+        }
+        return;
+    }
     let mut chunks = part.chunks_exact(subs);
     for chunk in &mut chunks {
         for (k, &v) in chunk.iter().enumerate() {
@@ -219,7 +291,12 @@ fn count_uniform(part: &[f64], placer: &Placer, counts: &mut [u64], subs: usize)
     }
 }
 
-fn count_row(row: &[f64], placer: &Placer, parallel: bool) -> Result<Vec<u64>, KernelError> {
+fn count_row(
+    row: &[f64],
+    placer: &Placer,
+    parallel: bool,
+    level: SimdLevel,
+) -> Result<Vec<u64>, KernelError> {
     let bins = placer.bins();
     let total = Mutex::new(vec![0u64; bins]);
     let segments = row.len().div_ceil(SEGMENT);
@@ -233,7 +310,7 @@ fn count_row(row: &[f64], placer: &Placer, parallel: bool) -> Result<Vec<u64>, K
                 let subs = if bins <= SUB_BINS_MAX { SUBS } else { 1 };
                 let width = bins + 1;
                 let mut sub = vec![0u64; subs * width];
-                count_uniform(part, placer, &mut sub, subs);
+                count_uniform(part, placer, &mut sub, subs, level);
                 for k in 0..subs {
                     for (l, &c) in local.iter_mut().zip(&sub[k * width..k * width + bins]) {
                         *l += c;
@@ -265,6 +342,7 @@ fn row_histogram(
     row: &[f64],
     bins: &Bins<'_>,
     parallel: bool,
+    level: SimdLevel,
     distribution: usize,
 ) -> Result<Vec<u64>, KernelError> {
     let (nan, lo, hi) = scan(row, parallel)?;
@@ -293,7 +371,7 @@ fn row_histogram(
             Placer::uniform(lo, hi, count)
         }
     };
-    count_row(row, &placer, parallel)
+    count_row(row, &placer, parallel, level)
 }
 
 /// Checks the bins: at least one equal bin over a finite range with lo <= hi, or at least two
@@ -362,7 +440,7 @@ pub fn histogram_entropy(
     }
     let one = |r: usize, parallel: bool| -> Result<f64, KernelError> {
         let row = &x[r * row_len..(r + 1) * row_len];
-        let counts = row_histogram(row, bins, parallel, r)?;
+        let counts = row_histogram(row, bins, parallel, options.level, r)?;
         entropy_of_counts(&counts, base, &options.serial(), r)
     };
     if rows == 1 {
