@@ -335,3 +335,11 @@ def test_inputs_are_not_modified() -> None:
     ek.symbol_entropy(ints)
     ek.windowed_byte_entropy(b, 100, 10)
     assert (x == copies[0]).all() and (ints == copies[1]).all() and bytes(b) == copies[2]
+
+
+def test_bins_that_are_not_numbers() -> None:
+    for f in (ek.histogram_entropy, ref.histogram_entropy):
+        with pytest.raises(TypeError, match="bins must be an int or a 1-d array"):
+            f([1.0, 2.0], "auto")
+        with pytest.raises(ValueError, match="1d"):
+            f([1.0, 2.0], [[0.0, 1.0]])

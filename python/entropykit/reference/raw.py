@@ -148,7 +148,12 @@ def histogram_entropy(
             raise ValueError(f"{func}: `bins` must be positive, when an integer, not {bins}")
         bins_arg: Any = int(bins)
     else:
-        edges = np.asarray(bins, dtype=np.float64)
+        try:
+            edges = np.asarray(bins).astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{func}: bins must be an int or a 1-d array of edges, not {bins!r}"
+            ) from None
         if edges.ndim != 1:
             raise ValueError(
                 f"{func}: `bins` must be 1d, when an array (it has {edges.ndim} dimensions)"
