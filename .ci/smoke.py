@@ -33,6 +33,8 @@ calls = {
     "rel_entr (elementwise)": lambda m: m.rel_entr(p, q),
     "mutual_information_labels (labels)": lambda m: m.mutual_information_labels(labels, labels % 2),
     "softmax_cross_entropy (logits)": lambda m: m.softmax_cross_entropy(logits, target),
+    "byte_entropy (raw)": lambda m: m.byte_entropy(p, order=1),
+    "histogram_entropy (raw)": lambda m: m.histogram_entropy(p, 7, axis=1),
 }
 for name, call in calls.items():
     got, want = call(ek), call(ref)

@@ -466,6 +466,10 @@ BASE_CALLS = {
     "gaussian_entropy": lambda m, b: m.gaussian_entropy(1.0, base=b),
     "entr": lambda m, b: m.entr([1, 2], base=b),
     "entropy_labels": lambda m, b: m.entropy_labels([1, 2], base=b),
+    "byte_entropy": lambda m, b: m.byte_entropy(b"ab", base=b),
+    "windowed_byte_entropy": lambda m, b: m.windowed_byte_entropy(b"ab", 1, 1, base=b),
+    "histogram_entropy": lambda m, b: m.histogram_entropy([1, 2], base=b),
+    "symbol_entropy": lambda m, b: m.symbol_entropy([1, 2], base=b),
 }
 
 
@@ -547,6 +551,8 @@ def test_masked_arrays_are_refused_wherever_an_array_is_taken(mod) -> None:
         (lambda: mod.softmax_cross_entropy(np.ones((2, 3)), np.ma.array([0, 1])), "target"),
         (lambda: mod.binary_cross_entropy(np.full(2, 0.5), np.ones(2), weight=masked), "weight"),
         (lambda: mod.gaussian_entropy(masked), "cov_or_sigma"),
+        (lambda: mod.histogram_entropy(masked), "x"),
+        (lambda: mod.symbol_entropy(np.ma.array([1, 2])), "x"),
     ]:
         with pytest.raises(TypeError, match=rf"{arg} is a masked array"):
             call()

@@ -500,3 +500,18 @@ def test_pipeline_end_to_end(tmp_path: Path) -> None:
     assert not data["rows"] and not data["small"]["rows"]  # the section runs alone
     (target,) = [t for t in data["targets"] if t["issue"] == 11]
     assert target["measured"] is None and target["indicative"]  # 2e4 values, not 1e8
+
+
+@pytest.mark.timeout(300)
+def test_raw_end_to_end(tmp_path: Path) -> None:
+    """``bench --raw --quick`` in a fresh process: the four rows of issue 14, each agreeing with
+    its NumPy/SciPy baseline, with the x sum column and the load average."""
+    argv = [sys.executable, "-m", "entropykit", "bench", "--raw", "--quick"]
+    argv += ["--repeats", "1", "--min-time", "0", "--threads", "1,2", "--no-progress"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    assert out.startswith("entropykit bench on ") and "load average before" in out
+    for case in ("byte_histogram", "windowed_byte_entropy", "histogram_entropy", "symbol_entropy"):
+        lines = [line for line in out.splitlines() if line.startswith(case)]
+        assert len(lines) == 2 and all("agrees: True" in line and "x sum" in line for line in lines)

@@ -108,6 +108,10 @@ SMALL_CALLS = [
         "softmax_cross_entropy",
         lambda p, q: ek.softmax_cross_entropy(np.tile(p, (8, 1)).astype(np.float32), [1] * 8),
     ),
+    ("byte_entropy order 2", lambda p, q: ek.byte_entropy(p, order=2)),
+    ("windowed_byte_entropy", lambda p, q: ek.windowed_byte_entropy(p, 256, 64)),
+    ("histogram_entropy", lambda p, q: ek.histogram_entropy(p, 64)),
+    ("symbol_entropy", lambda p, q: ek.symbol_entropy((p * 100).astype(np.int64))),
 ]
 
 

@@ -26,3 +26,12 @@ def test_readme_streaming_example_runs(capsys: pytest.CaptureFixture[str]) -> No
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     exec(compile(code, "README.md (Streaming)", "exec"), {})
     assert capsys.readouterr().out.strip()
+
+
+def test_readme_raw_data_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's raw-data example runs as written."""
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Raw data\n", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "README.md (Raw data)", "exec"), {})
+    assert capsys.readouterr().out.strip()

@@ -113,6 +113,11 @@ CALLS: dict[str, Call] = {
         d.p.ravel(), d.q.ravel(), SEGMENTS
     ),
     "entropy_grouped": lambda d: ek.entropy_grouped(d.y, d.labels2)[1],
+    "byte_histogram": lambda d: ek.byte_histogram(d.x).astype(np.float64),
+    "byte_entropy": lambda d: [ek.byte_entropy(d.x, order=k) for k in (0, 1, 2)],
+    "windowed_byte_entropy": lambda d: ek.windowed_byte_entropy(d.x, 100, 30),
+    "histogram_entropy": lambda d: ek.histogram_entropy(d.p, 17, axis=1),
+    "symbol_entropy": lambda d: ek.symbol_entropy(d.labels),
 }
 CONTROLS = {"available_simd_levels", "get_num_threads", "set_num_threads", "simd_level"}
 

@@ -9,6 +9,7 @@ pub mod grouped;
 pub mod labels;
 pub mod logits;
 mod options;
+pub mod raw;
 mod stream;
 pub mod table;
 

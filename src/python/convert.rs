@@ -406,7 +406,7 @@ impl Dtype {
     }
 }
 
-fn is_bool(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+pub fn is_bool(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     Ok(obj.is_instance_of::<PyBool>()
         || obj.is_instance(cached(obj.py(), &NUMPY_BOOL, "numpy", "bool_")?)?)
 }

@@ -23,6 +23,7 @@ mod errors;
 mod grouped;
 mod labels;
 mod logits;
+mod raw;
 mod runtime;
 mod segments;
 mod stream;
@@ -44,6 +45,7 @@ mod _core {
         super::logits::register(module)?;
         super::stream::register(module)?;
         super::segments::register(module)?;
-        super::grouped::register(module)
+        super::grouped::register(module)?;
+        super::raw::register(module)
     }
 }

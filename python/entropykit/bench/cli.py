@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 
+from .. import scan
 from . import plot
 from .config import (
     DEFAULT_FAMILY_SIZE,
@@ -93,7 +94,7 @@ def _peers(text: str) -> tuple[str, ...]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``entropykit`` argument parser (one subcommand, ``bench``)."""
+    """The ``entropykit`` argument parser (subcommands ``bench`` and ``scan``)."""
     parser = argparse.ArgumentParser(
         prog="entropykit",
         description="entropykit: fast entropy, cross-entropy and KL divergence.",
@@ -211,12 +212,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="values in the pipeline section's stream (default 1e8, --quick 1e6)",
     )
+    bench.add_argument(
+        "--raw",
+        action="store_true",
+        help="run only the raw-data section (issue 14): byte histogram, windows, binned and "
+        "symbol entropy against NumPy/SciPy (--full: the issue's 1e9 bytes, 1e8 values)",
+    )
     bench.add_argument("--json", metavar="PATH", help="write every figure and the machine here")
     bench.add_argument(
         "--plot", metavar="PATH.png", help="draw speedup against size (needs matplotlib)"
     )
     bench.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     bench.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    scan.add_parser(sub)
     return parser
 
 
@@ -261,6 +269,8 @@ def _bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     print(f"entropykit bench on {cpu_line(machine)}", flush=True)
     if args.grouped:
         return _grouped(config)
+    if args.raw:
+        return _raw(config)
     report = run_benchmark(config, machine)
     print(format_header(report).split("\n", 1)[1])
     print()
@@ -305,6 +315,30 @@ def _grouped(config: BenchConfig) -> int:
     return 0 if all(row["agreement"] for row in rows) else 1
 
 
+def _raw(config: BenchConfig) -> int:
+    """The raw-data section alone (issue 14), printed as its table with the load average."""
+    import os
+
+    import numpy as np
+
+    from .harness import ThreadState
+    from .raw import format_raw, raw_sizes, run_raw
+
+    sizes = raw_sizes(config.full, config.quick)
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    rows = run_raw(
+        sizes,
+        config.threads,
+        config.repeats,
+        config.min_time,
+        ThreadState(None),
+        np.random.default_rng(config.seed),
+    )
+    print(format_raw(rows))
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0 if all(row["agreement"] for row in rows) else 1
+
+
 def _dask(config: BenchConfig) -> None:
     """The Dask row of the pipeline section (issue 11), when Dask is importable: the same stream
     on a 2-process LocalCluster, Dask with entropykit inside each task against Dask with NumPy."""
@@ -338,5 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "bench":
         return _bench(parser, args)
+    if args.command == "scan":
+        return scan.run(args)
     parser.print_help()
     return 1

@@ -1,0 +1,52 @@
+//! Entropy of raw data: bytes (order 0, 1, 2), sliding windows of bytes, binned numeric values
+//! and integer symbols. Every kernel counts first (integers, so any split over threads gives the
+//! same counts) and takes the entropy of the counts in a fixed order, so the bits never depend
+//! on the thread count.
+
+mod binned;
+mod bytes;
+mod context;
+mod symbols;
+mod window;
+
+pub use binned::{histogram_entropy, Bins};
+pub use bytes::byte_histogram;
+pub use context::{byte_entropy, context_counts, MAX_ORDER};
+pub use symbols::{symbol_counts, symbol_entropy, Symbol};
+pub use window::{window_count, windowed_byte_entropy};
+
+use super::counts::{count_reduce, CountMeasure};
+use super::Options;
+use crate::error::{Arg, KernelError};
+use crate::strided::{Input, Strided};
+use std::sync::Mutex;
+
+/// The plug-in entropy (nats, or in `base`) of integer counts, by the count kernels: one outcome
+/// gives exactly 0. All-zero (or no) counts are a `ZeroMass` error for `distribution`.
+pub(crate) fn entropy_of_counts(
+    counts: &[u64],
+    base: Option<f64>,
+    options: &Options,
+    distribution: usize,
+) -> Result<f64, KernelError> {
+    if counts.iter().all(|&c| c == 0) {
+        return Err(KernelError::ZeroMass {
+            arg: Arg::P,
+            distribution,
+        });
+    }
+    let input = Input::U64(Strided::from_slice(counts, &[], counts.len())?);
+    let mut out = [0.0];
+    count_reduce(CountMeasure::Plugin, &input, base, options, &mut out)?;
+    Ok(out[0])
+}
+
+/// Adds `local` into the shared total. Integer sums: the order tasks finish in does not matter.
+pub(crate) fn merge_into(total: &Mutex<Vec<u64>>, local: &[u64]) {
+    let mut total = total
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    for (t, &l) in total.iter_mut().zip(local) {
+        *t += l;
+    }
+}
