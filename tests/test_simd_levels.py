@@ -113,6 +113,9 @@ CALLS: dict[str, Call] = {
         d.p.ravel(), d.q.ravel(), SEGMENTS
     ),
     "entropy_grouped": lambda d: ek.entropy_grouped(d.y, d.labels2)[1],
+    "differential_entropy": lambda d: [
+        ek.differential_entropy(d.q, method=m) for m in ("vasicek", "van es", "ebrahimi", "correa")
+    ],
 }
 CONTROLS = {"available_simd_levels", "get_num_threads", "set_num_threads", "simd_level"}
 

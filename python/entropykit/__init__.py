@@ -23,6 +23,7 @@ from . import (
     _labels,
     _logits,
     _ragged,
+    _spacing,
     _stream,
     reference,
     scipy_compat,
@@ -36,6 +37,7 @@ from ._family import *  # noqa: F403
 from ._labels import *  # noqa: F403
 from ._logits import *  # noqa: F403
 from ._ragged import *  # noqa: F403
+from ._spacing import *  # noqa: F403
 from ._stream import *  # noqa: F403
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ += _family.__all__
 __all__ += _labels.__all__
 __all__ += _logits.__all__
 __all__ += _ragged.__all__
+__all__ += _spacing.__all__
 __all__ += _stream.__all__
 
 __version__ = "0.1.0"

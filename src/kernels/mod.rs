@@ -9,6 +9,7 @@ pub mod grouped;
 pub mod labels;
 pub mod logits;
 mod options;
+pub mod spacing;
 mod stream;
 pub mod table;
 

@@ -25,6 +25,7 @@ mod labels;
 mod logits;
 mod runtime;
 mod segments;
+mod spacing;
 mod stream;
 mod tables;
 
@@ -44,6 +45,7 @@ mod _core {
         super::logits::register(module)?;
         super::stream::register(module)?;
         super::segments::register(module)?;
+        super::spacing::register(module)?;
         super::grouped::register(module)
     }
 }
