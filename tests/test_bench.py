@@ -500,3 +500,18 @@ def test_pipeline_end_to_end(tmp_path: Path) -> None:
     assert not data["rows"] and not data["small"]["rows"]  # the section runs alone
     (target,) = [t for t in data["targets"] if t["issue"] == 11]
     assert target["measured"] is None and target["indicative"]  # 2e4 values, not 1e8
+
+
+def test_continuous_section_runs_at_tiny_sizes(capsys: pytest.CaptureFixture[str]) -> None:
+    """``bench --continuous`` at the tiny scale: every case of every source ran against its
+    peers, agreed, and gave the same bits on 1 and 2 threads (exit status 0)."""
+    from entropykit.bench import continuous
+
+    argv = ["bench", "--continuous", "--continuous-scale", "tiny", "--repeats", "1"]
+    status = cli.main([*argv, "--min-time", "0", "--threads", "1,2", "--no-progress"])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "continuous data (issue 15)" in out
+    labels = [case.label for source in continuous.case_sources() for case in source("tiny")]
+    assert labels and all(label in out for label in labels)
+    assert "(goal >= 10x:" in out  # the SciPy peer ran and its goal is read
