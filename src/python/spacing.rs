@@ -142,26 +142,16 @@ impl<'py> Call<'_, 'py> {
 
     fn error(&self, py: Python<'_>, reduction: &Reduction<'_>, error: KernelError) -> PyErr {
         let (func, name) = (self.func, self.name);
-        let (kind, distribution, position, value) = match error {
-            KernelError::Nan {
-                distribution,
-                position,
-                ..
-            } => ("nan", distribution, position, f64::NAN),
-            KernelError::Infinite {
-                distribution,
-                position,
-                value,
-                ..
-            } => ("infinite", distribution, position, value),
-            KernelError::Layout(message) => {
-                return PyValueError::new_err(format!("{func}: {message}"))
-            }
-            other => return errors::plain(other),
+        let Some(bad) = error.bad_entry() else {
+            return match error {
+                KernelError::Layout(message) => PyValueError::new_err(format!("{func}: {message}")),
+                other => errors::plain(other),
+            };
         };
-        let index = reduction.entry_index(0, distribution, position);
+        let index = reduction.entry_index(0, bad.distribution, bad.position);
         let at = errors::entry_name(name, &index);
-        let message = match (kind, self.scipy) {
+        // Samples, not distributions: the crate's wording for entries does not fit.
+        let message = match (bad.kind, self.scipy) {
             // SciPy's words, which its users match, then where.
             ("nan", true) => {
                 format!("{func}: The input contains nan values ({at} is NaN; nan_policy='raise')")
@@ -172,10 +162,10 @@ impl<'py> Call<'_, 'py> {
             ),
             _ => format!(
                 "{func}: {at} = {} is not finite; samples must be finite",
-                errors::float_repr(py, value)
+                errors::float_repr(py, bad.value)
             ),
         };
-        errors::invalid(py, message, kind, name, &index)
+        errors::invalid(py, message, bad.kind, name, &index)
     }
 }
 
