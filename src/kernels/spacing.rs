@@ -496,8 +496,7 @@ fn lane_sums<V: FloatVec<Elem = f64>>(
                 } else {
                     2.0
                 };
-                let denominator = if c == 2.0 { 2.0 * mf } else { c * mf };
-                acc = acc.add(ln_f64(scaled.mul(gap(i)).div(V::splat(denominator))));
+                acc = acc.add(ln_f64(scaled.mul(gap(i)).div(V::splat(c * mf))));
             }
         }
         Method::Correa => {
