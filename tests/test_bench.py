@@ -515,3 +515,18 @@ def test_raw_end_to_end(tmp_path: Path) -> None:
     for case in ("byte_histogram", "windowed_byte_entropy", "histogram_entropy", "symbol_entropy"):
         lines = [line for line in out.splitlines() if line.startswith(case)]
         assert len(lines) == 2 and all("agrees: True" in line and "x sum" in line for line in lines)
+
+
+def test_continuous_section_runs_at_tiny_sizes(capsys: pytest.CaptureFixture[str]) -> None:
+    """``bench --continuous`` at the tiny scale: every case of every source ran against its
+    peers, agreed, and gave the same bits on 1 and 2 threads (exit status 0)."""
+    from entropykit.bench import continuous
+
+    argv = ["bench", "--continuous", "--continuous-scale", "tiny", "--repeats", "1"]
+    status = cli.main([*argv, "--min-time", "0", "--threads", "1,2", "--no-progress"])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "continuous data (issue 15)" in out
+    labels = [case.label for source in continuous.case_sources() for case in source("tiny")]
+    assert labels and all(label in out for label in labels)
+    assert "(goal >= 10x:" in out  # the SciPy peer ran and its goal is read

@@ -118,6 +118,9 @@ CALLS: dict[str, Call] = {
     "windowed_byte_entropy": lambda d: ek.windowed_byte_entropy(d.x, 100, 30),
     "histogram_entropy": lambda d: ek.histogram_entropy(d.p, 17, axis=1),
     "symbol_entropy": lambda d: ek.symbol_entropy(d.labels),
+    "differential_entropy": lambda d: [
+        ek.differential_entropy(d.q, method=m) for m in ("vasicek", "van es", "ebrahimi", "correa")
+    ],
 }
 CONTROLS = {"available_simd_levels", "get_num_threads", "set_num_threads", "simd_level"}
 

@@ -24,6 +24,7 @@ from . import (
     _logits,
     _ragged,
     _raw,
+    _spacing,
     _stream,
     reference,
     scipy_compat,
@@ -38,6 +39,7 @@ from ._labels import *  # noqa: F403
 from ._logits import *  # noqa: F403
 from ._ragged import *  # noqa: F403
 from ._raw import *  # noqa: F403
+from ._spacing import *  # noqa: F403
 from ._stream import *  # noqa: F403
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ += _labels.__all__
 __all__ += _logits.__all__
 __all__ += _ragged.__all__
 __all__ += _raw.__all__
+__all__ += _spacing.__all__
 __all__ += _stream.__all__
 
 __version__ = "0.1.0"

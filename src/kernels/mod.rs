@@ -10,6 +10,7 @@ pub mod labels;
 pub mod logits;
 mod options;
 pub mod raw;
+pub mod spacing;
 mod stream;
 pub mod table;
 

@@ -23,6 +23,8 @@ enum Finish {
 /// The arguments every measure along axes takes, as the caller passed them.
 struct Call<'a, 'py> {
     func: &'static str,
+    /// The arguments' names in messages.
+    names: [&'static str; 2],
     p: &'a Bound<'py, PyAny>,
     q: Option<&'a Bound<'py, PyAny>>,
     base: Option<&'a Bound<'py, PyAny>>,
@@ -70,7 +72,7 @@ impl<'py> Call<'_, 'py> {
         }
         let reduction = Reduction::new(
             self.func,
-            ["p", "q"],
+            self.names,
             self.p,
             self.q,
             self.axis,
@@ -159,7 +161,7 @@ macro_rules! measure_binding {
             normalize: &Bound<'py, PyAny>,
             nan_policy: &Bound<'py, PyAny>,
         ) -> PyResult<Bound<'py, PyAny>> {
-            let call = Call { func: stringify!($name), p, q: None, base, axis, keepdims, normalize, nan_policy };
+            let call = Call { func: stringify!($name), names: ["p", "q"], p, q: None, base, axis, keepdims, normalize, nan_policy };
             call.run(py, $measure, 0.0, $finish)
         }
     };
@@ -178,7 +180,7 @@ macro_rules! measure_binding {
             normalize: &Bound<'py, PyAny>,
             nan_policy: &Bound<'py, PyAny>,
         ) -> PyResult<Bound<'py, PyAny>> {
-            let call = Call { func: stringify!($name), p, q: Some(q), base, axis, keepdims, normalize, nan_policy };
+            let call = Call { func: stringify!($name), names: ["p", "q"], p, q: Some(q), base, axis, keepdims, normalize, nan_policy };
             call.run(py, $measure, 0.0, $finish)
         }
     };
@@ -198,7 +200,7 @@ macro_rules! measure_binding {
             nan_policy: &Bound<'py, PyAny>,
         ) -> PyResult<Bound<'py, PyAny>> {
             let order = check_order(stringify!($name), $order, order)?;
-            let call = Call { func: stringify!($name), p, q: None, base, axis, keepdims, normalize, nan_policy };
+            let call = Call { func: stringify!($name), names: ["p", "q"], p, q: None, base, axis, keepdims, normalize, nan_policy };
             call.run(py, $measure, order, Finish::AsIs)
         }
     };
@@ -236,6 +238,38 @@ measure_binding!(
     /// Tsallis entropy of index `q_index`.
     tsallis_entropy, order "q_index", Measure::Tsallis
 );
+
+/// `scipy.stats.entropy`'s measure (entropy, or KL when `qk` is given), normalised, with its
+/// name and its arguments' names in messages.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn scipy_entropy<'py>(
+    py: Python<'py>,
+    pk: &Bound<'py, PyAny>,
+    qk: Option<&Bound<'py, PyAny>>,
+    base: Option<&Bound<'py, PyAny>>,
+    axis: &Bound<'py, PyAny>,
+    keepdims: &Bound<'py, PyAny>,
+    nan_policy: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let normalize = PyBool::new(py, true).to_owned().into_any();
+    let call = Call {
+        func: "entropy",
+        names: ["pk", "qk"],
+        p: pk,
+        q: qk,
+        base,
+        axis,
+        keepdims,
+        normalize: &normalize,
+        nan_policy,
+    };
+    let measure = if qk.is_some() {
+        Measure::KlDivergence
+    } else {
+        Measure::Entropy
+    };
+    call.run(py, measure, 0.0, Finish::AsIs)
+}
 
 /// Adds this group's functions to the `_core` module.
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {

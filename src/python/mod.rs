@@ -26,6 +26,7 @@ mod logits;
 mod raw;
 mod runtime;
 mod segments;
+mod spacing;
 mod stream;
 mod tables;
 
@@ -46,6 +47,7 @@ mod _core {
         super::stream::register(module)?;
         super::segments::register(module)?;
         super::grouped::register(module)?;
-        super::raw::register(module)
+        super::raw::register(module)?;
+        super::spacing::register(module)
     }
 }

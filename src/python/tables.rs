@@ -757,18 +757,35 @@ pub fn scipy_entropy<'py>(
     keepdims: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let pk = scipy_input(pk, "pk")?;
-    let normalize = PyBool::new(py, true).to_owned().into_any();
-    match qk.filter(|q| !q.is_none()) {
-        None => {
-            super::distributions::entropy(py, &pk, base, axis, keepdims, &normalize, nan_policy)
-        }
-        Some(qk) => {
-            let qk = scipy_input(qk, "qk")?;
-            super::distributions::kl_divergence(
-                py, &pk, &qk, base, axis, keepdims, &normalize, nan_policy,
-            )
+    let qk = qk
+        .filter(|q| !q.is_none())
+        .map(|q| scipy_input(q, "qk"))
+        .transpose()?;
+    // SciPy's words for the errors its users match (its own test suite among them).
+    if let Some(base) = base.filter(|b| !b.is_none()) {
+        if super::convert::is_real_number(base)? && base.extract::<f64>()? <= 0.0 {
+            return Err(PyValueError::new_err(format!(
+                "entropy: `base` must be a positive number or `None`, not {}",
+                super::convert::repr(base)
+            )));
         }
     }
+    if let Some(qk) = &qk {
+        let (p_shape, q_shape) = (shape_of(&pk)?, shape_of(qk)?);
+        let shapes = [("pk", &p_shape[..]), ("qk", &q_shape[..])];
+        if super::convert::broadcast_shape("entropy", &shapes).is_err() {
+            return Err(PyValueError::new_err(format!(
+                "entropy: Array shapes are incompatible for broadcasting: pk {} and qk {}",
+                super::convert::tuple_repr(&p_shape),
+                super::convert::tuple_repr(&q_shape)
+            )));
+        }
+    }
+    super::distributions::scipy_entropy(py, &pk, qk.as_ref(), base, axis, keepdims, nan_policy)
+}
+
+fn shape_of(array: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
+    array.getattr("shape")?.extract()
 }
 
 /// Adds this group's functions to the `_core` module.

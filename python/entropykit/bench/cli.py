@@ -201,6 +201,18 @@ def build_parser() -> argparse.ArgumentParser:
         "SciPy (--quick: 1e6 in 1e3); --pipeline runs it after the stream",
     )
     bench.add_argument(
+        "--continuous",
+        action="store_true",
+        help="run only the continuous-data section (issue 15): differential_entropy on 10,000 "
+        "rows of 50 and on one row of 1e7 against SciPy (--quick: 2,000 rows, 1e6)",
+    )
+    bench.add_argument(
+        "--continuous-scale",
+        choices=("tiny", "quick", "default"),
+        help="sizes of the continuous-data section (default: 'quick' with --quick, else "
+        "'default'; 'tiny' is the suite's smoke run)",
+    )
+    bench.add_argument(
         "--pipeline",
         action="store_true",
         help="run only the pipeline section: a chunked stream of 1e8 float64 values through "
@@ -271,6 +283,8 @@ def _bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return _grouped(config)
     if args.raw:
         return _raw(config)
+    if args.continuous or args.continuous_scale:
+        return _continuous(config, args.continuous_scale or ("quick" if quick else "default"))
     report = run_benchmark(config, machine)
     print(format_header(report).split("\n", 1)[1])
     print()
@@ -337,6 +351,16 @@ def _raw(config: BenchConfig) -> int:
     print(format_raw(rows))
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0 if all(row["agreement"] for row in rows) else 1
+
+
+def _continuous(config: BenchConfig, scale: str) -> int:
+    """The continuous-data section alone (issue 15), printed as its table."""
+    from .continuous import format_continuous, run_continuous
+    from .harness import ThreadState
+
+    rows = run_continuous(scale, config.threads, config.repeats, config.min_time, ThreadState(None))
+    print(format_continuous(rows))
+    return 0 if all(row["agreement"] and row["same_bits_across_threads"] for row in rows) else 1
 
 
 def _dask(config: BenchConfig) -> None:

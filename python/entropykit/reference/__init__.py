@@ -16,7 +16,7 @@ True
 
 from __future__ import annotations
 
-from . import core, counts, elementwise, family, labels, logits, ragged, raw, stream
+from . import core, counts, elementwise, family, labels, logits, ragged, raw, spacing, stream
 from .core import *  # noqa: F403 (each module's __all__ lists its twins)
 from .counts import *  # noqa: F403
 from .elementwise import *  # noqa: F403
@@ -25,6 +25,7 @@ from .labels import *  # noqa: F403
 from .logits import *  # noqa: F403
 from .ragged import *  # noqa: F403
 from .raw import *  # noqa: F403
+from .spacing import *  # noqa: F403
 from .stream import *  # noqa: F403
 
 __all__: list[str] = []
@@ -36,4 +37,5 @@ __all__ += labels.__all__
 __all__ += logits.__all__
 __all__ += ragged.__all__
 __all__ += raw.__all__
+__all__ += spacing.__all__
 __all__ += stream.__all__
