@@ -21,6 +21,7 @@ mod distributions;
 mod elementwise;
 mod errors;
 mod grouped;
+mod knn;
 mod labels;
 mod logits;
 mod runtime;
@@ -44,6 +45,7 @@ mod _core {
         super::logits::register(module)?;
         super::stream::register(module)?;
         super::segments::register(module)?;
-        super::grouped::register(module)
+        super::grouped::register(module)?;
+        super::knn::register(module)
     }
 }
