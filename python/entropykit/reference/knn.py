@@ -129,6 +129,8 @@ def _pairwise(a: np.ndarray, b: np.ndarray, p: float) -> np.ndarray:
 
 def _kth_within(points: np.ndarray, k: int, p: float) -> np.ndarray:
     """Distance from each row to its k-th nearest other row (a copy of itself counts)."""
+    if points.shape[1] == 1:
+        p = np.inf  # |a - b| itself: a square of a tiny difference would underflow to 0
     tree = _tree(points)
     if tree is not None:
         # Row i is its own first neighbour (distance 0), so the k-th other one is the (k+1)-th.
@@ -142,6 +144,8 @@ def _kth_within(points: np.ndarray, k: int, p: float) -> np.ndarray:
 
 def _kth_from(queries: np.ndarray, points: np.ndarray, k: int, p: float) -> np.ndarray:
     """Distance from each query to its k-th nearest row of ``points``."""
+    if points.shape[1] == 1:
+        p = np.inf
     tree = _tree(points)
     if tree is not None:
         found: np.ndarray = tree.query(queries, k=[k], p=p)[0][:, 0]
