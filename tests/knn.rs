@@ -261,3 +261,22 @@ fn errors_name_the_position() {
     .unwrap_err();
     assert!(e.to_string().contains("x has 3 samples and y has 2"));
 }
+
+#[test]
+fn sorted_path_equals_the_tree_path_on_a_long_sample_with_ties() {
+    // Long enough for the radix sort; x as (x, 0) takes the tree for its counts and a 3-D joint
+    // search, where every max-norm distance is the same float.
+    let mut rng = XorShift(13);
+    let n = 30_000;
+    let x: Vec<f64> = (0..n)
+        .map(|_| (rng.next_u64() % 500) as f64 * 0.25 - 40.0)
+        .collect();
+    let y: Vec<f64> = x.iter().map(|&v| v * 0.5 + rng.next_f64()).collect();
+    let padded: Vec<f64> = x.iter().flat_map(|&v| [v, 0.0]).collect();
+    let o = Options::default();
+    let sy = Samples::new("y", &y, 1).unwrap();
+    let one = knn::knn_mutual_information(&Samples::new("x", &x, 1).unwrap(), &sy, 3, &o).unwrap();
+    let two =
+        knn::knn_mutual_information(&Samples::new("x", &padded, 2).unwrap(), &sy, 3, &o).unwrap();
+    assert_eq!(one.to_bits(), two.to_bits());
+}

@@ -53,6 +53,14 @@ def test_mutual_information_of_a_grid_and_of_rounded_values():
             assert abs(ek.knn_mutual_information(a, b, k) - mi_cc(a, b, k)) <= 1e-12
 
 
+def test_mutual_information_equals_scikit_learn_on_a_long_discrete_sample():
+    # n > 2^14 takes the radix sort of the one-dimensional path.
+    rng = np.random.default_rng(9)
+    x = rng.integers(-200, 300, 20_000) * 0.25
+    y = np.round(0.5 * x + rng.normal(size=20_000), 2)
+    assert abs(ek.knn_mutual_information(x, y) - mi_cc(x, y, 3)) <= 1e-12
+
+
 def test_many_equals_one_column_at_a_time_and_scikit_learn():
     rng = np.random.default_rng(2)
     n = 400

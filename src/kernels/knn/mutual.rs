@@ -2,7 +2,7 @@
 //! conventions (`sklearn.feature_selection._mutual_info._compute_mi_cc`).
 
 use super::digamma::DigammaTable;
-use super::queries::Index;
+use super::queries::{both, Index};
 use super::samples::{check_k, check_paired, Samples};
 use super::tree::Norm;
 use crate::error::KernelError;
@@ -27,7 +27,7 @@ pub fn knn_mutual_information(
     check_paired(x, y)?;
     check_k(k, x.n())?;
     let table = DigammaTable::new(x.n());
-    ksg(x, y, &Index::new(y), k, &table, options)
+    ksg(x, y, None, k, &table, options)
 }
 
 /// [`knn_mutual_information`] of each column of `xs` (`n` rows of `p` columns, row-major)
@@ -66,7 +66,7 @@ pub fn knn_mutual_information_many(
                     data: &column,
                     d: 1,
                 };
-                match ksg(&x, y, &y_index, k, &table, options) {
+                match ksg(&x, y, Some(&y_index), k, &table, options) {
                     Ok(mi) => *slot = mi,
                     Err(error) => return Some(error),
                 }
@@ -80,11 +80,11 @@ pub fn knn_mutual_information_many(
     }
 }
 
-/// The estimate for checked, paired samples, with y's index built already.
+/// The estimate for checked, paired samples (with y's index when it is built already).
 fn ksg(
     x: &Samples,
     y: &Samples,
-    y_index: &Index,
+    y_index: Option<&Index>,
     k: usize,
     table: &DigammaTable,
     options: &Options,
@@ -101,14 +101,34 @@ fn ksg(
         data: &joint,
         d,
     };
-    let eps = Index::new(&joint).kth_within(k, Norm::Max, options)?;
+    // The joint search and the marginal indexes do not depend on one another.
+    let (eps, marginals) = both(
+        n,
+        options,
+        || Index::new(&joint).kth_within(k, Norm::Max, options),
+        || {
+            both(
+                n,
+                options,
+                || Index::new(x),
+                || y_index.is_none().then(|| Index::new(y)),
+            )
+        },
+    )?;
+    let eps = eps?;
+    let (x_index, own_y) = marginals?;
+    let y_index = match (&own_y, y_index) {
+        (Some(own), _) => own,
+        (None, Some(given)) => given,
+        (None, None) => unreachable!("y's index is built when none is given"),
+    };
     // scikit-learn counts within np.nextafter(eps, 0): strictly closer than eps, except that
     // a zero eps stays 0 (and then counts the repeats).
     let radius: Vec<f64> = eps
         .iter()
         .map(|&e| if e > 0.0 { e.next_down() } else { 0.0 })
         .collect();
-    let nx = Index::new(x).count_within(&radius, options)?;
+    let nx = x_index.count_within(&radius, options)?;
     let ny = y_index.count_within(&radius, options)?;
     let mean = |counts: &[usize]| counts.iter().map(|&c| table.at(c)).sum::<f64>() / n as f64;
     let mi = table.at(n) + table.at(k) - mean(&nx) - mean(&ny);

@@ -8,7 +8,7 @@ use super::tree::{KdTree, Norm};
 use super::Samples;
 use crate::error::KernelError;
 use crate::kernels::Options;
-use crate::parallel::{self, Work};
+use crate::parallel::{self, Plan, Work};
 
 /// Work units of one query (a descent and a few leaf scans): sets when the pool is worth waking.
 const QUERY_COST: usize = 64;
@@ -34,6 +34,20 @@ pub fn each<T: Send + Copy + Default>(
         },
     )?;
     Ok(out)
+}
+
+/// `a()` and `b()`, at once on the pool when `n` queries are worth it (independent stages:
+/// building one search structure while another is built or queried), else one after the other.
+pub fn both<A: Send, B: Send>(
+    n: usize,
+    options: &Options,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> Result<(A, B), KernelError> {
+    if Work::new(n, QUERY_COST).plan(options.parallel) == Plan::Serial {
+        return Ok((a(), b()));
+    }
+    parallel::install(|| rayon::join(a, b))
 }
 
 /// Values computed in some order of positions, put back in input-row order.

@@ -12,7 +12,7 @@
 //! scikit-learn bit for bit.
 
 /// Points per leaf at most: a leaf scan is cheaper than descending further below this.
-const LEAF: usize = 12;
+const LEAF: usize = 16;
 
 /// The norm distances are taken in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,7 +193,15 @@ impl KdTree {
             leaf_of: vec![0; n],
         };
         if n > 0 {
-            tree.build(data, &mut rows, &mut Vec::with_capacity(n), 0, n);
+            match d {
+                1 => return tree.build_records::<1>(data),
+                2 => return tree.build_records::<2>(data),
+                3 => return tree.build_records::<3>(data),
+                4 => return tree.build_records::<4>(data),
+                _ => {
+                    tree.build(data, &mut rows, &mut Vec::with_capacity(n), 0, n);
+                }
+            }
         }
         let mut points = Vec::with_capacity(n * d);
         for &row in &rows {
@@ -202,6 +210,72 @@ impl KdTree {
         tree.points = points;
         tree.rows = rows;
         tree
+    }
+
+    /// The build for `D` coordinates: the points themselves, with their rows, are partitioned
+    /// in place (no gathers through a row index), then laid out as the tree's arrays.
+    fn build_records<const D: usize>(mut self, data: &[f64]) -> KdTree {
+        let mut records: Vec<([f64; D], usize)> = data
+            .chunks_exact(D)
+            .enumerate()
+            .map(|(row, p)| {
+                let mut point = [0.0; D];
+                point.copy_from_slice(p);
+                (point, row)
+            })
+            .collect();
+        self.build_range::<D>(&mut records, 0);
+        self.points = records.iter().flat_map(|r| r.0).collect();
+        self.rows = records.iter().map(|r| r.1).collect();
+        self
+    }
+
+    fn build_range<const D: usize>(
+        &mut self,
+        records: &mut [([f64; D], usize)],
+        start: usize,
+    ) -> usize {
+        let id = self.nodes.len();
+        let mut lo = [f64::INFINITY; D];
+        let mut hi = [f64::NEG_INFINITY; D];
+        for (p, _) in records.iter() {
+            for j in 0..D {
+                lo[j] = lo[j].min(p[j]);
+                hi[j] = hi[j].max(p[j]);
+            }
+        }
+        let end = start + records.len();
+        self.bounds.extend_from_slice(&lo);
+        self.bounds.extend_from_slice(&hi);
+        self.nodes.push(Node {
+            start,
+            end,
+            left: 0,
+            right: 0,
+            parent: id,
+        });
+        let widest = (0..D)
+            .max_by(|&a, &b| (hi[a] - lo[a]).total_cmp(&(hi[b] - lo[b])))
+            .unwrap_or(0);
+        if records.len() <= LEAF || hi[widest] <= lo[widest] {
+            for position in start..end {
+                self.leaf_of[position] = id as u32;
+            }
+            return id;
+        }
+        let half = records.len() / 2;
+        // Ties broken by row, as in `build`: the same tree.
+        records.select_nth_unstable_by(half, |a, b| {
+            a.0[widest].total_cmp(&b.0[widest]).then(a.1.cmp(&b.1))
+        });
+        let (left_records, right_records) = records.split_at_mut(half);
+        let left = self.build_range::<D>(left_records, start);
+        let right = self.build_range::<D>(right_records, start + half);
+        self.nodes[id].left = left;
+        self.nodes[id].right = right;
+        self.nodes[left].parent = id;
+        self.nodes[right].parent = id;
+        id
     }
 
     fn build(
