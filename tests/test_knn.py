@@ -219,3 +219,14 @@ def test_argument_errors(mod):
         mod.knn_entropy(np.ones((2, 2, 2)))
     with pytest.raises(ValueError, match=r"x has shape \(3, 0\); samples need at least one"):
         mod.knn_entropy(np.ones((3, 0)))
+
+
+def test_readme_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Continuous data: k-NN estimators\n", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "README.md (k-NN)", "exec"), {})
+    lines = capsys.readouterr().out.split("\n")
+    assert abs(float(lines[0]) - 1.419) < 0.02 and abs(float(lines[1]) - 0.511) < 0.02
