@@ -280,3 +280,39 @@ fn sorted_path_equals_the_tree_path_on_a_long_sample_with_ties() {
         knn::knn_mutual_information(&Samples::new("x", &padded, 2).unwrap(), &sy, 3, &o).unwrap();
     assert_eq!(one.to_bits(), two.to_bits());
 }
+
+#[test]
+fn a_tree_built_across_the_pool_is_the_same_tree() {
+    let mut rng = XorShift(17);
+    let n = 70_000;
+    let data = points(&mut rng, n, 2, 0);
+    parallel::set_num_threads(3).unwrap();
+    let serial = KdTree::new(&data, 2);
+    let pooled = parallel::install(|| KdTree::new_in_pool(&data, 2)).unwrap();
+    parallel::set_num_threads(2).unwrap();
+    let mut a = vec![0.0; 3];
+    let mut b = vec![0.0; 3];
+    for p in 0..n {
+        assert_eq!(serial.row(p), pooled.row(p));
+        assert_eq!(
+            serial.kth_from_member(p, Norm::Max, &mut a),
+            pooled.kth_from_member(p, Norm::Max, &mut b)
+        );
+    }
+    // And against brute force, on a sample of the queries.
+    let row = |i: usize| &data[i * 2..i * 2 + 2];
+    for p in (0..n).step_by(997) {
+        let i = pooled.row(p);
+        let mut d: Vec<f64> = (0..n)
+            .filter(|&j| j != i)
+            .map(|j| dist(row(i), row(j), Norm::Max))
+            .collect();
+        d.sort_by(f64::total_cmp);
+        assert_eq!(pooled.kth_from_member(p, Norm::Max, &mut b), d[2]);
+        let r = d[2];
+        let want = (0..n)
+            .filter(|&j| dist(row(i), row(j), Norm::Max) <= r)
+            .count();
+        assert_eq!(pooled.count_within_max(pooled.point(p), r), want);
+    }
+}

@@ -24,7 +24,7 @@ pub fn digamma(m: usize) -> f64 {
     x.ln() - 0.5 / x - series
 }
 
-/// psi(1), ..., psi(n) (index 0 unused).
+/// psi(1), ..., psi(n) tabulated (index 0 unused); larger arguments are computed on demand.
 pub struct DigammaTable(Vec<f64>);
 
 impl DigammaTable {
@@ -35,8 +35,13 @@ impl DigammaTable {
         DigammaTable(table)
     }
 
+    /// psi(m): from the table, or the same formula when m is beyond it (so a table sized for
+    /// the usual neighbour counts gives the same values as one sized for n).
     #[inline]
     pub fn at(&self, m: usize) -> f64 {
-        self.0[m]
+        match self.0.get(m) {
+            Some(&value) => value,
+            None => digamma(m),
+        }
     }
 }

@@ -35,9 +35,9 @@ pub fn knn_kl_divergence(
             y.name
         )));
     }
-    let rho = Index::new(x).kth_within(k, Norm::Euclidean, options)?;
+    let rho = Index::new(x, options)?.kth_within(k, Norm::Euclidean, options)?;
     check_distinct(x.name, k, &rho, "neighbour")?;
-    let nu = Index::new(y).kth_from(x, k, Norm::Euclidean, options)?;
+    let nu = Index::new(y, options)?.kth_from(x, k, Norm::Euclidean, options)?;
     check_distinct(x.name, k, &nu, &format!("sample of {}", y.name))?;
     let sum: f64 = nu.iter().zip(&rho).map(|(a, b)| (a / b).ln()).sum();
     Ok(x.d as f64 * sum / n as f64 + (m as f64 / (n - 1) as f64).ln())

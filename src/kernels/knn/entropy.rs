@@ -42,7 +42,7 @@ pub fn knn_entropy(
     x.check_finite()?;
     let n = x.n();
     check_k(k, n)?;
-    let eps = Index::new(x).kth_within(k, Norm::Euclidean, options)?;
+    let eps = Index::new(x, options)?.kth_within(k, Norm::Euclidean, options)?;
     check_distinct(x.name, k, &eps, "neighbour")?;
     let sum_ln: f64 = eps.iter().map(|e| e.ln()).sum();
     let d = x.d as f64;

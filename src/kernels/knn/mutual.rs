@@ -26,7 +26,8 @@ pub fn knn_mutual_information(
     y.check_finite()?;
     check_paired(x, y)?;
     check_k(k, x.n())?;
-    let table = DigammaTable::new(x.n());
+    // Neighbour counts are mostly small: tabulating psi up to n would cost n logarithms.
+    let table = DigammaTable::new(x.n().min(1 << 12));
     ksg(x, y, None, k, &table, options)
 }
 
@@ -53,7 +54,7 @@ pub fn knn_mutual_information_many(
     }
     // Shared by every column: y's index and the digamma table.
     let table = DigammaTable::new(n);
-    let y_index = Index::new(y);
+    let y_index = Index::new(y, options)?;
     let report = parallel::schedule(
         Work::new(p, n.saturating_mul(64)),
         options.parallel,
@@ -105,18 +106,24 @@ fn ksg(
     let (eps, marginals) = both(
         n,
         options,
-        || Index::new(&joint).kth_within(k, Norm::Max, options),
+        || Index::new(&joint, options)?.kth_within(k, Norm::Max, options),
         || {
             both(
                 n,
                 options,
-                || Index::new(x),
-                || y_index.is_none().then(|| Index::new(y)),
+                || Index::new(x, options),
+                || {
+                    y_index
+                        .is_none()
+                        .then(|| Index::new(y, options))
+                        .transpose()
+                },
             )
         },
     )?;
     let eps = eps?;
     let (x_index, own_y) = marginals?;
+    let (x_index, own_y) = (x_index?, own_y?);
     let y_index = match (&own_y, y_index) {
         (Some(own), _) => own,
         (None, Some(given)) => given,

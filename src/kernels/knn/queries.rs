@@ -66,12 +66,15 @@ pub enum Index {
 }
 
 impl Index {
-    pub fn new(samples: &Samples) -> Index {
+    pub fn new(samples: &Samples, options: &Options) -> Result<Index, KernelError> {
         if samples.d == 1 {
-            Index::Sorted(Sorted::new(samples.data.iter().copied()))
-        } else {
-            Index::Tree(KdTree::new(samples.data, samples.d))
+            return Ok(Index::Sorted(Sorted::new(samples.data.iter().copied())));
         }
+        let (data, d) = (samples.data, samples.d);
+        if Work::new(samples.n(), QUERY_COST).plan(options.parallel) == Plan::Serial {
+            return Ok(Index::Tree(KdTree::new(data, d)));
+        }
+        parallel::install(|| Index::Tree(KdTree::new_in_pool(data, d)))
     }
 
     /// For each row, the distance to its k-th nearest other row (in input-row order). Queries

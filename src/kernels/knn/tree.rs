@@ -179,8 +179,19 @@ pub struct KdTree {
 }
 
 impl KdTree {
-    /// Builds the tree over `data`, `n` rows of `d` coordinates in row-major order (`d >= 1`).
+    /// Builds the tree over `data`, `n` rows of `d` coordinates in row-major order (`d >= 1`),
+    /// on the calling thread.
     pub fn new(data: &[f64], d: usize) -> KdTree {
+        KdTree::build_tree(data, d, false)
+    }
+
+    /// As [`KdTree::new`], the top subtrees built at once: call inside the pool
+    /// (`parallel::install`). The tree is the same as `new`'s.
+    pub fn new_in_pool(data: &[f64], d: usize) -> KdTree {
+        KdTree::build_tree(data, d, true)
+    }
+
+    fn build_tree(data: &[f64], d: usize, in_pool: bool) -> KdTree {
         assert!(d >= 1 && data.len().is_multiple_of(d));
         let n = data.len() / d;
         let mut rows: Vec<usize> = (0..n).collect();
@@ -194,10 +205,10 @@ impl KdTree {
         };
         if n > 0 {
             match d {
-                1 => return tree.build_records::<1>(data),
-                2 => return tree.build_records::<2>(data),
-                3 => return tree.build_records::<3>(data),
-                4 => return tree.build_records::<4>(data),
+                1 => return tree.build_records::<1>(data, in_pool),
+                2 => return tree.build_records::<2>(data, in_pool),
+                3 => return tree.build_records::<3>(data, in_pool),
+                4 => return tree.build_records::<4>(data, in_pool),
                 _ => {
                     tree.build(data, &mut rows, &mut Vec::with_capacity(n), 0, n);
                 }
@@ -214,7 +225,7 @@ impl KdTree {
 
     /// The build for `D` coordinates: the points themselves, with their rows, are partitioned
     /// in place (no gathers through a row index), then laid out as the tree's arrays.
-    fn build_records<const D: usize>(mut self, data: &[f64]) -> KdTree {
+    fn build_records<const D: usize>(mut self, data: &[f64], in_pool: bool) -> KdTree {
         let mut records: Vec<([f64; D], usize)> = data
             .chunks_exact(D)
             .enumerate()
@@ -224,58 +235,18 @@ impl KdTree {
                 (point, row)
             })
             .collect();
-        self.build_range::<D>(&mut records, 0);
+        let levels = if in_pool { PARALLEL_LEVELS } else { 0 };
+        let part = build_part::<D>(&mut records, 0, levels);
+        for (id, node) in part.nodes.iter().enumerate() {
+            if node.left == 0 {
+                self.leaf_of[node.start..node.end].fill(id as u32);
+            }
+        }
+        self.nodes = part.nodes;
+        self.bounds = part.bounds;
         self.points = records.iter().flat_map(|r| r.0).collect();
         self.rows = records.iter().map(|r| r.1).collect();
         self
-    }
-
-    fn build_range<const D: usize>(
-        &mut self,
-        records: &mut [([f64; D], usize)],
-        start: usize,
-    ) -> usize {
-        let id = self.nodes.len();
-        let mut lo = [f64::INFINITY; D];
-        let mut hi = [f64::NEG_INFINITY; D];
-        for (p, _) in records.iter() {
-            for j in 0..D {
-                lo[j] = lo[j].min(p[j]);
-                hi[j] = hi[j].max(p[j]);
-            }
-        }
-        let end = start + records.len();
-        self.bounds.extend_from_slice(&lo);
-        self.bounds.extend_from_slice(&hi);
-        self.nodes.push(Node {
-            start,
-            end,
-            left: 0,
-            right: 0,
-            parent: id,
-        });
-        let widest = (0..D)
-            .max_by(|&a, &b| (hi[a] - lo[a]).total_cmp(&(hi[b] - lo[b])))
-            .unwrap_or(0);
-        if records.len() <= LEAF || hi[widest] <= lo[widest] {
-            for position in start..end {
-                self.leaf_of[position] = id as u32;
-            }
-            return id;
-        }
-        let half = records.len() / 2;
-        // Ties broken by row, as in `build`: the same tree.
-        records.select_nth_unstable_by(half, |a, b| {
-            a.0[widest].total_cmp(&b.0[widest]).then(a.1.cmp(&b.1))
-        });
-        let (left_records, right_records) = records.split_at_mut(half);
-        let left = self.build_range::<D>(left_records, start);
-        let right = self.build_range::<D>(right_records, start + half);
-        self.nodes[id].left = left;
-        self.nodes[id].right = right;
-        self.nodes[left].parent = id;
-        self.nodes[right].parent = id;
-        id
     }
 
     fn build(
@@ -534,4 +505,129 @@ impl KdTree {
         }
         self.count::<M, D>(this.left, q, r) + self.count::<M, D>(this.right, q, r)
     }
+}
+
+/// Levels of the tree whose two subtrees are built at once (up to 2^3 parts in parallel).
+const PARALLEL_LEVELS: u32 = 3;
+/// Below this many points a subtree is built on the calling thread.
+const PARALLEL_MIN: usize = 1 << 13;
+
+/// A subtree built on its own: nodes in preorder numbered from 0 (its root, whose parent is
+/// itself), then their boxes. Preorder numbering makes a tree assembled from parts identical to
+/// one built in a single pass.
+struct Part {
+    nodes: Vec<Node>,
+    bounds: Vec<f64>,
+}
+
+/// The box of `records`, and where to split them (after partitioning them there), or `None` for
+/// a leaf.
+fn split<const D: usize>(records: &mut [([f64; D], usize)]) -> ([f64; D], [f64; D], Option<usize>) {
+    let mut lo = [f64::INFINITY; D];
+    let mut hi = [f64::NEG_INFINITY; D];
+    for (p, _) in records.iter() {
+        for j in 0..D {
+            lo[j] = lo[j].min(p[j]);
+            hi[j] = hi[j].max(p[j]);
+        }
+    }
+    let widest = (0..D)
+        .max_by(|&a, &b| (hi[a] - lo[a]).total_cmp(&(hi[b] - lo[b])))
+        .unwrap_or(0);
+    if records.len() <= LEAF || hi[widest] <= lo[widest] {
+        // A leaf (also a run of identical points, which no split can separate).
+        return (lo, hi, None);
+    }
+    let half = records.len() / 2;
+    // Ties broken by row, so the tree (and so every result) depends on the data only.
+    records.select_nth_unstable_by(half, |a, b| {
+        a.0[widest].total_cmp(&b.0[widest]).then(a.1.cmp(&b.1))
+    });
+    (lo, hi, Some(half))
+}
+
+impl Part {
+    fn push<const D: usize>(
+        &mut self,
+        lo: &[f64; D],
+        hi: &[f64; D],
+        start: usize,
+        end: usize,
+    ) -> usize {
+        let id = self.nodes.len();
+        self.bounds.extend_from_slice(lo);
+        self.bounds.extend_from_slice(hi);
+        self.nodes.push(Node {
+            start,
+            end,
+            left: 0,
+            right: 0,
+            parent: id,
+        });
+        id
+    }
+
+    /// Builds the subtree over `records` (tree positions from `start`) into this part.
+    fn build<const D: usize>(&mut self, records: &mut [([f64; D], usize)], start: usize) -> usize {
+        let end = start + records.len();
+        let (lo, hi, at) = split::<D>(records);
+        let id = self.push::<D>(&lo, &hi, start, end);
+        if let Some(half) = at {
+            let (l, r) = records.split_at_mut(half);
+            let left = self.build::<D>(l, start);
+            let right = self.build::<D>(r, start + half);
+            self.nodes[id].left = left;
+            self.nodes[id].right = right;
+            self.nodes[left].parent = id;
+            self.nodes[right].parent = id;
+        }
+        id
+    }
+
+    /// Appends `child` (renumbered after the nodes here) below node `parent`; returns the id of
+    /// its root.
+    fn adopt(&mut self, child: Part, parent: usize) -> usize {
+        let offset = self.nodes.len();
+        for (i, mut node) in child.nodes.into_iter().enumerate() {
+            if node.left != 0 {
+                node.left += offset;
+                node.right += offset;
+            }
+            node.parent = if i == 0 { parent } else { node.parent + offset };
+            self.nodes.push(node);
+        }
+        self.bounds.extend_from_slice(&child.bounds);
+        offset
+    }
+}
+
+/// The subtree over `records`, its top `levels` levels split across the pool (call inside it).
+fn build_part<const D: usize>(
+    records: &mut [([f64; D], usize)],
+    start: usize,
+    levels: u32,
+) -> Part {
+    let mut part = Part {
+        nodes: Vec::new(),
+        bounds: Vec::new(),
+    };
+    if levels == 0 || records.len() < PARALLEL_MIN {
+        part.build::<D>(records, start);
+        return part;
+    }
+    let end = start + records.len();
+    let (lo, hi, at) = split::<D>(records);
+    let id = part.push::<D>(&lo, &hi, start, end);
+    if let Some(half) = at {
+        let (l, r) = records.split_at_mut(half);
+        let (left, right) = rayon::join(
+            || build_part::<D>(l, start, levels - 1),
+            || build_part::<D>(r, start + half, levels - 1),
+        );
+        let left = part.adopt(left, id);
+        let right = part.adopt(right, id);
+        part.nodes[id].left = left;
+        part.nodes[id].right = right;
+    }
+    part
 }
