@@ -100,6 +100,17 @@ FUNCS: dict[str, Func] = {
     "binary_cross_entropy_with_logits(y)": Func(
         "target", "y", lambda m, x, **k: m.binary_cross_entropy_with_logits(partner(x), x, **k)
     ),
+    # Samples (k-NN estimators): rows of coordinates, k = 1 for the two rows of the 2 x 2 input.
+    "knn_entropy": Func("samples", "x", lambda m, x, **k: m.knn_entropy(x, 1, **k)),
+    "knn_mutual_information": Func(
+        "samples", "x", lambda m, x, **k: m.knn_mutual_information(x, partner(x), 1, **k)
+    ),
+    "knn_mutual_information_many": Func(
+        "samples", "X", lambda m, x, **k: m.knn_mutual_information_many(x, np.arange(2.0), 1, **k)
+    ),
+    "knn_kl_divergence": Func(
+        "samples", "x", lambda m, x, **k: m.knn_kl_divergence(x, partner(x, 2.0), 1, **k)
+    ),
 }
 
 ALL = tuple(sorted({f.group for f in FUNCS.values()}))
@@ -171,7 +182,7 @@ ROWS = [
         {},
         {
             g: Raises(TypeError, r"{f}: {a} has dtype bool")
-            for g in (*DISTRIBUTIONS, "counts", "gaussian", "logits", "loss")
+            for g in (*DISTRIBUTIONS, "counts", "gaussian", "logits", "loss", "samples")
         },
     ),
     Row(
@@ -189,6 +200,7 @@ ROWS = [
             # SciPy's extended values: entr(-0.5) = -inf, rel_entr(0.5, -0.5) = inf.
             "elementwise": Gives(lambda r: np.isinf(r[1, 1]), "inf (SciPy's value)"),
             "logits": Gives(lambda r: np.isfinite(r).all(), "a number (logits are any reals)"),
+            "samples": Gives(lambda r: np.isfinite(r).all(), "a number (samples are any reals)"),
         },
     ),
     Row(
@@ -205,6 +217,7 @@ ROWS = [
             "bce": Raises(ValueError, r"{a}\[1, 1\] = inf is outside \[0, 1\]"),
             "elementwise": Gives(lambda r: np.isfinite(r[0]).all(), "SciPy's value"),
             "logits": Gives(lambda r: np.isfinite(r[0]) and not np.isfinite(r[1]), "inf or NaN"),
+            "samples": Raises(InvalidDistributionError, AT + r" = inf is not finite"),
         },
     ),
     Row(
@@ -222,6 +235,7 @@ ROWS = [
             "probability": Gives(lambda r: np.isnan(r[1, 1]), "NaN there"),
             "logits": Gives(lambda r: np.isnan(r[1]) and not np.isnan(r[0]), "NaN there"),
             "loss": Gives(np.isnan, "NaN"),
+            "samples": Raises(InvalidDistributionError, AT + r" is NaN; samples must be finite"),
         },
     ),
     Row(
@@ -266,6 +280,7 @@ ROWS = [
                 InvalidDistributionError, r"{a} has zero total mass in the table at index \(1,\)"
             ),
             "gaussian": Raises(InvalidDistributionError, r"{a}\[1\] = 0.0 is out of its domain"),
+            "samples": Gives(lambda r: np.isfinite(r).all(), "a number (zeros are samples too)"),
         },
     ),
     Row(
@@ -295,6 +310,10 @@ ROWS = [
             "logits": Raises(ValueError, r"{f}: \w+ has no classes \(axis 0 has length 0\)"),
             "elementwise": Gives(lambda r: r.shape == (0,), "an empty array"),
             "gaussian": Gives(lambda r: r.shape == (0,), "an empty array"),
+            "samples": Raises(ValueError, r"{f}: k = 1 must be below the number of samples n = 0"),
+            "knn_mutual_information_many": Raises(
+                ValueError, r"{f}: X must have shape \(n, p\), not \(0,\)"
+            ),
         },
     ),
     Row(
@@ -347,6 +366,10 @@ ROWS = [
             "elementwise": Gives(lambda r: np.ndim(r) == 0, "a scalar"),
             "probability": Gives(lambda r: np.ndim(r) == 0, "a scalar"),
             "gaussian": Gives(lambda r: np.ndim(r) == 0, "a scalar"),
+            "samples": Raises(ValueError, r"{f}: {a} must have shape \(n,\) or \(n, d\), not \(\)"),
+            "knn_mutual_information_many": Raises(
+                ValueError, r"{f}: X must have shape \(n, p\), not \(\)"
+            ),
         },
     ),
 ]
@@ -416,6 +439,18 @@ def test_bad_input(mod, row: Row, name: str) -> None:
             lambda m: m.js_divergence_many(np.ones((2, 3)), np.ones(3)),
             r"weights have shape \(3,\); expected \(2,\)",
         ),
+        (
+            lambda m: m.knn_mutual_information(np.arange(3.0), np.arange(2.0)),
+            r"x has 3 samples and y has 2; they must pair up",
+        ),
+        (
+            lambda m: m.knn_mutual_information_many(np.ones((3, 2)), np.arange(2.0)),
+            r"X has 3 samples and y has 2; they must pair up",
+        ),
+        (
+            lambda m: m.knn_kl_divergence(np.ones((3, 2)), np.ones((3, 1))),
+            r"x has samples of dimension 2 and y of dimension 1; they must match",
+        ),
     ],
 )
 def test_mismatched_shapes(mod, call, pattern) -> None:
@@ -470,6 +505,7 @@ BASE_CALLS = {
     "windowed_byte_entropy": lambda m, b: m.windowed_byte_entropy(b"ab", 1, 1, base=b),
     "histogram_entropy": lambda m, b: m.histogram_entropy([1, 2], base=b),
     "symbol_entropy": lambda m, b: m.symbol_entropy([1, 2], base=b),
+    "knn_entropy": lambda m, b: m.knn_entropy([1.0, 2.0, 4.0], 1, base=b),
 }
 
 

@@ -369,6 +369,36 @@ def test_labels(data):
     )
 
 
+# ----------------------------------------------------------------------- k-NN samples
+
+
+@st.composite
+def samples(draw, n: int, d: int | None) -> np.ndarray:
+    """n samples of d coordinates ((n,) when d is None), mostly special-free values (repeats
+    are common, so the zero-distance errors are compared too), sometimes a NaN or an inf."""
+    shape = (n,) if d is None else (n, d)
+    arr = draw(arrays(dtypes=(np.float64, np.float32, np.float16, np.int64), shape=shape))
+    return arr
+
+
+@FEW
+@given(data=st.data())
+def test_knn_estimators(data):
+    n = data.draw(st.integers(0, 30))
+    d = data.draw(st.sampled_from([None, 1, 2, 3]))
+    x = data.draw(samples(n, d))
+    y = data.draw(samples(n, data.draw(st.sampled_from([None, 1, 2]))))
+    k = data.draw(st.integers(1, 4))
+    base = data.draw(BASES)
+    compare("knn_entropy", lambda m: m.knn_entropy(x, k, base=base), (x,))
+    compare("knn_mutual_information", lambda m: m.knn_mutual_information(x, y, k), (x, y))
+    X = np.atleast_2d(x.T).T if x.ndim == 1 else x
+    compare("knn_mutual_information_many", lambda m: m.knn_mutual_information_many(X, y, k), (X, y))
+    m_rows = data.draw(st.integers(0, 30))
+    z = data.draw(samples(m_rows, d))
+    compare("knn_kl_divergence", lambda m: m.knn_kl_divergence(x, z, k), (x, z))
+
+
 # ----------------------------------------------------------------------- logits
 
 

@@ -121,6 +121,11 @@ CALLS: dict[str, Call] = {
     "differential_entropy": lambda d: [
         ek.differential_entropy(d.q, method=m) for m in ("vasicek", "van es", "ebrahimi", "correa")
     ],
+    # k = 3 everywhere: float32 inputs may repeat a value (a zero distance at k = 1).
+    "knn_entropy": lambda d: ek.knn_entropy(d.y),
+    "knn_mutual_information": lambda d: ek.knn_mutual_information(d.prob, d.y),
+    "knn_mutual_information_many": lambda d: ek.knn_mutual_information_many(d.q.T, d.prob[:1001]),
+    "knn_kl_divergence": lambda d: ek.knn_kl_divergence(d.prob, d.y, 3),
 }
 CONTROLS = {"available_simd_levels", "get_num_threads", "set_num_threads", "simd_level"}
 

@@ -20,6 +20,7 @@ from . import (
     _counts,
     _elementwise,
     _family,
+    _knn,
     _labels,
     _logits,
     _ragged,
@@ -35,6 +36,7 @@ from ._counts import *  # noqa: F403
 from ._elementwise import *  # noqa: F403
 from ._errors import InvalidDistributionError
 from ._family import *  # noqa: F403
+from ._knn import *  # noqa: F403
 from ._labels import *  # noqa: F403
 from ._logits import *  # noqa: F403
 from ._ragged import *  # noqa: F403
@@ -56,6 +58,7 @@ __all__ += _api.__all__
 __all__ += _counts.__all__
 __all__ += _elementwise.__all__
 __all__ += _family.__all__
+__all__ += _knn.__all__
 __all__ += _labels.__all__
 __all__ += _logits.__all__
 __all__ += _ragged.__all__

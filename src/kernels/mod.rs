@@ -6,6 +6,7 @@ pub mod distribution;
 pub mod elementwise;
 pub mod gaussian;
 pub mod grouped;
+pub mod knn;
 pub mod labels;
 pub mod logits;
 mod options;

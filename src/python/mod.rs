@@ -21,6 +21,7 @@ mod distributions;
 mod elementwise;
 mod errors;
 mod grouped;
+mod knn;
 mod labels;
 mod logits;
 mod raw;
@@ -48,6 +49,7 @@ mod _core {
         super::segments::register(module)?;
         super::grouped::register(module)?;
         super::raw::register(module)?;
-        super::spacing::register(module)
+        super::spacing::register(module)?;
+        super::knn::register(module)
     }
 }

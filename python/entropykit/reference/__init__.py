@@ -16,11 +16,12 @@ True
 
 from __future__ import annotations
 
-from . import core, counts, elementwise, family, labels, logits, ragged, raw, spacing, stream
+from . import core, counts, elementwise, family, knn, labels, logits, ragged, raw, spacing, stream
 from .core import *  # noqa: F403 (each module's __all__ lists its twins)
 from .counts import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .family import *  # noqa: F403
+from .knn import *  # noqa: F403
 from .labels import *  # noqa: F403
 from .logits import *  # noqa: F403
 from .ragged import *  # noqa: F403
@@ -33,6 +34,7 @@ __all__ += core.__all__
 __all__ += counts.__all__
 __all__ += elementwise.__all__
 __all__ += family.__all__
+__all__ += knn.__all__
 __all__ += labels.__all__
 __all__ += logits.__all__
 __all__ += ragged.__all__
