@@ -530,3 +530,7 @@ def test_continuous_section_runs_at_tiny_sizes(capsys: pytest.CaptureFixture[str
     labels = [case.label for source in continuous.case_sources() for case in source("tiny")]
     assert labels and all(label in out for label in labels)
     assert "(goal >= 10x:" in out  # the SciPy peer ran and its goal is read
+    # Then the k-NN rows, each equal to scikit-learn's _compute_mi_cc.
+    for case in ("knn_mutual_information", "knn_mutual_information_many"):
+        assert case in out
+    assert "equals _compute_mi_cc: False" not in out

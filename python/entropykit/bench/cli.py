@@ -354,13 +354,42 @@ def _raw(config: BenchConfig) -> int:
 
 
 def _continuous(config: BenchConfig, scale: str) -> int:
-    """The continuous-data section alone (issue 15), printed as its table."""
+    """The continuous-data section alone (issue 15): the spacing estimators' table, then the
+    k-NN estimators' (issue 15's sizes by default, smaller with --quick and the tiny scale)."""
+    import numpy as np
+
     from .continuous import format_continuous, run_continuous
     from .harness import ThreadState
+    from .knn import format_knn, run_knn
 
     rows = run_continuous(scale, config.threads, config.repeats, config.min_time, ThreadState(None))
     print(format_continuous(rows))
-    return 0 if all(row["agreement"] and row["same_bits_across_threads"] for row in rows) else 1
+    n, samples, features = KNN_SIZES[scale]
+    rng = np.random.default_rng(config.seed)
+    knn_rows = run_knn(
+        n,
+        samples,
+        features,
+        config.threads,
+        config.repeats,
+        config.min_time,
+        ThreadState(None),
+        rng,
+    )
+    print(format_knn(knn_rows))
+    spacing_ok = all(row["agreement"] and row["same_bits_across_threads"] for row in rows)
+    knn_ok = all(
+        row["agreement"] is not False and row["same_bits_across_threads"] for row in knn_rows
+    )
+    return 0 if spacing_ok and knn_ok else 1
+
+
+#: (n of the 1-D pair, rows, features) of the k-NN rows per scale of ``--continuous``.
+KNN_SIZES = {
+    "tiny": (2_000, 500, 8),
+    "quick": (20_000, 2_000, 20),
+    "default": (100_000, 10_000, 100),
+}
 
 
 def _dask(config: BenchConfig) -> None:

@@ -3,13 +3,13 @@ their reference implementations in one process, interleaved.
 
 The section is a list of cases gathered from case sources (``case_sources``): this module's
 ``differential_entropy_cases`` (the m-spacing estimators against
-``scipy.stats.differential_entropy``), then the k-NN estimators' cases from
-``entropykit.bench.knn`` when that module exists. A source is a function ``cases(scale)`` of a
-scale, "tiny" (the suite's smoke run), "quick" or "default", returning a list of ``Case``: a
-label, entropykit's call, the peers' calls (None for a peer that is not importable) and the goal
-per peer. Each case's rows check that entropykit agrees with every peer (``rtol``) and gives the
-same bits on every thread count. ``run_continuous`` returns the rows, ``format_continuous`` the
-text table; ``python -m entropykit bench --continuous`` runs this section alone.
+``scipy.stats.differential_entropy``); the k-NN rows are ``entropykit.bench.knn``'s. A source
+is a function ``cases(scale)`` of a scale, "tiny" (the suite's smoke run), "quick" or
+"default", returning a list of ``Case``: a label, entropykit's call, the peers' calls (None for
+a peer that is not importable) and the goal per peer. Each case's rows check that entropykit
+agrees with every peer (``rtol``) and gives the same bits on every thread count.
+``run_continuous`` returns the rows, ``format_continuous`` the text table; ``python -m
+entropykit bench --continuous`` runs this section alone.
 """
 
 from __future__ import annotations
@@ -104,13 +104,10 @@ def differential_entropy_cases(scale: str) -> list[Case]:
 
 
 def case_sources() -> list[Callable[[str], list[Case]]]:
-    """The case sources of the section, in order: the spacing estimators, then the k-NN
-    estimators of ``entropykit.bench.knn`` (its ``cases``) when that module exists."""
-    sources: list[Callable[[str], list[Case]]] = [differential_entropy_cases]
-    knn = _module("entropykit.bench.knn")
-    if knn is not None:
-        sources.append(knn.cases)
-    return sources
+    """The case sources of the section: the spacing estimators (the k-NN rows, checked against
+    ``_compute_mi_cc`` rather than their peers' values, are ``entropykit.bench.knn``'s, which
+    ``bench --continuous`` prints after this section's)."""
+    return [differential_entropy_cases]
 
 
 def run_continuous(
