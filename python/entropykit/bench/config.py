@@ -47,11 +47,12 @@ QUICK_LOGITS_SHAPE: tuple[int, int] = (256, 8_000)
 DEFAULT_FAMILY_SIZE = 10_000_000
 QUICK_FAMILY_SIZE = 1_000_000
 
-#: Timed samples of the slow NumPy twins (at most ``--repeats``): the family's and the logits'
-#: twins, and the reference of core cases of at least :data:`SLOW_SIZE` elements. One call takes
-#: a second or more there and the ratios against them are large, so 2 are enough; what the default
-#: run saves by it is what keeps it within 3 minutes.
-TWIN_REPEATS = 2
+#: Timed samples of the slow candidates (at most ``--repeats``): the family's and the logits'
+#: twins, the reference of core cases of at least :data:`SLOW_SIZE` elements, and any candidate
+#: whose first call lasts 0.1 s or more (``harness.WARM_UP_SAMPLE``: NumPy twins, SciPy and
+#: scikit-learn at 1e7), whose first call is then that sample. One call takes a second or more
+#: there and the ratios against them are large; they were most of a default run's time.
+TWIN_REPEATS = 1
 #: From this size on, a core case samples its reference :data:`TWIN_REPEATS` times, and a batched
 #: case times only entropykit, the sum and the reference (the peers' 1-D figures are the targets).
 SLOW_SIZE = 1_000_000

@@ -83,7 +83,8 @@ NOTES = [
     f"{SLOW_SIZE:.0e} elements on, batched cases time entropykit, the sum, PyTorch and the "
     "reference only.",
     f"From {SLOW_SIZE:.0e} elements on, the reference is sampled min(repeats, {TWIN_REPEATS}) "
-    "times (median).",
+    "times (median), as is any peer whose first call lasts 0.1 s or more (that call is then "
+    "the first sample).",
     f"sizes of {PEERLESS_SIZE:.0e} and more (--full) time entropykit and the sum only; the "
     "reference is called once there, for the agreement check.",
 ]

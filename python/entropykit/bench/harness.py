@@ -18,7 +18,7 @@ import numpy as np
 import entropykit as ek
 from entropykit import _core
 
-from .config import PEER_GROUPS
+from .config import PEER_GROUPS, TWIN_REPEATS
 
 __all__ = [
     "POOL_WARM",
@@ -112,9 +112,11 @@ class ThreadState:
                 _core.stream_sum(POOL_WARM)
 
 
-#: Seconds from which the warm-up call of a candidate sampled in few rounds (the slow NumPy
-#: twins) counts as its first sample.
-WARM_UP_SAMPLE = 0.25
+#: Seconds from which a candidate's warm-up call counts as its first sample, and the candidate
+#: is sampled at most ``config.TWIN_REPEATS`` times: the slow NumPy twins and peers, which were
+#: most of a default run's time (the twins of the family and logits sections alone about 95 of
+#: 278 s, 2026-11-30).
+WARM_UP_SAMPLE = 0.1
 
 
 def _sample(call: Callable[[], Any], number: int) -> float:
@@ -154,7 +156,7 @@ def time_interleaved(
             values[cand.key] = cand.call()
             elapsed = time.perf_counter() - start
             number = 1
-            if cand.repeats and elapsed >= WARM_UP_SAMPLE:
+            if elapsed >= WARM_UP_SAMPLE and cand.repeats != 0:
                 first_samples[cand.key] = elapsed
             if elapsed < min_time:
                 # The first call may include one-off costs: calibrate on a few more.
@@ -166,7 +168,10 @@ def time_interleaved(
         rounds: dict[str, set[int]] = {}
         for cand in candidates:
             k = min(repeats, repeats if cand.repeats is None else cand.repeats)
-            if cand.key in first_samples and k > 0:
+            if cand.key in first_samples:
+                # A slow call (a NumPy twin, SciPy or scikit-learn on 1e7 values) is sampled
+                # sparsely whoever makes it; its ratio is large, so one sample says enough.
+                k = min(k, TWIN_REPEATS)
                 samples[cand.key].append(first_samples[cand.key])
                 k -= 1
             # Middles of k equal stretches of the run: a drift in machine speed then affects

@@ -310,7 +310,8 @@ def logits_memory_specs(config: BenchConfig, peers: Peers) -> list[dict[str, Any
 LOGITS_NOTES = [
     "x ref = entropykit.reference time / entropykit's, x torch = PyTorch's (formulas in the "
     "JSON); above 1: entropykit is faster. The reference twins are single-threaded and, being "
-    f"slow, sampled only min(repeats, {TWIN_REPEATS}) times per case (median); "
+    f"slow, sampled only min(repeats, {TWIN_REPEATS}) times per case (median; a first call "
+    "of 0.1 s or more is the first sample); "
     "entropykit, stream_sum and PyTorch run at the row's thread count.",
     "softmax_cross_entropy and perplexity_from_logits take random class-index targets, "
     "reduction 'mean'; the binary losses take 0/1 labels of the logits' shape, reduction 'mean'. "
