@@ -26,14 +26,40 @@ pub fn each<T: Send + Copy + Default>(
         options.parallel,
         &mut out[..],
         &|first, count, part: &mut [T], _split| {
-            let mut scratch = vec![0.0; k.max(1)];
-            for (i, slot) in part.iter_mut().enumerate().take(count) {
-                *slot = f(first + i, &mut scratch);
-            }
+            let task = Queries {
+                first,
+                count,
+                k,
+                part,
+                f: &f,
+            };
+            crate::simd::dispatch(options.level, task);
             None::<()>
         },
     )?;
     Ok(out)
+}
+
+/// One task's queries, run under the SIMD level's target features (the runtime dispatch every
+/// kernel goes through), so that the leaf scans' distance loops are compiled for the level's
+/// vectors where LLVM can vectorize them.
+struct Queries<'a, T, F> {
+    first: usize,
+    count: usize,
+    k: usize,
+    part: &'a mut [T],
+    f: &'a F,
+}
+
+impl<T, F: Fn(usize, &mut [f64]) -> T> crate::simd::SimdTask for Queries<'_, T, F> {
+    type Output = ();
+    #[inline(always)]
+    fn run<L: crate::simd::Level>(self) {
+        let mut scratch = vec![0.0; self.k.max(1)];
+        for (i, slot) in self.part.iter_mut().enumerate().take(self.count) {
+            *slot = (self.f)(self.first + i, &mut scratch);
+        }
+    }
 }
 
 /// `a()` and `b()`, at once on the pool when `n` queries are worth it (independent stages:
