@@ -391,7 +391,7 @@ impl SimdTask for Batch<'_, '_> {
         let n = x.reduce_len();
         let m = spec.window.unwrap_or_else(|| default_window(n));
         let method = spec.method.resolve(n);
-        let ln_base = spec.base.map_or(1.0, f64::ln);
+        let ln_base = ln_of_base(spec.base);
         let mut cols = vec![0.0f64; n * lanes];
         let mut block = Vec::new();
         let mut sample = Vec::new();
@@ -616,6 +616,18 @@ fn read_sample(
     Ok(true)
 }
 
+/// ln of the base, 1 without one. The log is called only when there is a base: written as a
+/// plain `map_or`, LLVM calls it speculatively on the payload of `None` (uninitialised) and
+/// selects 1 afterwards, harmless for the result but a branch on uninitialised memory inside
+/// libm that valgrind reports (`.ci/memcheck`).
+#[inline(never)]
+fn ln_of_base(base: Option<f64>) -> f64 {
+    match base {
+        Some(b) => std::hint::black_box(b).ln(),
+        None => 1.0,
+    }
+}
+
 /// The estimate for sample `d` (see [`differential_entropy`]).
 fn sample_entropy(
     x: &Input<'_>,
@@ -637,7 +649,7 @@ fn sample_entropy(
     }
     key_sort(sample, split && n >= PARALLEL_SORT);
     let value = estimate(sample, m, spec.method.resolve(n), options, split);
-    Ok(spec.base.map_or(value, |base| value / base.ln()))
+    Ok(spec.base.map_or(value, |_| value / ln_of_base(spec.base)))
 }
 
 /// The differential entropy of each sample of `x` (the batch of its distributions, each along
