@@ -32,6 +32,7 @@ from .harness import (
     same_bits,
     time_interleaved,
 )
+from .report import format_time
 
 __all__ = [
     "SCALES",
@@ -153,10 +154,6 @@ def run_continuous(
     return rows
 
 
-def _seconds(s: float) -> str:
-    return f"{s:.2f} s" if s >= 1 else f"{s * 1e3:.1f} ms" if s >= 1e-3 else f"{s * 1e6:.0f} us"
-
-
 def format_continuous(rows: list[dict[str, Any]]) -> str:
     """The section as text: one line per case and thread count, then the peers' times and
     ratios (with the goal, met or missed)."""
@@ -164,7 +161,7 @@ def format_continuous(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         cells = [
             f"{row['case']}, {row['threads']} thread(s): "
-            f"{_seconds(row['seconds_per_call']['entropykit'])}"
+            f"{format_time(row['seconds_per_call']['entropykit'])}"
         ]
         for peer, speedup in row["speedup"].items():
             goal = row["goal"].get(peer)
@@ -174,7 +171,7 @@ def format_continuous(rows: list[dict[str, Any]]) -> str:
                 else f" (goal >= {goal:g}x: " + ("met)" if speedup >= goal else "missed)")
             )
             cells.append(
-                f"  x {peer} ({_seconds(row['seconds_per_call'][peer])}): {speedup:.1f}{mark}"
+                f"  x {peer} ({format_time(row['seconds_per_call'][peer])}): {speedup:.1f}{mark}"
             )
         for peer in row["missing_peers"]:
             cells.append(f"  {peer}: not importable, skipped")

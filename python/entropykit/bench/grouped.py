@@ -30,6 +30,7 @@ from .harness import (
     same_bits,
     time_interleaved,
 )
+from .report import format_time
 
 __all__ = [
     "GROUPED_GOALS",
@@ -172,17 +173,13 @@ def run_grouped(
     return rows
 
 
-def _seconds(s: float) -> str:
-    return f"{s * 1e3:.1f} ms" if s >= 1e-3 else f"{s * 1e6:.0f} us"
-
-
 def format_grouped(rows: list[dict[str, Any]]) -> str:
     """The section as a text table: one line per case and thread count, peers' times and ratios."""
     lines = ["grouped and ragged entropy (issue 11)"]
     for row in rows:
         cells = [
             f"{row['case']}, {row['elements']:.0e} values in {row['groups']} groups, "
-            f"{row['threads']} thread(s): {_seconds(row['seconds_per_call']['entropykit'])}"
+            f"{row['threads']} thread(s): {format_time(row['seconds_per_call']['entropykit'])}"
         ]
         for peer, speedup in row["speedup"].items():
             goal = row["goal"].get(peer)
@@ -192,7 +189,7 @@ def format_grouped(rows: list[dict[str, Any]]) -> str:
                 else (" (goal >= {:g}x: {})".format(goal, "met" if speedup >= goal else "missed"))
             )
             cells.append(
-                f"  x {peer} ({_seconds(row['seconds_per_call'][peer])}): {speedup:.1f}{mark}"
+                f"  x {peer} ({format_time(row['seconds_per_call'][peer])}): {speedup:.1f}{mark}"
             )
         for peer in row["missing_peers"]:
             cells.append(f"  {peer}: not importable, skipped")

@@ -32,6 +32,7 @@ from .harness import (
     time_interleaved,
 )
 from .machine import cpu_line, machine_info
+from .report import format_time
 
 __all__ = ["KNN_ATOL", "KNN_GOALS", "format_knn", "knn_inputs", "main", "run_knn"]
 
@@ -135,10 +136,6 @@ def run_knn(
     return out
 
 
-def _seconds(s: float) -> str:
-    return f"{s * 1e3:.1f} ms" if s >= 1e-3 else f"{s * 1e6:.0f} us"
-
-
 def format_knn(rows: list[dict[str, Any]]) -> str:
     """The section as a text table: one line per case and thread count, the peer's time and
     ratio, then the agreement with ``_compute_mi_cc``."""
@@ -146,7 +143,7 @@ def format_knn(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         cells = [
             f"{row['case']}, {row['shape']}, {row['threads']} thread(s): "
-            f"{_seconds(row['seconds_per_call']['entropykit'])}"
+            f"{format_time(row['seconds_per_call']['entropykit'])}"
         ]
         for peer, speedup in row["speedup"].items():
             goal = row["goal"].get(peer)
@@ -156,7 +153,7 @@ def format_knn(rows: list[dict[str, Any]]) -> str:
                 else f" (goal >= {goal:g}x: {'met' if speedup >= goal else 'missed'})"
             )
             cells.append(
-                f"  x {peer} ({_seconds(row['seconds_per_call'][peer])}): {speedup:.1f}{mark}"
+                f"  x {peer} ({format_time(row['seconds_per_call'][peer])}): {speedup:.1f}{mark}"
             )
         for peer in row["missing_peers"]:
             cells.append(f"  {peer}: scikit-learn not importable, skipped")

@@ -27,6 +27,7 @@ import entropykit as ek
 from entropykit import _core
 
 from .harness import Candidate, ThreadState, median, time_interleaved
+from .report import format_time
 
 __all__ = ["RAW_GOALS", "format_raw", "raw_sizes", "run_raw"]
 
@@ -202,12 +203,6 @@ def run_raw(
     return rows
 
 
-def _seconds(s: float) -> str:
-    if s >= 1.0:
-        return f"{s:.2f} s"
-    return f"{s * 1e3:.1f} ms" if s >= 1e-3 else f"{s * 1e6:.0f} us"
-
-
 def format_raw(rows: list[dict[str, Any]]) -> str:
     """The section as a text table: one line per case and thread count."""
     lines = [
@@ -219,7 +214,7 @@ def format_raw(rows: list[dict[str, Any]]) -> str:
         met = "met" if row["speedup"] >= row["goal"] else "missed"
         lines.append(
             f"{row['case']} ({row['description']}), {row['threads']} thread(s): "
-            f"{_seconds(s['entropykit'])} vs {_seconds(s['peer'])}: "
+            f"{format_time(s['entropykit'])} vs {format_time(s['peer'])}: "
             f"x baseline {row['speedup']:.1f} (goal >= {row['goal']:g}x: {met}), "
             f"x sum {row['sum_multiple']:.2f}; agrees: {row['agreement']}"
         )

@@ -13,10 +13,11 @@ from .config import TWIN_REPEATS
 from .machine import cpu_line
 from .pipeline import format_pipeline
 
-__all__ = ["format_header", "format_report", "write_json"]
+__all__ = ["format_header", "format_report", "format_time", "write_json"]
 
 
-def _fmt_time(seconds: float | None) -> str:
+def format_time(seconds: float | None) -> str:
+    """Seconds with three significant digits in the largest unit below them (s, ms, us, ns)."""
     if seconds is None:
         return "n/a"
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
@@ -87,7 +88,7 @@ def _format_core(report: dict[str, Any]) -> list[str]:
             row["dtype"],
             "x".join(map(str, row["shape"])),
             str(row["threads"]),
-            _fmt_time(row["seconds_per_call"]["entropykit"]),
+            format_time(row["seconds_per_call"]["entropykit"]),
             f"{row['ns_per_element']['entropykit']:.3g}",
             _fmt_ratio(row["bandwidth_multiple"]),
             _fmt_ratio(s["reference"]),
@@ -244,7 +245,7 @@ def _format_logits(report: dict[str, Any]) -> list[str]:
             row["case"],
             row["dtype"],
             str(row["threads"]),
-            _fmt_time(row["seconds_per_call"]["entropykit"]),
+            format_time(row["seconds_per_call"]["entropykit"]),
             f"{row['ns_per_element']['entropykit']:.3g}",
             _fmt_ratio(row["bandwidth_multiple"]),
             _fmt_ratio(row["speedup"]["reference"]),
@@ -341,11 +342,11 @@ def format_family(report: dict[str, Any]) -> list[str]:
             [
                 row["function"],
                 str(row["threads"]),
-                _fmt_time(s["entropykit"]),
+                format_time(s["entropykit"]),
                 _fmt_ratio(row.get("bandwidth_multiple")),
-                _fmt_time(s["reference"]),
+                format_time(s["reference"]),
                 _fmt_ratio(row["speedup"]["reference"]),
-                _fmt_time(s["peer"]) if s["peer"] is not None else "-",
+                format_time(s["peer"]) if s["peer"] is not None else "-",
                 _fmt_ratio(row["speedup"]["peer"]),
                 "yes" if row["agreement"] else f"NO ({row['max_rel_diff']:.1e})",
             ]
