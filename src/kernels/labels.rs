@@ -497,16 +497,21 @@ fn sorted_counts<T: Label>(
 
 /// Factorizes one array (`arg` names it in errors): the count of each distinct label in
 /// ascending order of value, and (if `want_lookup`) the map from labels to their codes.
+/// `known_range` is the smallest and largest key when the caller has already scanned for them.
 fn factorize<T: Label>(
     x: &[T],
     arg: Arg,
     want_lookup: bool,
+    known_range: Option<(u64, u64)>,
     options: &Options,
 ) -> Result<(Option<Lookup>, Vec<u64>), KernelError> {
     if x.is_empty() {
         return Ok((None, Vec::new()));
     }
-    let (lo, hi) = key_range(x, arg, options)?;
+    let (lo, hi) = match known_range {
+        Some(range) => range,
+        None => key_range(x, arg, options)?,
+    };
     let range = hi - lo;
     let n = x.len();
     let direct = range < DIRECT_LIMIT
@@ -564,7 +569,7 @@ fn factorize<T: Label>(
 /// The label counts of `x` in ascending order of value (for tests and callers that want the
 /// empirical distribution itself). Errors: a NaN label, naming its position.
 pub fn label_counts(x: Labels<'_>, options: &Options) -> Result<Vec<u64>, KernelError> {
-    Ok(each_labels!(x, s => factorize(s, Arg::P, false, options))?.1)
+    Ok(each_labels!(x, s => factorize(s, Arg::P, false, None, options))?.1)
 }
 
 /// Every entry's code (the rank of its label among the distinct labels, in ascending order of
@@ -574,7 +579,7 @@ pub fn label_codes(x: Labels<'_>, options: &Options) -> Result<(Vec<u32>, usize)
     if x.is_empty() {
         return Ok((Vec::new(), 0));
     }
-    let coded = coded(x, Arg::P, options)?;
+    let coded = coded(x, Arg::P, None, options)?;
     let groups = coded.counts.len();
     if let Lookup::Codes(codes) = coded.lookup {
         return Ok((codes, groups));
@@ -591,53 +596,47 @@ pub fn label_codes(x: Labels<'_>, options: &Options) -> Result<(Vec<u32>, usize)
     Ok((codes, groups))
 }
 
-/// Factorizes `x` as [`label_codes`] does, then calls `f` with the number of distinct labels
-/// and a decoder, `decode(start, out)`, that writes the codes of entries `start..start +
-/// out.len()`: for one pass that wants the codes a block at a time rather than a full array of
-/// them (4 bytes per entry, written and page-faulted once, read once).
-pub fn with_label_codes<R>(
-    x: Labels<'_>,
-    options: &Options,
-    f: impl FnOnce(usize, &(dyn Fn(usize, &mut [u32]) + Sync)) -> R,
-) -> Result<R, KernelError> {
-    if x.is_empty() {
-        return Ok(f(0, &|_, _| {}));
-    }
-    let coded = coded(x, Arg::P, options)?;
-    Ok(f(coded.counts.len(), &|start, out| {
-        coded.decode(start, out)
-    }))
-}
-
-/// Like [`with_label_codes`], but the codes are `key - smallest key`, over `span` slots some of
-/// which may hold no entry, and there is no counting pass: for keys that span at most
-/// `max_span` values (`None` otherwise), one pass over the keys (their range) instead of three.
-/// Slots come in ascending key order, as codes do.
-pub fn with_key_offsets<R>(
+/// Factorizes `x` as [`label_codes`] does, then calls `f` with the number of groups and a
+/// decoder, `decode(start, out)`, that writes the codes of entries `start..start + out.len()`:
+/// for one pass that wants the codes a block at a time rather than a full array of them (4
+/// bytes per entry, written and page-faulted once, read once). Keys that span at most
+/// `max_span` values are their own codes, `key - smallest key`, over `span` groups some of
+/// which may hold no entry, with no counting pass (one pass over the keys, their range,
+/// instead of three). Groups come in ascending key order either way. Wider keys are
+/// factorized, reusing that range scan.
+pub fn with_group_codes<R>(
     x: Labels<'_>,
     max_span: usize,
     options: &Options,
     f: impl FnOnce(usize, &(dyn Fn(usize, &mut [u32]) + Sync)) -> R,
-) -> Result<Option<R>, KernelError> {
+) -> Result<R, KernelError> {
     fn offsets<T: Label>(x: &[T], lo: u64, start: usize, out: &mut [u32]) {
         for (o, &v) in out.iter_mut().zip(&x[start..]) {
             *o = (v.key() - lo) as u32;
         }
     }
     if x.is_empty() {
-        return Ok(None);
+        return Ok(f(0, &|_, _| {}));
     }
     let (lo, hi) = each_labels!(x, s => key_range(s, Arg::P, options))?;
     let span = hi - lo;
     if span >= max_span.min(u32::MAX as usize) as u64 {
-        return Ok(None);
+        let coded = coded(x, Arg::P, Some((lo, hi)), options)?;
+        return Ok(f(coded.counts.len(), &|start, out| {
+            coded.decode(start, out)
+        }));
     }
     let decode = |start: usize, out: &mut [u32]| each_labels!(x, s => offsets(s, lo, start, out));
-    Ok(Some(f(span as usize + 1, &decode)))
+    Ok(f(span as usize + 1, &decode))
 }
 
-fn coded<'a>(x: Labels<'a>, arg: Arg, options: &Options) -> Result<Coded<'a>, KernelError> {
-    let (lookup, counts) = each_labels!(x, s => factorize(s, arg, true, options))?;
+fn coded<'a>(
+    x: Labels<'a>,
+    arg: Arg,
+    known_range: Option<(u64, u64)>,
+    options: &Options,
+) -> Result<Coded<'a>, KernelError> {
+    let (lookup, counts) = each_labels!(x, s => factorize(s, arg, true, known_range, options))?;
     Ok(Coded {
         data: x,
         lookup: lookup.expect("a lookup was asked for"),
@@ -1046,8 +1045,8 @@ pub fn mutual_information_labels(
             "mutual information of empty label arrays is undefined".into(),
         ));
     }
-    let cx = coded(x, Arg::P, options)?;
-    let cy = coded(y, Arg::Q, options)?;
+    let cx = coded(x, Arg::P, None, options)?;
+    let cy = coded(y, Arg::Q, None, options)?;
     mutual_information_coded(&cx, &cy, x.len(), options)
 }
 

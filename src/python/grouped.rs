@@ -187,10 +187,7 @@ pub(super) fn entropy_grouped<'py>(
             let sums = |groups: usize, decode: &(dyn Fn(usize, &mut [u32]) + Sync)| {
                 by_sums(slice, decode, groups, &params, &options)
             };
-            match labels::with_key_offsets(labels, max_span, &options, sums)? {
-                Some(done) => Ok(done),
-                None => labels::with_label_codes(labels, &options, sums),
-            }
+            labels::with_group_codes(labels, max_span, &options, sums)
         });
         if let Some(done) = fast
             .map_err(|e| keys_error(py, e))?
