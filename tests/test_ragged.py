@@ -330,6 +330,28 @@ def test_grouped_bitwise_across_threads(restore_threads) -> None:
     )
 
 
+def test_grouped_one_positive_entry_is_exactly_zero() -> None:
+    """On the one-pass path, a group whose only positive entry sits among zeros has entropy
+    exactly 0, as ``entropy`` gives; a group of zeros alone has no mass, an error as in the
+    core. The values are ones for which ln S - T / S comes out a few 1e-16 instead."""
+    rng = np.random.default_rng(11)
+    keys = rng.integers(0, 50, 100_000)
+    values = rng.random(keys.size)
+    lone = {3: 38.892142397910376, 17: 1.5991729523571974, 40: 6.6082496724074735}
+    for key, value in lone.items():
+        where = np.flatnonzero(keys == key)
+        values[where] = 0.0
+        values[where[len(where) // 2]] = value
+    unique, h = ek.entropy_grouped(values, keys)
+    for key in lone:
+        assert h[np.searchsorted(unique, key)] == 0.0
+        assert ek.entropy(values[keys == key]) == 0.0
+    assert np.all(np.delete(h, [np.searchsorted(unique, k) for k in lone]) > 3.0)
+    values[keys == 9] = 0.0
+    with pytest.raises(ValueError, match="zero"):
+        ek.entropy_grouped(values, keys)
+
+
 def test_grouped_exact_path_gives_the_core_bits(restore_threads) -> None:
     """Where the one-pass sums cannot vouch for a group (here: counts near 2^62, whose ln S
     would cancel against T / S), every group is grouped and reduced as a segment instead."""

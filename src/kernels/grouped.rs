@@ -209,26 +209,74 @@ impl<T: crate::strided::Element> crate::simd::SimdTask for Block<'_, T> {
 /// Each group's entropy and the index of its first entry.
 pub type ByGroup = (Vec<f64>, Vec<usize>);
 
-/// One group's sums at scale 1: S = sum x, T = sum x ln x over its positive entries, and how
-/// many there are.
-#[derive(Clone, Copy)]
+/// Per-chunk sums of each group: S and T (16 bytes a group, in L2 for tens of thousands of
+/// groups), whether an entry came (a byte a group, in L1), and the first entry, written once.
+struct Tables {
+    sums: Vec<Sums>,
+    seen: Vec<bool>,
+    first: Vec<usize>,
+}
+
+impl Tables {
+    fn new(groups: usize) -> Tables {
+        Tables {
+            sums: vec![Sums::default(); groups],
+            seen: vec![false; groups],
+            first: vec![usize::MAX; groups],
+        }
+    }
+}
+
+/// Adds a block of entries, `start..start + x.len()` (their values, terms and codes), to the
+/// tables; `false` for a code not below the number of groups. Under the SIMD level's target
+/// features, so that each group's (S, T) adds as one vector.
+struct Scatter<'a> {
+    start: usize,
+    x: &'a [f64],
+    terms: &'a [f64],
+    codes: &'a [u32],
+    tables: &'a mut Tables,
+}
+
+impl crate::simd::SimdTask for Scatter<'_> {
+    type Output = bool;
+    #[inline(always)]
+    fn run<L: crate::simd::Level>(self) -> bool {
+        let tables = self.tables;
+        let groups = tables.sums.len();
+        let entries = self.x.iter().zip(self.terms).zip(self.codes);
+        for (j, ((&v, &t), &c)) in entries.enumerate() {
+            let c = c as usize;
+            if c >= groups {
+                return false;
+            }
+            let sums = &mut tables.sums[c];
+            sums.mass += v;
+            sums.core += t;
+            // Entries come in order, so the first one seen is the group's first.
+            if !tables.seen[c] {
+                tables.seen[c] = true;
+                tables.first[c] = self.start + j;
+            }
+        }
+        true
+    }
+}
+
+/// Whether a group's sums are those of one positive entry x: S = x and T = x ln x to the bit
+/// (with the log the blocks use), so that its entropy is exactly 0, which ln S - T / S need not
+/// give. Equality with more positive entries means H is below the rounding of that formula.
+fn single_entry(mass: f64, core: f64, level: crate::simd::SimdLevel) -> bool {
+    let mut ln = [0.0];
+    crate::simd::ln::ln_slice(level, &[mass], &mut ln);
+    mass.is_finite() && mass > 0.0 && mass * ln[0] == core
+}
+
+/// One group's sums at scale 1: S = sum x and T = sum x ln x over its positive entries.
+#[derive(Clone, Copy, Default)]
 struct Sums {
     mass: f64,
     core: f64,
-    positives: u64,
-    /// The group's first entry (`usize::MAX` while none was seen).
-    first: usize,
-}
-
-impl Default for Sums {
-    fn default() -> Self {
-        Sums {
-            mass: 0.0,
-            core: 0.0,
-            positives: 0,
-            first: usize::MAX,
-        }
-    }
 }
 
 /// The entropy of each group in one pass over the values, from per-group sums at scale 1:
@@ -267,10 +315,10 @@ pub fn entropy_by_sums<T: crate::strided::Element>(
     let level = options.level;
     let omit = nan_policy == NanPolicy::Omit;
     let raise = nan_policy == NanPolicy::Raise;
-    // A chunk's table, or None for an entry the fast path does not handle.
-    let chunk = |i: usize| -> Option<Vec<Sums>> {
+    // A chunk's tables, or None for an entry the fast path does not handle.
+    let chunk = |i: usize| -> Option<Tables> {
         let range = n * i / chunks..n * (i + 1) / chunks;
-        let mut table = vec![Sums::default(); groups];
+        let mut tables = Tables::new(groups);
         let mut x = [0.0f64; BLOCK];
         let mut ln = [0.0f64; BLOCK];
         let mut code = [0u32; BLOCK];
@@ -291,53 +339,61 @@ pub fn entropy_by_sums<T: crate::strided::Element>(
             }
             let code = &mut code[..len];
             codes(start, code);
-            for (j, ((&v, &term), &c)) in x.iter().zip(ln.iter()).zip(code.iter()).enumerate() {
-                let sums = table.get_mut(c as usize)?;
-                sums.first = sums.first.min(start + j);
-                sums.mass += v;
-                sums.core += term;
-                sums.positives += u64::from(v > 0.0);
+            let scatter = Scatter {
+                start,
+                x,
+                terms: ln,
+                codes: code,
+                tables: &mut tables,
+            };
+            if !crate::simd::dispatch(level, scatter) {
+                return None;
             }
             start += len;
         }
-        Some(table)
+        Some(tables)
     };
-    let tables: Vec<Option<Vec<Sums>>> = if chunks > 1 && options.parallel && n >= SERIAL_ENTRIES {
+    let tables: Vec<Option<Tables>> = if chunks > 1 && options.parallel && n >= SERIAL_ENTRIES {
         parallel::install(|| (0..chunks).into_par_iter().map(chunk).collect())?
     } else {
         (0..chunks).map(chunk).collect()
     };
-    let mut total = vec![Sums::default(); groups];
+    let mut total = Tables::new(groups);
     for table in tables {
         let Some(table) = table else {
             return Ok(None);
         };
-        for (t, s) in total.iter_mut().zip(&table) {
+        for (t, s) in total.sums.iter_mut().zip(&table.sums) {
             t.mass += s.mass;
             t.core += s.core;
-            t.positives += s.positives;
-            t.first = t.first.min(s.first);
+        }
+        for (t, &s) in total.seen.iter_mut().zip(&table.seen) {
+            *t |= s;
+        }
+        for (f, &g) in total.first.iter_mut().zip(&table.first) {
+            *f = (*f).min(g);
         }
     }
     let scale = base.map(f64::ln);
     // Slots no entry went to (codes that are key offsets) are not groups.
-    total.retain(|s| s.first != usize::MAX);
-    let mut out = Vec::with_capacity(total.len());
-    for s in &total {
-        let value = if s.mass.is_nan() {
+    let occurring: Vec<usize> = (0..groups).filter(|&g| total.seen[g]).collect();
+    let mut out = Vec::with_capacity(occurring.len());
+    for &g in &occurring {
+        let Sums { mass, core } = total.sums[g];
+        let value = if mass.is_nan() {
             f64::NAN
         } else if !normalize {
-            -s.core + 0.0
-        } else if s.positives == 0 {
+            -core + 0.0
+        } else if mass == 0.0 {
             return Ok(None);
-        } else if s.positives == 1 {
+        } else if single_entry(mass, core, level) {
             0.0
         } else {
-            if !(s.mass.is_finite() && s.mass > 1e-290 && s.core.is_finite()) {
+            if !(mass.is_finite() && mass > 1e-290 && core.is_finite()) {
                 return Ok(None);
             }
-            let ln_mass = s.mass.ln();
-            let h = (ln_mass - s.core / s.mass).max(0.0);
+            let ln_mass = mass.ln();
+            let h = (ln_mass - core / mass).max(0.0);
             if ln_mass.abs() > 2.0 * h + CANCEL_SLACK {
                 return Ok(None);
             }
@@ -348,5 +404,8 @@ pub fn entropy_by_sums<T: crate::strided::Element>(
             None => value,
         });
     }
-    Ok(Some((out, total.iter().map(|s| s.first).collect())))
+    Ok(Some((
+        out,
+        occurring.iter().map(|&g| total.first[g]).collect(),
+    )))
 }
