@@ -11,6 +11,8 @@
 use super::Options;
 use crate::error::KernelError;
 use crate::parallel;
+use crate::simd::ln::ln_f64_summand;
+use crate::simd::{dispatch, load_padded, FloatVec, Level, SimdLevel, SimdTask};
 use rayon::prelude::*;
 use std::ops::Range;
 
@@ -180,13 +182,12 @@ struct Block<'a, T> {
     terms: &'a mut [f64],
     omit: bool,
     raise: bool,
-    level: crate::simd::SimdLevel,
 }
 
-impl<T: crate::strided::Element> crate::simd::SimdTask for Block<'_, T> {
+impl<T: crate::strided::Element> SimdTask for Block<'_, T> {
     type Output = bool;
     #[inline(always)]
-    fn run<L: crate::simd::Level>(self) -> bool {
+    fn run<L: Level>(self) -> bool {
         let (omit, raise) = (self.omit, self.raise);
         let mut bad = false;
         for (slot, v) in self.x.iter_mut().zip(self.values) {
@@ -198,9 +199,23 @@ impl<T: crate::strided::Element> crate::simd::SimdTask for Block<'_, T> {
         if bad {
             return false;
         }
-        crate::simd::ln::ln_slice(self.level, self.x, self.terms);
-        for (l, &v) in self.terms.iter_mut().zip(self.x.iter()) {
-            *l = if v > 0.0 { v * *l } else { v * 0.0 };
+        // x ln x a vector at a time (a zero-padded tail: those lanes are dropped).
+        let lanes = L::F64::LANES;
+        let zero = L::F64::splat(0.0);
+        let mut tail = [0.0f64; 8];
+        for at in (0..self.x.len()).step_by(lanes) {
+            let x = load_padded::<L::F64>(self.x, at);
+            let term = L::F64::select(x.gt(zero), x.mul(ln_f64_summand(x)), x.mul(zero));
+            let out = &mut self.terms[at..];
+            if out.len() >= lanes {
+                // SAFETY: `out` has room for a whole vector.
+                unsafe { term.store(out.as_mut_ptr()) };
+            } else {
+                // SAFETY: `tail` holds 8 >= LANES f64s.
+                unsafe { term.store(tail.as_mut_ptr()) };
+                let len = out.len();
+                out.copy_from_slice(&tail[..len]);
+            }
         }
         true
     }
@@ -238,10 +253,10 @@ struct Scatter<'a> {
     tables: &'a mut Tables,
 }
 
-impl crate::simd::SimdTask for Scatter<'_> {
+impl SimdTask for Scatter<'_> {
     type Output = bool;
     #[inline(always)]
-    fn run<L: crate::simd::Level>(self) -> bool {
+    fn run<L: Level>(self) -> bool {
         let tables = self.tables;
         let groups = tables.sums.len();
         let entries = self.x.iter().zip(self.terms).zip(self.codes);
@@ -266,10 +281,19 @@ impl crate::simd::SimdTask for Scatter<'_> {
 /// Whether a group's sums are those of one positive entry x: S = x and T = x ln x to the bit
 /// (with the log the blocks use), so that its entropy is exactly 0, which ln S - T / S need not
 /// give. Equality with more positive entries means H is below the rounding of that formula.
-fn single_entry(mass: f64, core: f64, level: crate::simd::SimdLevel) -> bool {
-    let mut ln = [0.0];
-    crate::simd::ln::ln_slice(level, &[mass], &mut ln);
-    mass.is_finite() && mass > 0.0 && mass * ln[0] == core
+fn single_entry(mass: f64, core: f64, level: SimdLevel) -> bool {
+    struct Ln(f64);
+    impl SimdTask for Ln {
+        type Output = f64;
+        #[inline(always)]
+        fn run<L: Level>(self) -> f64 {
+            let mut lanes = [0.0f64; 8];
+            // SAFETY: at most 8 f64 lanes.
+            unsafe { ln_f64_summand(L::F64::splat(self.0)).store(lanes.as_mut_ptr()) };
+            lanes[0]
+        }
+    }
+    mass.is_finite() && mass > 0.0 && mass * dispatch(level, Ln(mass)) == core
 }
 
 /// One group's sums at scale 1: S = sum x and T = sum x ln x over its positive entries.
@@ -332,9 +356,8 @@ pub fn entropy_by_sums<T: crate::strided::Element>(
                 terms: ln,
                 omit,
                 raise,
-                level,
             };
-            if !crate::simd::dispatch(level, block) {
+            if !dispatch(level, block) {
                 return None;
             }
             let code = &mut code[..len];
@@ -346,7 +369,7 @@ pub fn entropy_by_sums<T: crate::strided::Element>(
                 codes: code,
                 tables: &mut tables,
             };
-            if !crate::simd::dispatch(level, scatter) {
+            if !dispatch(level, scatter) {
                 return None;
             }
             start += len;

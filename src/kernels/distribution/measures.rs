@@ -229,7 +229,7 @@ pub(super) fn step_f64<W: FloatVec<Elem = f64>, const M: u8, const OMIT: bool>(
     // Only the logs the term uses are computed. Lanes with p = 0 are masked by `term`, and bad
     // lanes make the leaf suspicious, so only q = 0 needs care.
     let t = match M {
-        ENTROPY => term(Measure::Entropy, p, ln_f64_positive(p), p),
+        ENTROPY => term(Measure::Entropy, p, ln_f64_summand(p), p),
         CROSS_ENTROPY => term(Measure::CrossEntropy, p, p, ln_of_q(q)),
         KL_DIVERGENCE => kl_term(p, q),
         JENSEN_SHANNON => {
@@ -366,7 +366,7 @@ impl Compute for f64 {
     fn ln_as_terms<L: Level>(x: f64) -> f64 {
         let mut lanes = [0.0f64; 8];
         // SAFETY: at most 8 f64 lanes.
-        unsafe { ln_f64_positive(L::F64::splat(x)).store(lanes.as_mut_ptr()) };
+        unsafe { ln_f64_summand(L::F64::splat(x)).store(lanes.as_mut_ptr()) };
         lanes[0]
     }
     const HUGE_MASS: f64 = f64::MAX / 1024.0;
