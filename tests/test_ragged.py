@@ -365,6 +365,27 @@ def test_grouped_exact_path_gives_the_core_bits(restore_threads) -> None:
         np.testing.assert_array_equal(h, want)
 
 
+@pytest.mark.parametrize("where", [1_000, 49_999, 99_000])
+def test_grouped_key_outside_the_sampled_window(where, restore_threads) -> None:
+    """The range of narrow keys is guessed from runs of keys sampled along the array; a key
+    outside that window (here one outlier or one NaN between the sampled runs) sends the call
+    down the scanning path, with the same results and errors."""
+    rng = np.random.default_rng(12)
+    values = rng.random(100_000)
+    keys = rng.integers(0, 1_000, values.size)
+    keys[where] = 20_000
+    for threads in (1, 2):
+        ek.set_num_threads(threads)
+        (unique, h), (ref_unique, ref_h) = call_both("entropy_grouped", values, keys)
+        np.testing.assert_array_equal(unique, ref_unique)
+        assert unique[-1] == 20_000 and h[-1] == 0.0
+        np.testing.assert_allclose(h, ref_h, rtol=1e-13)
+    float_keys = keys.astype(np.float64)
+    float_keys[where] = np.nan
+    fast, ref = call_both("entropy_grouped", values, float_keys)
+    assert str(fast) == str(ref) == f"entropy_grouped: keys[{where}] is NaN; NaN is not a key"
+
+
 def test_grouped_errors() -> None:
     values = np.array([1.0, 2.0, -3.0, 0.0])
     keys = np.array([5, 7, 7, 9])

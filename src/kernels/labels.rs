@@ -600,15 +600,17 @@ pub fn label_codes(x: Labels<'_>, options: &Options) -> Result<(Vec<u32>, usize)
 /// decoder, `decode(start, out)`, that writes the codes of entries `start..start + out.len()`:
 /// for one pass that wants the codes a block at a time rather than a full array of them (4
 /// bytes per entry, written and page-faulted once, read once). Keys that span at most
-/// `max_span` values are their own codes, `key - smallest key`, over `span` groups some of
-/// which may hold no entry, with no counting pass (one pass over the keys, their range,
-/// instead of three). Groups come in ascending key order either way. Wider keys are
-/// factorized, reusing that range scan.
+/// `max_span` values are their own codes, `key - lo`, over groups some of which may hold no
+/// entry, with no counting pass (one pass over the keys, their range, instead of three; none
+/// when a sample of the keys gives a window `lo..` that holds them all). Groups come in
+/// ascending key order either way. Wider keys are factorized, reusing that range scan. `f` runs
+/// a second time when the sampled window missed a key: the decoder then writes codes past the
+/// groups, which `f` must treat as a reason to stop early, not as a result.
 pub fn with_group_codes<R>(
     x: Labels<'_>,
     max_span: usize,
     options: &Options,
-    f: impl FnOnce(usize, &(dyn Fn(usize, &mut [u32]) + Sync)) -> R,
+    f: impl Fn(usize, &(dyn Fn(usize, &mut [u32]) + Sync)) -> R,
 ) -> Result<R, KernelError> {
     fn offsets<T: Label>(x: &[T], lo: u64, start: usize, out: &mut [u32]) {
         for (o, &v) in out.iter_mut().zip(&x[start..]) {
@@ -618,9 +620,30 @@ pub fn with_group_codes<R>(
     if x.is_empty() {
         return Ok(f(0, &|_, _| {}));
     }
+    let max_span = max_span.min(u32::MAX as usize) as u64;
+    // Most keys of a narrow range show it in a sample: then the pass over all keys for their
+    // range is skipped, and a key outside the sampled window (rare) sends everything down the
+    // path below, which scans for the range first.
+    if let Some((lo, span)) = each_labels!(x, s => sampled_window(s)).filter(|w| w.1 < max_span) {
+        let outside = std::sync::atomic::AtomicBool::new(false);
+        let decode = |start: usize, out: &mut [u32]| {
+            use std::sync::atomic::Ordering::Relaxed;
+            // Codes past every group make the caller's pass give up on the block.
+            if outside.load(Relaxed)
+                || !each_labels!(x, s => window_offsets(s, lo, span, start, out))
+            {
+                outside.store(true, Relaxed);
+                out.fill(u32::MAX);
+            }
+        };
+        let done = f(span as usize + 1, &decode);
+        if !outside.into_inner() {
+            return Ok(done);
+        }
+    }
     let (lo, hi) = each_labels!(x, s => key_range(s, Arg::P, options))?;
     let span = hi - lo;
-    if span >= max_span.min(u32::MAX as usize) as u64 {
+    if span >= max_span {
         let coded = coded(x, Arg::P, Some((lo, hi)), options)?;
         return Ok(f(coded.counts.len(), &|start, out| {
             coded.decode(start, out)
@@ -628,6 +651,48 @@ pub fn with_group_codes<R>(
     }
     let decode = |start: usize, out: &mut [u32]| each_labels!(x, s => offsets(s, lo, start, out));
     Ok(f(span as usize + 1, &decode))
+}
+
+/// Runs of keys read to guess the range of all of them, and their length.
+const SAMPLE_RUNS: usize = 32;
+const SAMPLE_RUN: usize = 256;
+
+/// A window of keys, (smallest, span), around the range of runs of keys spread evenly over `x`
+/// (its first and last keys included), widened by a margin; `None` when a sampled key is NaN.
+fn sampled_window<T: Label>(x: &[T]) -> Option<(u64, u64)> {
+    let n = x.len();
+    let runs = SAMPLE_RUNS.min(n.div_ceil(SAMPLE_RUN));
+    let (mut lo, mut hi) = (u64::MAX, 0u64);
+    for r in 0..runs {
+        // From the first run at 0 to the last ending at n.
+        let start = if runs == 1 {
+            0
+        } else {
+            (n - SAMPLE_RUN.min(n)) * r / (runs - 1)
+        };
+        for &v in &x[start..(start + SAMPLE_RUN).min(n)] {
+            if v.is_nan() {
+                return None;
+            }
+            lo = lo.min(v.key());
+            hi = hi.max(v.key());
+        }
+    }
+    let margin = ((hi - lo) / 16).max(16);
+    let (lo, hi) = (lo.saturating_sub(margin), hi.saturating_add(margin));
+    Some((lo, hi - lo))
+}
+
+/// Codes `key - lo` of the keys `start..start + out.len()`; `false` when one is NaN or outside
+/// `lo..=lo + span`.
+fn window_offsets<T: Label>(x: &[T], lo: u64, span: u64, start: usize, out: &mut [u32]) -> bool {
+    let mut inside = true;
+    for (o, &v) in out.iter_mut().zip(&x[start..]) {
+        let offset = v.key().wrapping_sub(lo);
+        inside &= (offset <= span) & !v.is_nan();
+        *o = offset as u32;
+    }
+    inside
 }
 
 fn coded<'a>(
