@@ -183,7 +183,7 @@ pub(super) fn term<W: FloatVec<Elem = f64>>(measure: Measure, p: W, ln_p: W, ln_
 #[inline(always)]
 pub(super) fn ln_of_q<W: FloatVec<Elem = f64>>(q: W) -> W {
     let zero = W::splat(0.0);
-    W::select(q.gt(zero), ln_f64_positive(q), W::splat(f64::NEG_INFINITY))
+    W::select(q.gt(zero), ln_f64_summand(q), W::splat(f64::NEG_INFINITY))
 }
 
 /// The KL term p ln(p / q) with one log per entry instead of two: the quotient (a reciprocal
@@ -206,7 +206,7 @@ fn kl_term<W: FloatVec<Elem = f64>>(p: W, q: W) -> W {
         term(
             Measure::KlDivergence,
             p,
-            ln_f64_positive(W::select(normal, ratio, one)),
+            ln_f64_summand(W::select(normal, ratio, one)),
             zero,
         )
     } else {
