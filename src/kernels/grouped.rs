@@ -11,7 +11,7 @@
 use super::Options;
 use crate::error::KernelError;
 use crate::parallel;
-use crate::simd::ln::ln_f64_summand;
+use crate::simd::ln::{ln_f64_summand, x_ln_x_summand};
 use crate::simd::{dispatch, load_padded, FloatVec, Level, SimdLevel, SimdTask};
 use rayon::prelude::*;
 use std::ops::Range;
@@ -201,11 +201,10 @@ impl<T: crate::strided::Element> SimdTask for Block<'_, T> {
         }
         // x ln x a vector at a time (a zero-padded tail: those lanes are dropped).
         let lanes = L::F64::LANES;
-        let zero = L::F64::splat(0.0);
         let mut tail = [0.0f64; 8];
         for at in (0..self.x.len()).step_by(lanes) {
             let x = load_padded::<L::F64>(self.x, at);
-            let term = L::F64::select(x.gt(zero), x.mul(ln_f64_summand(x)), x.mul(zero));
+            let term = x_ln_x_summand(x);
             let out = &mut self.terms[at..];
             if out.len() >= lanes {
                 // SAFETY: `out` has room for a whole vector.

@@ -106,6 +106,19 @@ pub fn ln_f64_summand<V: FloatVec<Elem = f64>>(x: V) -> V {
     hi.add(r.mul(r).fma(p, r))
 }
 
+/// x ln x of non-negative (or NaN) f64 lanes, with [`ln_f64_summand`]: 0 for x = 0 (as -0.0
+/// or 0.0), NaN for NaN. On the table levels the log of 0 is finite (its reduction reads 0 as
+/// 2^-1077), so the product needs no select.
+#[inline(always)]
+pub fn x_ln_x_summand<V: FloatVec<Elem = f64>>(x: V) -> V {
+    let term = x.mul(ln_f64_summand(x));
+    if V::TABLE_LN {
+        return term;
+    }
+    let zero = V::splat(0.0);
+    V::select(x.gt(zero), term, x.mul(zero))
+}
+
 /// Natural log of each lane of an f32 vector (computed in f32 lanes).
 #[inline(always)]
 pub fn ln_f32<V: FloatVec<Elem = f32>>(x: V) -> V {
@@ -423,6 +436,24 @@ impl<E: VectorLn, const R: u8> Elementwise<E> for Ln<R> {
             _ => fix_special(x, ln_positive_with(R == 2, x)),
         }
     }
+}
+
+struct XLnX;
+
+impl Elementwise<f64> for XLnX {
+    #[inline(always)]
+    fn apply<V: FloatVec<Elem = f64>>(x: V) -> V {
+        x_ln_x_summand(x)
+    }
+}
+
+/// Writes [`x_ln_x_summand`] of `input[i]` (entries >= 0 or NaN) to `output[i]` at `level`: the
+/// terms the entropy kernels sum, for tests.
+///
+/// # Panics
+/// If the slices differ in length.
+pub fn x_ln_x_summand_slice(level: SimdLevel, input: &[f64], output: &mut [f64]) {
+    map_slice::<f64, XLnX>(level, input, output);
 }
 
 /// Writes `ln(input[i])` to `output[i]` using the vector log of `level`.
