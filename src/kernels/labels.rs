@@ -626,11 +626,17 @@ pub fn with_group_codes<R>(
     // path below, which scans for the range first.
     if let Some((lo, span)) = each_labels!(x, s => sampled_window(s)).filter(|w| w.1 < max_span) {
         let outside = std::sync::atomic::AtomicBool::new(false);
+        let level = options.level;
         let decode = |start: usize, out: &mut [u32]| {
             use std::sync::atomic::Ordering::Relaxed;
             // Codes past every group make the caller's pass give up on the block.
             if outside.load(Relaxed)
-                || !each_labels!(x, s => window_offsets(s, lo, span, start, out))
+                || each_labels!(x, s => crate::simd::dispatch(level, WindowOffsets {
+                    keys: &s[start..],
+                    lo,
+                    span,
+                    out: &mut *out,
+                }))
             {
                 outside.store(true, Relaxed);
                 out.fill(u32::MAX);
@@ -683,16 +689,29 @@ fn sampled_window<T: Label>(x: &[T]) -> Option<(u64, u64)> {
     Some((lo, hi - lo))
 }
 
-/// Codes `key - lo` of the keys `start..start + out.len()`; `false` when one is NaN or outside
-/// `lo..=lo + span`.
-fn window_offsets<T: Label>(x: &[T], lo: u64, span: u64, start: usize, out: &mut [u32]) -> bool {
-    let mut inside = true;
-    for (o, &v) in out.iter_mut().zip(&x[start..]) {
-        let offset = v.key().wrapping_sub(lo);
-        inside &= (offset <= span) & !v.is_nan();
-        *o = offset as u32;
+/// Codes `key - lo` of the keys `start..start + out.len()`, and whether one is NaN or outside
+/// `lo..=lo + span`: branch-free, run under the SIMD level's target features so that it
+/// vectorizes.
+struct WindowOffsets<'a, T> {
+    keys: &'a [T],
+    lo: u64,
+    span: u64,
+    out: &'a mut [u32],
+}
+
+impl<T: Label> crate::simd::SimdTask for WindowOffsets<'_, T> {
+    type Output = bool;
+    #[inline(always)]
+    fn run<L: crate::simd::Level>(self) -> bool {
+        let (lo, span) = (self.lo, self.span);
+        let mut outside = 0u64;
+        for (o, &v) in self.out.iter_mut().zip(self.keys) {
+            let offset = v.key().wrapping_sub(lo);
+            outside |= u64::from(offset > span) | u64::from(v.is_nan());
+            *o = offset as u32;
+        }
+        outside != 0
     }
-    inside
 }
 
 fn coded<'a>(
