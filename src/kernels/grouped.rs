@@ -243,7 +243,7 @@ impl Tables {
 
 /// Adds a block of entries, `start..start + x.len()` (their values, terms and codes), to the
 /// tables; `false` for a code not below the number of groups. Under the SIMD level's target
-/// features, so that each group's (S, T) adds as one vector.
+/// features, like the blocks it follows (a plain closure is compiled for baseline x86-64).
 struct Scatter<'a> {
     start: usize,
     x: &'a [f64],
