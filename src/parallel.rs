@@ -94,11 +94,7 @@ static POOL_USES: AtomicU64 = AtomicU64::new(0);
 /// Runs `f` inside the pool (so `rayon::join` and parallel iterators inside use its threads).
 pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R, KernelError> {
     POOL_USES.fetch_add(1, Ordering::Relaxed);
-    let pool = pool()?;
-    // Wake every worker at once (an empty job each): `install` wakes one, whose first split
-    // wakes the next, one wake-up after another, tens of microseconds each on a VM.
-    pool.spawn_broadcast(|_| ());
-    Ok(pool.install(f))
+    Ok(pool()?.install(f))
 }
 
 /// The number of calls that handed work to the pool so far in this process.
