@@ -1,21 +1,28 @@
 //! The entropy of the value counts of integer symbols of any width, for any number of distinct
 //! values.
 //!
-//! Values are scattered into 256 buckets by the top byte of a hash (each bucket then holds a
-//! few thousand distinct values for a million in all, so its hash table stays in cache), and
-//! each bucket is counted with an open-addressing table. Segments and buckets are fixed (not
-//! per thread) and scattered in segment order, so the counts come out in the same order on any
-//! number of threads, and so does their entropy's sum.
+//! Values are taken in rounds of 16 million. Each round is partitioned, segment by segment (each
+//! into its own part of one buffer, so no pass sizes the buckets first), into 1024 buckets by
+//! the top bits of a hash, and each bucket is counted with an open-addressing table that a
+//! task reuses from bucket to bucket (a million distinct values make about a thousand per
+//! bucket, a table that stays in L1/L2). Each round leaves (key, count) pairs per bucket, merged
+//! at the end when there are several rounds. Buckets see their values in the order of the data
+//! whatever the thread count, so the counts come out in the same order on any number of
+//! threads, and so does their entropy's sum. Rounds bound the buffer (the whole input's worth
+//! would be 800 MB for 1e8 values).
 
 use super::entropy_of_counts;
 use crate::error::KernelError;
 use crate::kernels::options::check_base;
 use crate::kernels::Options;
-use crate::parallel::{self, Work};
+use crate::parallel::{self, Slots, Work};
 
-/// Values per scatter task.
-const SEGMENT: usize = 1 << 20;
-const BUCKET_BITS: u32 = 8;
+/// Values per partitioned segment: its mixed keys stay in L1/L2 between its two passes.
+const SEGMENT: usize = 1 << 16;
+/// Values per round (a multiple of `SEGMENT`): the buffer's size (128 MiB), and few rounds, whose
+/// (key, count) pairs are merged at the end.
+const ROUND: usize = 1 << 24;
+const BUCKET_BITS: u32 = 10;
 const BUCKETS: usize = 1 << BUCKET_BITS;
 
 /// An integer symbol, as a 64-bit key (distinct values give distinct keys).
@@ -49,20 +56,18 @@ fn bucket_of(mixed: u64) -> usize {
     (mixed >> (64 - BUCKET_BITS)) as usize
 }
 
-/// Open addressing with linear probing; a zero count marks an empty slot.
+/// Open addressing with linear probing over (key, count) slots (one cache line per probe); a
+/// zero count marks an empty slot.
 struct Table {
-    keys: Vec<u64>,
-    counts: Vec<u64>,
+    slots: Vec<[u64; 2]>,
     used: usize,
     shift: u32,
 }
 
 impl Table {
-    fn with_capacity(n: usize) -> Table {
-        let slots = (2 * n.max(8)).next_power_of_two();
+    fn with_slots(slots: usize) -> Table {
         Table {
-            keys: vec![0; slots],
-            counts: vec![0; slots],
+            slots: vec![[0; 2]; slots],
             used: 0,
             shift: 64 - slots.trailing_zeros(),
         }
@@ -72,21 +77,21 @@ impl Table {
     /// counting mixed values counts the values).
     #[inline(always)]
     fn add(&mut self, key: u64, by: u64) {
-        let mask = self.keys.len() - 1;
+        let mask = self.slots.len() - 1;
         // Bits below the bucket byte, which is the same for every key of a bucket.
         let mut slot = ((key << BUCKET_BITS) >> self.shift) as usize;
         loop {
-            if self.counts[slot] == 0 {
-                self.keys[slot] = key;
-                self.counts[slot] = by;
+            let s = &mut self.slots[slot];
+            if s[1] == 0 {
+                *s = [key, by];
                 self.used += 1;
-                if 2 * self.used > self.keys.len() {
+                if 2 * self.used > self.slots.len() {
                     self.grow();
                 }
                 return;
             }
-            if self.keys[slot] == key {
-                self.counts[slot] += by;
+            if s[0] == key {
+                s[1] += by;
                 return;
             }
             slot = (slot + 1) & mask;
@@ -94,125 +99,132 @@ impl Table {
     }
 
     fn grow(&mut self) {
-        let old = std::mem::replace(self, Table::with_capacity(self.keys.len()));
-        for (&k, &c) in old.keys.iter().zip(&old.counts) {
+        let old = std::mem::replace(self, Table::with_slots(2 * self.slots.len()));
+        for &[k, c] in &old.slots {
             if c > 0 {
                 self.add(k, c);
             }
         }
     }
 
-    /// Empties the table and sizes it for `n` values, as `with_capacity(n)` would, reusing its
-    /// memory: fresh 128 KiB tables per bucket cost a page fault per 4 KiB. The size depends
-    /// only on `n`, so the order of the counts depends only on the bucket.
+    /// Empties the table and sizes it for about `n` values (a power of two of at most
+    /// `TABLE_SLOTS` slots; it grows if they hold more distinct values), reusing its memory.
     fn reset(&mut self, n: usize) {
-        let slots = (2 * n.max(8)).next_power_of_two();
-        self.keys.truncate(slots);
-        self.keys.resize(slots, 0);
-        self.counts.clear();
-        self.counts.resize(slots, 0);
+        let slots = (2 * n).next_power_of_two().clamp(16, TABLE_SLOTS);
+        self.slots.clear();
+        self.slots.resize(slots, [0; 2]);
         self.used = 0;
         self.shift = 64 - slots.trailing_zeros();
     }
 
-    fn counts(&self) -> Vec<u64> {
-        self.counts.iter().copied().filter(|&c| c > 0).collect()
+    /// Appends the (key, count) pairs, in slot order.
+    fn append_to(&self, pairs: &mut Vec<[u64; 2]>) {
+        pairs.extend(self.slots.iter().filter(|s| s[1] > 0));
     }
 }
 
-/// A raw pointer to the scatter buffer: tasks write disjoint ranges of it.
-#[derive(Clone, Copy)]
-struct Scatter(*mut u64);
-// SAFETY: every task writes only the slots its precomputed offsets give it (disjoint ranges).
-unsafe impl Send for Scatter {}
-// SAFETY: as above.
-unsafe impl Sync for Scatter {}
+/// Slots a bucket's table starts with at most: 64 KiB, in L1 and L2.
+const TABLE_SLOTS: usize = 1 << 12;
 
-impl Scatter {
-    /// Slot `i` (a method, so closures capture the whole `Scatter`, not its raw pointer).
-    ///
-    /// # Safety
-    /// `i` must be inside the buffer.
-    unsafe fn at(&self, i: usize) -> *mut u64 {
-        // SAFETY: the caller keeps `i` inside the buffer.
-        unsafe { self.0.add(i) }
-    }
-}
+/// Where each bucket of a segment starts in its part of the buffer (and where the last ends).
+type Bounds = [u32; BUCKETS + 1];
 
 /// The counts of the distinct values of `x`, in an order that depends only on `x`.
 pub fn symbol_counts<T: Symbol>(x: &[T], options: &Options) -> Result<Vec<u64>, KernelError> {
-    let n = x.len();
-    let segments = n.div_ceil(SEGMENT);
-    let seg = |s: usize| &x[s * SEGMENT..((s + 1) * SEGMENT).min(n)];
-    let work = Work::new(segments, SEGMENT.min(n));
-    // Pass 1: the size of each bucket in each segment.
-    let mut sizes = vec![[0usize; BUCKETS]; segments];
-    let size_task = |first: usize, _count: usize, out: &mut [[usize; BUCKETS]], _: bool| {
-        for (i, sizes) in out.iter_mut().enumerate() {
-            for &v in seg(first + i) {
-                sizes[bucket_of(mix(v.key()))] += 1;
+    let (segment, round_size) = (SEGMENT, ROUND);
+    let round_max = x.len().min(round_size);
+    let mut keys = vec![0u64; round_max.div_ceil(segment) * segment];
+    let mut bounds = vec![[0u32; BUCKETS + 1]; round_max.div_ceil(segment)];
+    // Each bucket's (key, count) pairs, round after round.
+    let mut pairs: Vec<Vec<[u64; 2]>> = vec![Vec::new(); BUCKETS];
+    for round in x.chunks(round_size) {
+        let segments = round.len().div_ceil(segment);
+        // Partition: mixed keys of each segment, bucket after bucket, in its own part.
+        let partition = |first: usize, _count: usize, parts: (Slots<'_, u64>, &mut [Bounds]), _| {
+            let (keys, bounds) = parts;
+            let mut scratch = vec![0u64; segment];
+            for (i, (out, bounds)) in keys.data.chunks_mut(segment).zip(bounds).enumerate() {
+                let s = first + i;
+                let values = &round[s * segment..((s + 1) * segment).min(round.len())];
+                let mut sizes = [0u32; BUCKETS];
+                for (k, &v) in scratch.iter_mut().zip(values) {
+                    *k = mix(v.key());
+                    sizes[bucket_of(*k)] += 1;
+                }
+                let mut at = 0;
+                for (b, &size) in bounds.iter_mut().zip(&sizes) {
+                    *b = at;
+                    at += size;
+                }
+                bounds[BUCKETS] = at;
+                let mut next = [0u32; BUCKETS];
+                next.copy_from_slice(&bounds[..BUCKETS]);
+                for &k in &scratch[..values.len()] {
+                    let b = bucket_of(k);
+                    out[next[b] as usize] = k;
+                    next[b] += 1;
+                }
             }
-        }
-        None::<()>
-    };
-    parallel::schedule(work, options.parallel, sizes.as_mut_slice(), &size_task)?;
-    // Where each segment writes each bucket: buckets one after another, segments in order.
-    let mut starts = vec![0usize; BUCKETS + 1];
-    let mut offsets = vec![[0usize; BUCKETS]; segments];
-    let mut at = 0;
-    for b in 0..BUCKETS {
-        starts[b] = at;
-        for s in 0..segments {
-            offsets[s][b] = at;
-            at += sizes[s][b];
-        }
+            None::<()>
+        };
+        let parts = (
+            Slots::new(&mut keys[..segments * segment], segment),
+            &mut bounds[..segments],
+        );
+        parallel::schedule(
+            Work::new(segments, segment),
+            options.parallel,
+            parts,
+            &partition,
+        )?;
+        // Count: each bucket's pieces, segment after segment, into a table of the task's that
+        // stays in cache from bucket to bucket.
+        let (keys, bounds) = (&keys, &bounds[..segments]);
+        let count = |first: usize, _count: usize, out: &mut [Vec<[u64; 2]>], _| {
+            let mut table = Table::with_slots(16);
+            for (i, pairs) in out.iter_mut().enumerate() {
+                let b = first + i;
+                let len: u32 = bounds.iter().map(|r| r[b + 1] - r[b]).sum();
+                table.reset(len as usize);
+                for (piece, bounds) in keys.chunks(segment).zip(bounds) {
+                    for &k in &piece[bounds[b] as usize..bounds[b + 1] as usize] {
+                        table.add(k, 1);
+                    }
+                }
+                table.append_to(pairs);
+            }
+            None::<()>
+        };
+        parallel::schedule(
+            Work::new(BUCKETS, round.len().div_ceil(BUCKETS)),
+            options.parallel,
+            pairs.as_mut_slice(),
+            &count,
+        )?;
     }
-    starts[BUCKETS] = at;
-    // Pass 2: scatter the mixed values.
-    let mut keys = vec![0u64; n];
-    let target = Scatter(keys.as_mut_ptr());
-    let scatter_task = |first: usize, _count: usize, out: &mut [[usize; BUCKETS]], _: bool| {
-        for (i, offsets) in out.iter_mut().enumerate() {
-            for &v in seg(first + i) {
-                let key = mix(v.key());
-                let b = bucket_of(key);
-                // SAFETY: offsets[b] stays inside this segment's range of bucket b (pass 1
-                // counted exactly these values), within `keys`.
-                unsafe { *target.at(offsets[b]) = key };
-                offsets[b] += 1;
+    if x.len() > round_size {
+        // A value seen in several rounds has a pair from each: merge them, rounds in order.
+        let merge = |_first: usize, _count: usize, out: &mut [Vec<[u64; 2]>], _| {
+            let mut table = Table::with_slots(16);
+            for pairs in out.iter_mut() {
+                table.reset(pairs.len());
+                for &[k, c] in pairs.iter() {
+                    table.add(k, c);
+                }
+                pairs.clear();
+                table.append_to(pairs);
             }
-        }
-        None::<()>
-    };
-    parallel::schedule(
-        work,
-        options.parallel,
-        offsets.as_mut_slice(),
-        &scatter_task,
-    )?;
-    // Pass 3: count each bucket.
-    let mut counted: Vec<Vec<u64>> = vec![Vec::new(); BUCKETS];
-    let count_task = |first: usize, _count: usize, out: &mut [Vec<u64>], _: bool| {
-        let mut table = Table::with_capacity(1 << 12);
-        for (i, slot) in out.iter_mut().enumerate() {
-            let b = first + i;
-            let bucket = &keys[starts[b]..starts[b + 1]];
-            // Sized for a bucket of mostly repeated values; grows when they are not.
-            table.reset(bucket.len().min(1 << 12));
-            for &k in bucket {
-                table.add(k, 1);
-            }
-            *slot = table.counts();
-        }
-        None::<()>
-    };
-    parallel::schedule(
-        Work::new(BUCKETS, n.div_ceil(BUCKETS).max(1)),
-        options.parallel,
-        counted.as_mut_slice(),
-        &count_task,
-    )?;
-    Ok(counted.concat())
+            None::<()>
+        };
+        let distinct: usize = pairs.iter().map(Vec::len).sum();
+        parallel::schedule(
+            Work::new(BUCKETS, distinct.div_ceil(BUCKETS)),
+            options.parallel,
+            pairs.as_mut_slice(),
+            &merge,
+        )?;
+    }
+    Ok(pairs.iter().flatten().map(|p| p[1]).collect())
 }
 
 /// The plug-in entropy (nats, or in `base`) of the value counts of `x`; no values is a
