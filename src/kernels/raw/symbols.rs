@@ -131,7 +131,16 @@ type Bounds = [u32; BUCKETS + 1];
 
 /// The counts of the distinct values of `x`, in an order that depends only on `x`.
 pub fn symbol_counts<T: Symbol>(x: &[T], options: &Options) -> Result<Vec<u64>, KernelError> {
-    let (segment, round_size) = (SEGMENT, ROUND);
+    counts_in_rounds(x, options, ROUND)
+}
+
+/// [`symbol_counts`] with rounds of `round_size` values (a multiple of `SEGMENT`).
+fn counts_in_rounds<T: Symbol>(
+    x: &[T],
+    options: &Options,
+    round_size: usize,
+) -> Result<Vec<u64>, KernelError> {
+    let segment = SEGMENT;
     let round_max = x.len().min(round_size);
     let mut keys = vec![0u64; round_max.div_ceil(segment) * segment];
     let mut bounds = vec![[0u32; BUCKETS + 1]; round_max.div_ceil(segment)];
@@ -237,4 +246,30 @@ pub fn symbol_entropy<T: Symbol>(
     check_base(base)?;
     let counts = symbol_counts(x, options)?;
     entropy_of_counts(&counts, base, options, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_merge_to_the_counts_of_one_round() {
+        // 5.5 rounds of two segments; values repeat across rounds, and some appear in one only.
+        let x: Vec<i64> = (0..11 * SEGMENT as i64)
+            .map(|i| (i * 7919) % 100_003 - (i % 3) * (1 << 40))
+            .collect();
+        let options = Options::default();
+        let mut one = counts_in_rounds(&x, &options, ROUND).unwrap();
+        let mut many = counts_in_rounds(&x, &options, 2 * SEGMENT).unwrap();
+        let mut naive = std::collections::HashMap::new();
+        for &v in &x {
+            *naive.entry(v).or_insert(0u64) += 1;
+        }
+        let mut naive: Vec<u64> = naive.into_values().collect();
+        naive.sort_unstable();
+        one.sort_unstable();
+        assert_eq!(one, naive);
+        many.sort_unstable();
+        assert_eq!(one, many);
+    }
 }
