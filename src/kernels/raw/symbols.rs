@@ -16,6 +16,7 @@ use crate::error::KernelError;
 use crate::kernels::options::check_base;
 use crate::kernels::Options;
 use crate::parallel::{self, Slots, Work};
+use std::sync::Mutex;
 
 /// Values per partitioned segment: its mixed keys stay in L1/L2 between its two passes.
 const SEGMENT: usize = 1 << 16;
@@ -28,19 +29,40 @@ const BUCKETS: usize = 1 << BUCKET_BITS;
 /// An integer symbol, as a 64-bit key (distinct values give distinct keys).
 pub trait Symbol: Copy + Send + Sync {
     fn key(self) -> u64;
+    /// The value as a u64 in the same order (signed values offset by 2^63).
+    fn rank(self) -> u64;
 }
 
-macro_rules! symbol_via_as {
+macro_rules! symbol_unsigned {
     ($($t:ty),*) => {$(
         impl Symbol for $t {
             #[inline(always)]
             fn key(self) -> u64 {
                 self as u64
             }
+            #[inline(always)]
+            fn rank(self) -> u64 {
+                self as u64
+            }
         }
     )*};
 }
-symbol_via_as!(i8, i16, i32, i64, u8, u16, u32, u64, bool);
+macro_rules! symbol_signed {
+    ($($t:ty),*) => {$(
+        impl Symbol for $t {
+            #[inline(always)]
+            fn key(self) -> u64 {
+                self as u64
+            }
+            #[inline(always)]
+            fn rank(self) -> u64 {
+                (self as i64 as u64) ^ (1 << 63)
+            }
+        }
+    )*};
+}
+symbol_unsigned!(u8, u16, u32, u64, bool);
+symbol_signed!(i8, i16, i32, i64);
 
 #[inline(always)]
 fn mix(key: u64) -> u64 {
@@ -131,7 +153,164 @@ type Bounds = [u32; BUCKETS + 1];
 
 /// The counts of the distinct values of `x`, in an order that depends only on `x`.
 pub fn symbol_counts<T: Symbol>(x: &[T], options: &Options) -> Result<Vec<u64>, KernelError> {
+    if let Some((lo, div, slots)) = affine(x, options)? {
+        return dense_counts(x, lo, div, slots, options);
+    }
     counts_in_rounds(x, options, ROUND)
+}
+/// Most slots of the direct count array (16 MiB of u32 per task).
+const DENSE_MAX: usize = 1 << 22;
+
+/// Exact division by a non-zero `g`, and the test whether it divides, by an odd inverse:
+/// `d / g == (d >> t) * inverse` (mod 2^64) when g = o 2^t divides d, and d is a multiple of
+/// the odd o exactly when that product is at most (2^64 - 1) / o.
+#[derive(Clone, Copy)]
+struct Divisor {
+    g: u64,
+    t: u32,
+    inverse: u64,
+    limit: u64,
+}
+
+impl Divisor {
+    fn new(g: u64) -> Divisor {
+        let t = g.trailing_zeros();
+        let odd = g >> t;
+        // Newton's iteration doubles the correct low bits: 3, 6, 12, 24, 48, 96.
+        let mut inverse = odd;
+        for _ in 0..5 {
+            inverse = inverse.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inverse)));
+        }
+        Divisor {
+            g,
+            t,
+            inverse,
+            limit: u64::MAX / odd,
+        }
+    }
+
+    #[inline(always)]
+    fn divides(self, d: u64) -> bool {
+        d.trailing_zeros() >= self.t && (d >> self.t).wrapping_mul(self.inverse) <= self.limit
+    }
+
+    /// d / g, for a multiple d of g.
+    #[inline(always)]
+    fn quotient(self, d: u64) -> u64 {
+        (d >> self.t).wrapping_mul(self.inverse)
+    }
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// The lowest rank, the largest step all ranks are apart by multiples of, and the highest
+/// rank, of one segment; None when the ranks span more than `DENSE_MAX` steps.
+fn affine_segment<T: Symbol>(part: &[T]) -> Option<(u64, u64, u64)> {
+    let r0 = part[0].rank();
+    let (mut lo, mut hi) = (r0, r0);
+    // The first rank that differs gives a first step; later ones only ever shrink it.
+    let Some(first) = part.iter().position(|v| v.rank() != r0) else {
+        return Some((r0, 0, r0));
+    };
+    let mut div = Divisor::new(part[first].rank().abs_diff(r0));
+    for block in part[first..].chunks(1 << 12) {
+        for &v in block {
+            let r = v.rank();
+            lo = lo.min(r);
+            hi = hi.max(r);
+            let d = r.abs_diff(r0);
+            if !div.divides(d) {
+                div = Divisor::new(gcd(div.g, d));
+            }
+        }
+        if (hi - lo) / div.g >= DENSE_MAX as u64 {
+            return None;
+        }
+    }
+    Some((lo, div.g, hi))
+}
+
+/// The values' lowest rank, step and number of steps when they are all `lo + k step` with
+/// k < `DENSE_MAX` (and k < the count of values, bar small arrays): then a direct array counts
+/// them, without hashing.
+fn affine<T: Symbol>(
+    x: &[T],
+    options: &Options,
+) -> Result<Option<(u64, Divisor, usize)>, KernelError> {
+    if x.is_empty() {
+        return Ok(None);
+    }
+    let segments = x.len().div_ceil(SEGMENT);
+    let mut found: Vec<Option<(u64, u64, u64, u64)>> = vec![None; segments];
+    let task = |first: usize, _count: usize, out: &mut [Option<(u64, u64, u64, u64)>], _| {
+        for (i, slot) in out.iter_mut().enumerate() {
+            let part = &x[(first + i) * SEGMENT..((first + i + 1) * SEGMENT).min(x.len())];
+            match affine_segment(part) {
+                Some((lo, g, hi)) => *slot = Some((lo, g, hi, part[0].rank())),
+                None => return Some(()),
+            }
+        }
+        None
+    };
+    if parallel::schedule(
+        Work::new(segments, SEGMENT),
+        options.parallel,
+        found.as_mut_slice(),
+        &task,
+    )?
+    .is_some()
+    {
+        return Ok(None);
+    }
+    let r0 = x[0].rank();
+    let (mut lo, mut hi, mut g) = (u64::MAX, 0, 0);
+    for &(l, step, h, first) in found.iter().flatten() {
+        lo = lo.min(l);
+        hi = hi.max(h);
+        g = gcd(gcd(g, step), first.abs_diff(r0));
+    }
+    if g == 0 {
+        return Ok(Some((lo, Divisor::new(1), 1)));
+    }
+    let steps = (hi - lo) / g;
+    let most = DENSE_MAX.min(x.len().max(1 << 16)) as u64;
+    Ok((steps < most).then(|| (lo, Divisor::new(g), steps as usize + 1)))
+}
+
+/// The counts of affine values (see [`affine`]), in the order of the values.
+fn dense_counts<T: Symbol>(
+    x: &[T],
+    lo: u64,
+    div: Divisor,
+    slots: usize,
+    options: &Options,
+) -> Result<Vec<u64>, KernelError> {
+    // One part per thread (each with its own array), at most 2^31 values each so that u32
+    // counts cannot overflow; integer sums make the result the same on any thread count.
+    let parts = parallel::num_threads().max(x.len().div_ceil(1 << 31));
+    let per = x.len().div_ceil(parts);
+    let total = Mutex::new(vec![0u64; slots]);
+    let task = |first: usize, count: usize, _: (), _split: bool| {
+        let mut local = vec![0u32; slots];
+        for p in first..first + count {
+            for &v in &x[(p * per).min(x.len())..((p + 1) * per).min(x.len())] {
+                local[div.quotient(v.rank() - lo) as usize] += 1;
+            }
+        }
+        let mut total = total.lock().unwrap_or_else(|p| p.into_inner());
+        for (t, &l) in total.iter_mut().zip(&local) {
+            *t += u64::from(l);
+        }
+        None::<()>
+    };
+    parallel::schedule(Work::new(parts, per), options.parallel, (), &task)?;
+    let total = total.into_inner().unwrap_or_else(|p| p.into_inner());
+    Ok(total.into_iter().filter(|&c| c > 0).collect())
 }
 
 /// [`symbol_counts`] with rounds of `round_size` values (a multiple of `SEGMENT`).
@@ -271,5 +450,46 @@ mod tests {
         assert_eq!(one, naive);
         many.sort_unstable();
         assert_eq!(one, many);
+    }
+
+    fn sorted_counts<T: Symbol + std::hash::Hash + Eq>(x: &[T]) -> (Vec<u64>, Vec<u64>) {
+        let mut naive = std::collections::HashMap::new();
+        for &v in x {
+            *naive.entry(v).or_insert(0u64) += 1;
+        }
+        let mut naive: Vec<u64> = naive.into_values().collect();
+        let mut got = symbol_counts(x, &Options::default()).unwrap();
+        naive.sort_unstable();
+        got.sort_unstable();
+        (got, naive)
+    }
+
+    #[test]
+    fn affine_values_are_counted_directly() {
+        let options = Options::default();
+        // Multiples of 7919 below zero, across segments: counted in an array of 1000 slots.
+        let x: Vec<i64> = (0..3 * SEGMENT as i64)
+            .map(|i| (i * 7 % 1000) * 7919 - (1 << 40))
+            .collect();
+        let (lo, div, slots) = affine(&x, &options).unwrap().unwrap();
+        assert_eq!((lo, div.g, slots), ((-(1i64 << 40)).rank(), 7919, 1000));
+        let (got, naive) = sorted_counts(&x);
+        assert_eq!(got, naive);
+        // The extremes of i64: one step of 2^64 - 1.
+        let (got, naive) = sorted_counts(&[i64::MIN, i64::MAX, i64::MAX]);
+        assert_eq!((got, naive), (vec![1, 2], vec![1, 2]));
+        for x in [vec![3u8, 3, 3], vec![0u8, 255, 17, 17]] {
+            let (got, naive) = sorted_counts(&x);
+            assert_eq!(got, naive);
+        }
+        let (got, naive) = sorted_counts(&[true, false, true]);
+        assert_eq!(got, naive);
+        // Wide values go to the hash tables.
+        let wide: Vec<u64> = (0..SEGMENT as u64)
+            .map(|i| (i % 977) << 50 | i % 5)
+            .collect();
+        assert!(affine(&wide, &options).unwrap().is_none());
+        let (got, naive) = sorted_counts(&wide);
+        assert_eq!(got, naive);
     }
 }
