@@ -486,7 +486,7 @@ mod tests {
         assert_eq!(got, naive);
         // Wide values go to the hash tables.
         let wide: Vec<u64> = (0..SEGMENT as u64)
-            .map(|i| (i % 977) << 50 | i % 5)
+            .map(|i| ((i % 977) << 50) | (i % 5))
             .collect();
         assert!(affine(&wide, &options).unwrap().is_none());
         let (got, naive) = sorted_counts(&wide);
