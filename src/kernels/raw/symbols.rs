@@ -16,6 +16,7 @@ use crate::error::KernelError;
 use crate::kernels::options::check_base;
 use crate::kernels::Options;
 use crate::parallel::{self, Slots, Work};
+use crate::simd::{dispatch, Level, SimdLevel, SimdTask};
 use std::sync::Mutex;
 
 /// Values per partitioned segment: its mixed keys stay in L1/L2 between its two passes.
@@ -158,7 +159,7 @@ pub fn symbol_counts<T: Symbol>(x: &[T], options: &Options) -> Result<Vec<u64>, 
     }
     counts_in_rounds(x, options, ROUND)
 }
-/// Most slots of the direct count array (16 MiB of u32 per task).
+/// Most slots of the direct count array (8 MiB of u16 per task).
 const DENSE_MAX: usize = 1 << 22;
 
 /// Exact division by a non-zero `g`, and the test whether it divides, by an odd inverse:
@@ -208,9 +209,36 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
     a
 }
 
+/// The lowest and highest rank of a block, and whether some rank is not `r0` plus a multiple
+/// of the divisor: branch-free, so that it vectorises at the SIMD level (64-bit lanes).
+struct AffineBlock<'a, T> {
+    part: &'a [T],
+    r0: u64,
+    div: Divisor,
+}
+
+impl<T: Symbol> SimdTask for AffineBlock<'_, T> {
+    type Output = (u64, u64, bool);
+    #[inline(always)]
+    fn run<L: Level>(self) -> (u64, u64, bool) {
+        let (r0, div) = (self.r0, self.div);
+        let low_bits = (1u64 << div.t) - 1;
+        let (mut lo, mut hi, mut bad) = (u64::MAX, 0u64, 0u64);
+        for &v in self.part {
+            let r = v.rank();
+            lo = lo.min(r);
+            hi = hi.max(r);
+            let d = r.abs_diff(r0);
+            let q = (d >> div.t).wrapping_mul(div.inverse);
+            bad |= (d & low_bits) | u64::from(q > div.limit);
+        }
+        (lo, hi, bad != 0)
+    }
+}
+
 /// The lowest rank, the largest step all ranks are apart by multiples of, and the highest
 /// rank, of one segment; None when the ranks span more than `DENSE_MAX` steps.
-fn affine_segment<T: Symbol>(part: &[T]) -> Option<(u64, u64, u64)> {
+fn affine_segment<T: Symbol>(part: &[T], level: SimdLevel) -> Option<(u64, u64, u64)> {
     let r0 = part[0].rank();
     let (mut lo, mut hi) = (r0, r0);
     // The first rank that differs gives a first step; later ones only ever shrink it.
@@ -219,13 +247,22 @@ fn affine_segment<T: Symbol>(part: &[T]) -> Option<(u64, u64, u64)> {
     };
     let mut div = Divisor::new(part[first].rank().abs_diff(r0));
     for block in part[first..].chunks(1 << 12) {
-        for &v in block {
-            let r = v.rank();
-            lo = lo.min(r);
-            hi = hi.max(r);
-            let d = r.abs_diff(r0);
-            if !div.divides(d) {
-                div = Divisor::new(gcd(div.g, d));
+        let (l, h, bad) = dispatch(
+            level,
+            AffineBlock {
+                part: block,
+                r0,
+                div,
+            },
+        );
+        (lo, hi) = (lo.min(l), hi.max(h));
+        if bad {
+            // A smaller step (rare: at most 64 times): find it value by value.
+            for &v in block {
+                let d = v.rank().abs_diff(r0);
+                if !div.divides(d) {
+                    div = Divisor::new(gcd(div.g, d));
+                }
             }
         }
         if (hi - lo) / div.g >= DENSE_MAX as u64 {
@@ -250,7 +287,7 @@ fn affine<T: Symbol>(
     let task = |first: usize, _count: usize, out: &mut [Option<(u64, u64, u64, u64)>], _| {
         for (i, slot) in out.iter_mut().enumerate() {
             let part = &x[(first + i) * SEGMENT..((first + i + 1) * SEGMENT).min(x.len())];
-            match affine_segment(part) {
+            match affine_segment(part, options.level) {
                 Some((lo, g, hi)) => *slot = Some((lo, g, hi, part[0].rank())),
                 None => return Some(()),
             }
@@ -290,21 +327,32 @@ fn dense_counts<T: Symbol>(
     slots: usize,
     options: &Options,
 ) -> Result<Vec<u64>, KernelError> {
-    // One part per thread (each with its own array), at most 2^31 values each so that u32
-    // counts cannot overflow; integer sums make the result the same on any thread count.
-    let parts = parallel::num_threads().max(x.len().div_ceil(1 << 31));
+    // One part per thread, each with its own array of u16 counts (half the cache of u32: a
+    // million slots then stay in L2), a wrap carried to a second array that is allocated only
+    // if some count reaches 2^16. Integer sums: the same counts on any thread count.
+    let parts = parallel::num_threads();
     let per = x.len().div_ceil(parts);
     let total = Mutex::new(vec![0u64; slots]);
     let task = |first: usize, count: usize, _: (), _split: bool| {
-        let mut local = vec![0u32; slots];
+        let mut local = vec![0u16; slots];
+        let mut carries: Option<Vec<u64>> = None;
         for p in first..first + count {
             for &v in &x[(p * per).min(x.len())..((p + 1) * per).min(x.len())] {
-                local[div.quotient(v.rank() - lo) as usize] += 1;
+                let q = div.quotient(v.rank() - lo) as usize;
+                local[q] = local[q].wrapping_add(1);
+                if local[q] == 0 {
+                    carries.get_or_insert_with(|| vec![0; slots])[q] += 1 << 16;
+                }
             }
         }
         let mut total = total.lock().unwrap_or_else(|p| p.into_inner());
         for (t, &l) in total.iter_mut().zip(&local) {
             *t += u64::from(l);
+        }
+        if let Some(carries) = carries {
+            for (t, &c) in total.iter_mut().zip(&carries) {
+                *t += c;
+            }
         }
         None::<()>
     };
@@ -483,6 +531,10 @@ mod tests {
             assert_eq!(got, naive);
         }
         let (got, naive) = sorted_counts(&[true, false, true]);
+        assert_eq!(got, naive);
+        // Counts past 2^16 carry.
+        let many: Vec<i16> = (0..200_000).map(|i| (i % 3 == 0) as i16 * 40 - 7).collect();
+        let (got, naive) = sorted_counts(&many);
         assert_eq!(got, naive);
         // Wide values go to the hash tables.
         let wide: Vec<u64> = (0..SEGMENT as u64)
