@@ -1,7 +1,12 @@
 //! The entropy of the value counts of integer symbols of any width, for any number of distinct
 //! values.
 //!
-//! Values are taken in rounds of 16 million. Each round is partitioned, segment by segment (each
+//! Values of the form `lo + k * step` with few k (small integer types, codes, multiples of a
+//! unit) are counted directly in an array per thread, in the order of k: one pass finds lo, the
+//! step and the span (vectorised, stopping early on values that do not fit), one pass counts.
+//! Integer sums, so the counts do not depend on the thread count.
+//!
+//! Other values are hashed, in rounds of 16 million. Each round is partitioned, segment by segment (each
 //! into its own part of one buffer, so no pass sizes the buckets first), into 1024 buckets by
 //! the top bits of a hash, and each bucket is counted with an open-addressing table that a
 //! task reuses from bucket to bucket (a million distinct values make about a thousand per
