@@ -548,5 +548,15 @@ mod tests {
         assert!(affine(&wide, &options).unwrap().is_none());
         let (got, naive) = sorted_counts(&wide);
         assert_eq!(got, naive);
+        // The same counts in the same order whether the pool runs or not, on both paths.
+        for x in [&wide, &x.iter().map(|&v| v as u64).collect::<Vec<_>>()] {
+            let pooled = symbol_counts(x, &options).unwrap();
+            assert_eq!(pooled, symbol_counts(x, &options.serial()).unwrap());
+            let rounds = counts_in_rounds(x, &options, SEGMENT).unwrap();
+            assert_eq!(
+                rounds,
+                counts_in_rounds(x, &options.serial(), SEGMENT).unwrap()
+            );
+        }
     }
 }
