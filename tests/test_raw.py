@@ -228,6 +228,10 @@ def test_histogram_entropy_errors() -> None:
         assert info.value.index == (2, 3)
         with pytest.raises(ek.InvalidDistributionError, match=r"x\[2, 3\] is NaN"):
             f(x, axis=1)
+        # With the range given the core finds NaN while counting, not in a scan first.
+        for axis in (None, 1):
+            with pytest.raises(ek.InvalidDistributionError, match=r"x\[2, 3\] is NaN"):
+                f(x, 5, (-1.0, 1.0), axis=axis)
         with pytest.raises(ValueError, match="monotonically"):
             f([1.0], [0.0, 2.0, 1.0])
         with pytest.raises(ValueError, match="positive"):

@@ -7,13 +7,18 @@
 //! outside [lo, hi] are dropped. Equal-width bins find i as NumPy does (from
 //! (v - lo) / (hi - lo) * bins, then corrected by one against the edges), so every value lands in
 //! the bin NumPy puts it in. With an array of edges, i comes from a binary search.
+//!
+//! With the range from the data, a row is read twice (min and max, then the bins), each pass
+//! vectorised to run at memory speed; with `range` given, once (NaN is caught in the trash bin
+//! and only then looked for).
 
 use super::{entropy_of_counts, merge_into};
 use crate::error::{Arg, KernelError};
 use crate::kernels::options::check_base;
 use crate::kernels::Options;
 use crate::parallel::{self, Work};
-use crate::simd::{dispatch, Level, SimdLevel, SimdTask};
+use crate::simd::{dispatch, FloatVec, Level, SimdLevel, SimdTask};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 /// Values per task of one long row.
@@ -42,6 +47,8 @@ enum Placer {
         /// then differ by one bin in rare cases, which the correction against the edges undoes
         /// (an estimate within one bin always ends in the bin whose edges hold the value).
         scale: Option<f64>,
+        /// Edge i below `count` is exactly `i as f64 * step + lo` when `step` is not 0.
+        step: f64,
         edges: Vec<f64>,
     },
     Edges(Vec<f64>),
@@ -74,6 +81,7 @@ impl Placer {
             count,
             denom: delta,
             scale: (scale.is_finite() && scale > 0.0).then_some(scale),
+            step,
             edges,
         }
     }
@@ -95,6 +103,7 @@ impl Placer {
                 denom,
                 scale,
                 edges,
+                ..
             } => {
                 if !(v >= *lo && v <= *hi) {
                     return None;
@@ -127,35 +136,74 @@ impl Placer {
     }
 }
 
+/// The min and max of a block's non-NaN values, and whether it holds a NaN: branch-free, two
+/// vectors at a time (independent chains), so the pass runs at memory speed.
+struct Extremes<'a>(&'a [f64]);
+
+impl SimdTask for Extremes<'_> {
+    type Output = (f64, f64, bool);
+    #[inline(always)]
+    fn run<L: Level>(self) -> (f64, f64, bool) {
+        type V<L> = <L as Level>::F64;
+        let lanes = V::<L>::LANES;
+        let x = self.0;
+        let whole = x.len() - x.len() % (2 * lanes);
+        let (mut lo, mut hi) = (
+            [V::<L>::splat(f64::INFINITY); 2],
+            [V::<L>::splat(f64::NEG_INFINITY); 2],
+        );
+        let (mut nan, one) = ([V::<L>::splat(0.0); 2], V::<L>::splat(1.0));
+        for at in (0..whole).step_by(2 * lanes) {
+            for j in 0..2 {
+                // SAFETY: at + 2 * lanes <= whole <= x.len().
+                let v = unsafe { V::<L>::load(x.as_ptr().add(at + j * lanes)) };
+                // A NaN compares false, so it never replaces an extreme.
+                lo[j] = V::<L>::select(v.lt(lo[j]), v, lo[j]);
+                hi[j] = V::<L>::select(v.gt(hi[j]), v, hi[j]);
+                nan[j] = V::<L>::select(v.is_nan(), one, nan[j]);
+            }
+        }
+        let mut buf = [[0.0f64; 64]; 6];
+        for j in 0..2 {
+            // SAFETY: each row of `buf` holds 64 >= lanes values.
+            unsafe {
+                lo[j].store(buf[j].as_mut_ptr());
+                hi[j].store(buf[2 + j].as_mut_ptr());
+                nan[j].store(buf[4 + j].as_mut_ptr());
+            }
+        }
+        let lanes_of = |r: usize| buf[r][..lanes].iter().copied();
+        let tail = x[whole..].iter().copied().filter(|v| !v.is_nan());
+        let lo = lanes_of(0)
+            .chain(lanes_of(1))
+            .chain(tail.clone())
+            .fold(f64::INFINITY, f64::min);
+        let hi = lanes_of(2)
+            .chain(lanes_of(3))
+            .chain(tail)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let nan = lanes_of(4).chain(lanes_of(5)).any(|f| f != 0.0)
+            || x[whole..].iter().any(|v| v.is_nan());
+        (lo, hi, nan)
+    }
+}
+
 /// The first NaN (its position) and the min and max of a row's non-NaN values.
-fn scan(row: &[f64], parallel: bool) -> Result<(Option<usize>, f64, f64), KernelError> {
+fn scan(
+    row: &[f64],
+    parallel: bool,
+    level: SimdLevel,
+) -> Result<(Option<usize>, f64, f64), KernelError> {
     let extremes = Mutex::new((f64::INFINITY, f64::NEG_INFINITY));
     let segments = row.len().div_ceil(SEGMENT);
     let task = |first: usize, count: usize, _: (), _split: bool| -> Option<usize> {
         let start = first * SEGMENT;
         let end = ((first + count) * SEGMENT).min(row.len());
         let part = &row[start..end];
-        // Branch-free, so it vectorises: NaN is looked for only when `v != v` flagged one.
-        let (mut lo, mut hi, mut nan) = ([f64::INFINITY; 4], [f64::NEG_INFINITY; 4], false);
-        let mut quads = part.chunks_exact(4);
-        for quad in &mut quads {
-            for j in 0..4 {
-                let v = quad[j];
-                lo[j] = if v < lo[j] { v } else { lo[j] };
-                hi[j] = if v > hi[j] { v } else { hi[j] };
-                nan |= v.is_nan();
-            }
-        }
-        for &v in quads.remainder() {
-            lo[0] = if v < lo[0] { v } else { lo[0] };
-            hi[0] = if v > hi[0] { v } else { hi[0] };
-            nan |= v.is_nan();
-        }
+        let (lo, hi, nan) = dispatch(level, Extremes(part));
         if nan {
             return part.iter().position(|v| v.is_nan()).map(|j| start + j);
         }
-        let lo = lo.iter().fold(f64::INFINITY, |a, &b| a.min(b));
-        let hi = hi.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
         let mut e = extremes.lock().unwrap_or_else(|p| p.into_inner());
         e.0 = e.0.min(lo);
         e.1 = e.1.max(hi);
@@ -177,27 +225,28 @@ const SUBS: usize = 4;
 const SUB_BINS_MAX: usize = 1 << 12;
 
 /// Bin indices of a block of values (equal bins, with `scale`), out-of-range ones (and NaN) as
-/// `count`: a plain branch-free loop, compiled inside the SIMD level's `#[target_feature]`
-/// trampoline so that the compiler vectorises it (gathers of the edges included).
+/// `count`, and whether a NaN was seen: a plain branch-free loop, compiled inside the SIMD
+/// level's `#[target_feature]` trampoline so that the compiler vectorises it. The edges NumPy
+/// compares with are recomputed (`i * step + lo`, the bits of `np.linspace`) rather than
+/// gathered from the table: two gathers per value cost more than the rest of the loop.
 struct UniformIndices<'a> {
     part: &'a [f64],
     lo: f64,
     hi: f64,
     scale: f64,
+    step: f64,
     count: usize,
-    edges: &'a [f64],
     out: &'a mut [u32],
 }
 
 impl SimdTask for UniformIndices<'_> {
-    type Output = ();
+    type Output = bool;
     #[inline(always)]
-    fn run<L: Level>(self) {
-        let (lo, hi, scale) = (self.lo, self.hi, self.scale);
+    fn run<L: Level>(self) -> bool {
+        let (lo, hi, scale, step) = (self.lo, self.hi, self.scale, self.step);
         let (last, count) = (self.count as i32 - 1, self.count as u32);
         let top = f64::from(last);
-        let edges = self.edges;
-        assert!(edges.len() == self.count + 1 && self.out.len() >= self.part.len());
+        let mut nan = false;
         // Written for the vectoriser: clamps as selects (NaN goes to 0), an unchecked
         // conversion of a value known to be in range, `&` rather than `&&`.
         for (o, &v) in self.out.iter_mut().zip(self.part) {
@@ -206,16 +255,18 @@ impl SimdTask for UniformIndices<'_> {
             let f = if f < top { f } else { top };
             // SAFETY: f is in [0, last], which fits an i32 (count < i32::MAX is checked).
             let i0 = unsafe { f.to_int_unchecked::<i32>() };
-            // SAFETY: 0 <= i0 <= last < edges.len().
-            let e0 = unsafe { *edges.get_unchecked(i0 as usize) };
+            // edges[i0] (i0 < count, so never the last edge, which is `hi`).
+            let e0 = f64::from(i0) * step + lo;
             // -1 only for a value below the range, which goes to the trash slot below.
             let i1 = i0 - i32::from(v < e0);
-            // SAFETY: 0 <= i1 + 1 <= last + 1 < edges.len().
-            let e1 = unsafe { *edges.get_unchecked((i1 + 1) as usize) };
+            // edges[i1 + 1], used only when i1 + 1 < count.
+            let e1 = f64::from(i1 + 1) * step + lo;
             let i2 = i1 + i32::from((i1 != last) & (v >= e1));
             let inside = (v >= lo) & (v <= hi);
+            nan |= v.is_nan();
             *o = if inside { i2 as u32 } else { count };
         }
+        nan
     }
 }
 
@@ -223,20 +274,28 @@ impl SimdTask for UniformIndices<'_> {
 const BLOCK: usize = 1024;
 
 /// Counts equal-width bins without branches: an out-of-range (or NaN) value goes to a trash
-/// slot past the bins, and the correction against the edges is added as 0 or 1.
-fn count_uniform(part: &[f64], placer: &Placer, counts: &mut [u64], subs: usize, level: SimdLevel) {
+/// slot past the bins, and the correction against the edges is added as 0 or 1. Returns
+/// whether `part` holds a NaN.
+fn count_uniform(
+    part: &[f64],
+    placer: &Placer,
+    counts: &mut [u64],
+    subs: usize,
+    level: SimdLevel,
+) -> bool {
     let Placer::Uniform {
         lo,
         hi,
         count,
         denom,
         scale,
+        step,
         edges,
     } = placer
     else {
         unreachable!("count_uniform takes equal bins")
     };
-    let (lo, hi, count) = (*lo, *hi, *count);
+    let (lo, hi, count, step) = (*lo, *hi, *count, *step);
     let last = count - 1;
     let width = count + 1;
     let estimate = |v: f64| -> f64 {
@@ -255,30 +314,43 @@ fn count_uniform(part: &[f64], placer: &Placer, counts: &mut [u64], subs: usize,
             count
         }
     };
-    if let (Some(scale), true) = (*scale, count < i32::MAX as usize) {
+    if let (Some(scale), true, true) = (*scale, count < i32::MAX as usize, step != 0.0) {
         let mut indices = vec![0u32; BLOCK];
+        let mut nan = false;
         for block in part.chunks(BLOCK) {
             let task = UniformIndices {
                 part: block,
                 lo,
                 hi,
                 scale,
+                step,
                 count,
-                edges,
                 out: &mut indices,
             };
-            dispatch(level, task);
-            let mut quads = indices[..block.len()].chunks_exact(subs);
-            for quad in &mut quads {
-                for (k, &i) in quad.iter().enumerate() {
-                    counts[k * width + i as usize] += 1;
+            nan |= dispatch(level, task);
+            let indices = &indices[..block.len()];
+            if subs == SUBS {
+                // Unrolled over the sub-histograms, one increment each per group of values.
+                let (c0, rest) = counts.split_at_mut(width);
+                let (c1, rest) = rest.split_at_mut(width);
+                let (c2, c3) = rest.split_at_mut(width);
+                let mut quads = indices.chunks_exact(SUBS);
+                for quad in &mut quads {
+                    c0[quad[0] as usize] += 1;
+                    c1[quad[1] as usize] += 1;
+                    c2[quad[2] as usize] += 1;
+                    c3[quad[3] as usize] += 1;
+                }
+                for &i in quads.remainder() {
+                    c0[i as usize] += 1;
+                }
+            } else {
+                for &i in indices {
+                    counts[i as usize] += 1;
                 }
             }
-            for &i in quads.remainder() {
-                counts[i as usize] += 1;
-            }
         }
-        return;
+        return nan;
     }
     let mut chunks = part.chunks_exact(subs);
     for chunk in &mut chunks {
@@ -289,16 +361,21 @@ fn count_uniform(part: &[f64], placer: &Placer, counts: &mut [u64], subs: usize,
     for &v in chunks.remainder() {
         counts[place(v)] += 1;
     }
+    let trash: u64 = (0..subs).map(|k| counts[k * width + count]).sum();
+    trash > 0 && part.iter().any(|v| v.is_nan())
 }
 
+/// The counts of one row, and whether it holds a NaN (values are not scanned for NaN first
+/// when the range is given: a NaN lands in the trash slot and is reported here).
 fn count_row(
     row: &[f64],
     placer: &Placer,
     parallel: bool,
     level: SimdLevel,
-) -> Result<Vec<u64>, KernelError> {
+) -> Result<(Vec<u64>, bool), KernelError> {
     let bins = placer.bins();
     let total = Mutex::new(vec![0u64; bins]);
+    let nan = AtomicBool::new(false);
     let segments = row.len().div_ceil(SEGMENT);
     let task = |first: usize, count: usize, _: (), _split: bool| -> Option<()> {
         let start = first * SEGMENT;
@@ -310,7 +387,9 @@ fn count_row(
                 let subs = if bins <= SUB_BINS_MAX { SUBS } else { 1 };
                 let width = bins + 1;
                 let mut sub = vec![0u64; subs * width];
-                count_uniform(part, placer, &mut sub, subs, level);
+                if count_uniform(part, placer, &mut sub, subs, level) {
+                    nan.store(true, Ordering::Relaxed);
+                }
                 for k in 0..subs {
                     for (l, &c) in local.iter_mut().zip(&sub[k * width..k * width + bins]) {
                         *l += c;
@@ -334,7 +413,8 @@ fn count_row(
         (),
         &task,
     )?;
-    Ok(total.into_inner().unwrap_or_else(|p| p.into_inner()))
+    let total = total.into_inner().unwrap_or_else(|p| p.into_inner());
+    Ok((total, nan.into_inner()))
 }
 
 /// The histogram of one row, or its error (`distribution` = the row).
@@ -345,14 +425,21 @@ fn row_histogram(
     level: SimdLevel,
     distribution: usize,
 ) -> Result<Vec<u64>, KernelError> {
-    let (nan, lo, hi) = scan(row, parallel)?;
-    if let Some(position) = nan {
-        return Err(KernelError::Nan {
-            arg: Arg::P,
-            distribution,
-            position,
-        });
-    }
+    let nan_at = |position: usize| KernelError::Nan {
+        arg: Arg::P,
+        distribution,
+        position,
+    };
+    // With the range given, NaN is looked for while counting: one pass over the data.
+    let (lo, hi) = if let Bins::Uniform { range: Some(r), .. } = *bins {
+        r
+    } else {
+        let (nan, lo, hi) = scan(row, parallel, level)?;
+        if let Some(position) = nan {
+            return Err(nan_at(position));
+        }
+        (lo, hi)
+    };
     let placer = match *bins {
         Bins::Edges(edges) => Placer::Edges(edges.to_vec()),
         Bins::Uniform { count, range } => {
@@ -371,7 +458,12 @@ fn row_histogram(
             Placer::uniform(lo, hi, count)
         }
     };
-    count_row(row, &placer, parallel, level)
+    let (counts, nan) = count_row(row, &placer, parallel, level)?;
+    if nan {
+        let position = row.iter().position(|v| v.is_nan());
+        return Err(nan_at(position.expect("a NaN was counted")));
+    }
+    Ok(counts)
 }
 
 /// Checks the bins: at least one equal bin over a finite range with lo <= hi, or at least two
