@@ -504,16 +504,18 @@ def test_pipeline_end_to_end(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(300)
 def test_raw_end_to_end(tmp_path: Path) -> None:
-    """``bench --raw --quick`` in a fresh process: the four rows of issue 14, each agreeing with
-    its NumPy/SciPy baseline, with the x sum column and the load average."""
+    """``bench --raw --quick`` in a fresh process: the four rows of issue 14 and the affine
+    symbols beside them, each agreeing with its NumPy/SciPy baseline, with the x sum column and
+    the load average."""
     argv = [sys.executable, "-m", "entropykit", "bench", "--raw", "--quick"]
     argv += ["--repeats", "1", "--min-time", "0", "--threads", "1,2", "--no-progress"]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert out.startswith("entropykit bench on ") and "load average before" in out
-    for case in ("byte_histogram", "windowed_byte_entropy", "histogram_entropy", "symbol_entropy"):
-        lines = [line for line in out.splitlines() if line.startswith(case)]
+    cases = ["byte_histogram", "windowed_byte_entropy", "histogram_entropy", "symbol_entropy"]
+    for case in [*cases, "symbol_entropy_affine"]:
+        lines = [line for line in out.splitlines() if line.startswith(f"{case} (")]
         assert len(lines) == 2 and all("agrees: True" in line and "x sum" in line for line in lines)
 
 
