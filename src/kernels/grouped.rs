@@ -10,9 +10,10 @@
 
 use super::Options;
 use crate::error::KernelError;
+use crate::kernels::distribution::single_entry_f64;
 use crate::parallel;
-use crate::simd::ln::{ln_f64_summand, x_ln_x_summand};
-use crate::simd::{dispatch, load_padded, FloatVec, Level, SimdLevel, SimdTask};
+use crate::simd::ln::x_ln_x_summand;
+use crate::simd::{dispatch, load_padded, FloatVec, Level, SimdTask};
 use rayon::prelude::*;
 use std::ops::Range;
 
@@ -277,24 +278,6 @@ impl SimdTask for Scatter<'_> {
     }
 }
 
-/// Whether a group's sums are those of one positive entry x: S = x and T = x ln x to the bit
-/// (with the log the blocks use), so that its entropy is exactly 0, which ln S - T / S need not
-/// give. Equality with more positive entries means H is below the rounding of that formula.
-fn single_entry(mass: f64, core: f64, level: SimdLevel) -> bool {
-    struct Ln(f64);
-    impl SimdTask for Ln {
-        type Output = f64;
-        #[inline(always)]
-        fn run<L: Level>(self) -> f64 {
-            let mut lanes = [0.0f64; 8];
-            // SAFETY: at most 8 f64 lanes.
-            unsafe { ln_f64_summand(L::F64::splat(self.0)).store(lanes.as_mut_ptr()) };
-            lanes[0]
-        }
-    }
-    mass.is_finite() && mass > 0.0 && mass * dispatch(level, Ln(mass)) == core
-}
-
 /// One group's sums at scale 1: S = sum x and T = sum x ln x over its positive entries.
 #[derive(Clone, Copy, Default)]
 struct Sums {
@@ -408,7 +391,7 @@ pub fn entropy_by_sums<T: crate::strided::Element>(
             -core + 0.0
         } else if mass == 0.0 {
             return Ok(None);
-        } else if single_entry(mass, core, level) {
+        } else if single_entry_f64(level, mass, core) {
             0.0
         } else {
             if !(mass.is_finite() && mass > 1e-290 && core.is_finite()) {

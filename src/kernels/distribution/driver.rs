@@ -515,6 +515,17 @@ impl Job<'_> {
     }
 }
 
+/// [`one_term`] for float64 entropy sums S and T taken outside the core (grouped entropy's one
+/// pass), whose terms are the leaves' own x ln x.
+pub(crate) fn single_entry_f64(level: SimdLevel, mass: f64, core: f64) -> bool {
+    let sums = Partial {
+        mass_p: mass,
+        core,
+        ..Partial::default()
+    };
+    one_term::<f64>(level, &sums)
+}
+
 /// [`Job::one_term`] at SIMD level `level` (also for sums merged outside a job).
 pub(super) fn one_term<E: Compute>(level: SimdLevel, sums: &Partial) -> bool {
     struct LnAsTerms<E>(f64, PhantomData<E>);

@@ -30,6 +30,7 @@ mod partial;
 mod segments;
 mod two_pass;
 
+pub(crate) use driver::single_entry_f64;
 pub use measures::{Measure, NanPolicy, Params, Partial, SumKind};
 pub use partial::{partial_sums, scaled_partial_sums, Scaled};
 pub use segments::{reduce_segments, Offsets, Segments};
