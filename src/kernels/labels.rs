@@ -612,32 +612,20 @@ pub fn with_group_codes<R>(
     options: &Options,
     f: impl Fn(usize, &(dyn Fn(usize, &mut [u32]) + Sync)) -> R,
 ) -> Result<R, KernelError> {
-    fn offsets<T: Label>(x: &[T], lo: u64, start: usize, out: &mut [u32]) {
-        for (o, &v) in out.iter_mut().zip(&x[start..]) {
-            *o = (v.key() - lo) as u32;
-        }
-    }
     if x.is_empty() {
         return Ok(f(0, &|_, _| {}));
     }
     let max_span = max_span.min(u32::MAX as usize) as u64;
+    let level = options.level;
     // Most keys of a narrow range show it in a sample: then the pass over all keys for their
     // range is skipped, and a key outside the sampled window (rare) sends everything down the
     // path below, which scans for the range first.
     if let Some((lo, span)) = each_labels!(x, s => sampled_window(s)).filter(|w| w.1 < max_span) {
         let outside = std::sync::atomic::AtomicBool::new(false);
-        let level = options.level;
         let decode = |start: usize, out: &mut [u32]| {
             use std::sync::atomic::Ordering::Relaxed;
             // Codes past every group make the caller's pass give up on the block.
-            if outside.load(Relaxed)
-                || each_labels!(x, s => crate::simd::dispatch(level, WindowOffsets {
-                    keys: &s[start..],
-                    lo,
-                    span,
-                    out: &mut *out,
-                }))
-            {
+            if outside.load(Relaxed) || window_offsets(x, level, (lo, span), start, out) {
                 outside.store(true, Relaxed);
                 out.fill(u32::MAX);
             }
@@ -655,7 +643,10 @@ pub fn with_group_codes<R>(
             coded.decode(start, out)
         }));
     }
-    let decode = |start: usize, out: &mut [u32]| each_labels!(x, s => offsets(s, lo, start, out));
+    // Every key is inside the scanned range.
+    let decode = |start: usize, out: &mut [u32]| {
+        window_offsets(x, level, (lo, span), start, out);
+    };
     Ok(f(span as usize + 1, &decode))
 }
 
@@ -687,6 +678,23 @@ fn sampled_window<T: Label>(x: &[T]) -> Option<(u64, u64)> {
     let margin = ((hi - lo) / 16).max(16);
     let (lo, hi) = (lo.saturating_sub(margin), hi.saturating_add(margin));
     Some((lo, hi - lo))
+}
+
+/// [`WindowOffsets`] of the keys `start..start + out.len()` of `x` at SIMD level `level`, with
+/// `window` = (lo, span): whether one is NaN or outside it.
+fn window_offsets(
+    x: Labels<'_>,
+    level: crate::simd::SimdLevel,
+    (lo, span): (u64, u64),
+    start: usize,
+    out: &mut [u32],
+) -> bool {
+    each_labels!(x, s => crate::simd::dispatch(level, WindowOffsets {
+        keys: &s[start..],
+        lo,
+        span,
+        out: &mut *out,
+    }))
 }
 
 /// Codes `key - lo` of the keys `start..start + out.len()`, and whether one is NaN or outside
