@@ -30,7 +30,7 @@ from .harness import (
     same_bits,
     time_interleaved,
 )
-from .report import format_time
+from .report import format_peers, format_time
 
 __all__ = [
     "GROUPED_GOALS",
@@ -181,18 +181,7 @@ def format_grouped(rows: list[dict[str, Any]]) -> str:
             f"{row['case']}, {row['elements']:.0e} values in {row['groups']} groups, "
             f"{row['threads']} thread(s): {format_time(row['seconds_per_call']['entropykit'])}"
         ]
-        for peer, speedup in row["speedup"].items():
-            goal = row["goal"].get(peer)
-            mark = (
-                ""
-                if goal is None
-                else (" (goal >= {:g}x: {})".format(goal, "met" if speedup >= goal else "missed"))
-            )
-            cells.append(
-                f"  x {peer} ({format_time(row['seconds_per_call'][peer])}): {speedup:.1f}{mark}"
-            )
-        for peer in row["missing_peers"]:
-            cells.append(f"  {peer}: not importable, skipped")
+        cells += format_peers(row)
         cells.append(
             f"  agrees with peers: {row['agreement']} (max rel diff {row['max_rel_diff']:.1e}); "
             f"same bits as on {rows[0]['threads']} thread(s): {row['same_bits_across_threads']}"

@@ -32,7 +32,7 @@ from .harness import (
     time_interleaved,
 )
 from .machine import cpu_line, machine_info
-from .report import format_time
+from .report import format_peers, format_time
 
 __all__ = ["KNN_ATOL", "KNN_GOALS", "format_knn", "knn_inputs", "main", "run_knn"]
 
@@ -145,18 +145,7 @@ def format_knn(rows: list[dict[str, Any]]) -> str:
             f"{row['case']}, {row['shape']}, {row['threads']} thread(s): "
             f"{format_time(row['seconds_per_call']['entropykit'])}"
         ]
-        for peer, speedup in row["speedup"].items():
-            goal = row["goal"].get(peer)
-            mark = (
-                ""
-                if goal is None
-                else f" (goal >= {goal:g}x: {'met' if speedup >= goal else 'missed'})"
-            )
-            cells.append(
-                f"  x {peer} ({format_time(row['seconds_per_call'][peer])}): {speedup:.1f}{mark}"
-            )
-        for peer in row["missing_peers"]:
-            cells.append(f"  {peer}: scikit-learn not importable, skipped")
+        cells += format_peers(row, "scikit-learn not importable, skipped")
         if row["agreement"] is not None:
             cells.append(
                 f"  equals _compute_mi_cc: {row['agreement']} (max abs diff "

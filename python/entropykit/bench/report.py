@@ -13,7 +13,7 @@ from .config import TWIN_REPEATS
 from .machine import cpu_line
 from .pipeline import format_pipeline
 
-__all__ = ["format_header", "format_report", "format_time", "write_json"]
+__all__ = ["format_header", "format_peers", "format_report", "format_time", "write_json"]
 
 
 def format_time(seconds: float | None) -> str:
@@ -24,6 +24,20 @@ def format_time(seconds: float | None) -> str:
         if seconds >= scale:
             return f"{seconds / scale:.3g} {unit}"
     return f"{seconds * 1e9:.3g} ns"
+
+
+def format_peers(row: dict[str, Any], missing: str = "not importable, skipped") -> list[str]:
+    """A section row's peer lines: each peer's time and ratio, with its goal (``row["goal"]``),
+    met or missed; then one line per peer in ``row["missing_peers"]``, saying ``missing``."""
+    lines = []
+    for peer, speedup in row["speedup"].items():
+        goal = row["goal"].get(peer)
+        status = "met" if goal is not None and speedup >= goal else "missed"
+        mark = "" if goal is None else f" (goal >= {goal:g}x: {status})"
+        time = format_time(row["seconds_per_call"][peer])
+        lines.append(f"  x {peer} ({time}): {speedup:.1f}{mark}")
+    lines += [f"  {peer}: {missing}" for peer in row["missing_peers"]]
+    return lines
 
 
 def _fmt_ratio(value: float | None) -> str:
