@@ -453,6 +453,9 @@ fn counts_in_rounds<T: Symbol>(
                 next.copy_from_slice(&bounds[..BUCKETS]);
                 for &k in &scratch[..values.len()] {
                     let b = bucket_of(k);
+                    // The next line of the bucket's run is asked for a line ahead of its first
+                    // write, which would otherwise wait for it.
+                    prefetch(out, next[b] as usize + 8);
                     out[next[b] as usize] = k;
                     next[b] += 1;
                 }
