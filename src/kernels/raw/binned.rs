@@ -12,7 +12,7 @@
 //! vectorised to run at memory speed; with `range` given, once (NaN is caught in the trash bin
 //! and only then looked for).
 
-use super::{entropy_of_counts, merge_into};
+use super::{entropy_of_counts, merge_into, prefetch};
 use crate::error::{Arg, KernelError};
 use crate::kernels::options::check_base;
 use crate::kernels::Options;
@@ -317,7 +317,10 @@ fn count_uniform(
     if let (Some(scale), true, true) = (*scale, count < i32::MAX as usize, step != 0.0) {
         let mut indices = vec![0u32; BLOCK];
         let mut nan = false;
-        for block in part.chunks(BLOCK) {
+        for (b, block) in part.chunks(BLOCK).enumerate() {
+            // The next block, asked for line by line during this block's increments: the
+            // index loop would otherwise wait on memory while the increments leave it idle.
+            let next = part.get((b + 1) * BLOCK..).unwrap_or(&[]);
             let task = UniformIndices {
                 part: block,
                 lo,
@@ -335,7 +338,10 @@ fn count_uniform(
                 let (c1, rest) = rest.split_at_mut(width);
                 let (c2, c3) = rest.split_at_mut(width);
                 let mut quads = indices.chunks_exact(SUBS);
-                for quad in &mut quads {
+                for (q, quad) in (&mut quads).enumerate() {
+                    if q % 2 == 0 {
+                        prefetch(next, q * SUBS);
+                    }
                     c0[quad[0] as usize] += 1;
                     c1[quad[1] as usize] += 1;
                     c2[quad[2] as usize] += 1;

@@ -41,6 +41,22 @@ pub(crate) fn entropy_of_counts(
     Ok(out[0])
 }
 
+/// Asks for the cache line of `slots[i]` ahead of its use (a hint: nothing if `i` is outside).
+#[inline(always)]
+pub(crate) fn prefetch<T>(slots: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(slot) = slots.get(i) {
+        // SAFETY: a prefetch reads nothing and cannot fault; the pointer is into `slots`.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                (slot as *const T).cast(),
+            )
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (slots, i);
+}
+
 /// Adds `local` into the shared total. Integer sums: the order tasks finish in does not matter.
 pub(crate) fn merge_into(total: &Mutex<Vec<u64>>, local: &[u64]) {
     let mut total = total

@@ -16,7 +16,7 @@
 //! threads, and so does their entropy's sum. Rounds bound the buffer (the whole input's worth
 //! would be 800 MB for 1e8 values).
 
-use super::entropy_of_counts;
+use super::{entropy_of_counts, prefetch};
 use crate::error::KernelError;
 use crate::kernels::options::check_base;
 use crate::kernels::Options;
@@ -169,22 +169,6 @@ const DENSE_MAX: usize = 1 << 22;
 
 /// Values whose slots are prefetched a block ahead of their increments.
 const PREFETCHED: usize = 32;
-
-/// Asks for the cache line of `slots[i]` ahead of its use (a hint: nothing if `i` is outside).
-#[inline(always)]
-fn prefetch<T>(slots: &[T], i: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(slot) = slots.get(i) {
-        // SAFETY: a prefetch reads nothing and cannot fault; the pointer is into `slots`.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                (slot as *const T).cast(),
-            )
-        };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (slots, i);
-}
 
 /// Asks for every cache line of `keys`.
 #[inline(always)]
