@@ -75,6 +75,10 @@ unsafe impl FloatVec for F64x4 {
         Self(avx2!(_mm256_sub_pd(self.0, o.0)))
     }
     #[inline(always)]
+    fn or_bits(self, o: Self) -> Self {
+        Self(avx2!(_mm256_or_pd(self.0, o.0)))
+    }
+    #[inline(always)]
     fn mul(self, o: Self) -> Self {
         Self(avx2!(_mm256_mul_pd(self.0, o.0)))
     }
@@ -238,6 +242,10 @@ unsafe impl FloatVec for F32x8 {
     #[inline(always)]
     fn sub(self, o: Self) -> Self {
         Self(avx2!(_mm256_sub_ps(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn or_bits(self, o: Self) -> Self {
+        Self(avx2!(_mm256_or_ps(self.0, o.0)))
     }
     #[inline(always)]
     fn mul(self, o: Self) -> Self {

@@ -67,6 +67,10 @@ unsafe impl FloatVec for F64x8 {
         Self(avx512!(_mm512_sub_pd(self.0, o.0)))
     }
     #[inline(always)]
+    fn or_bits(self, o: Self) -> Self {
+        Self(avx512!(_mm512_or_pd(self.0, o.0)))
+    }
+    #[inline(always)]
     fn mul(self, o: Self) -> Self {
         Self(avx512!(_mm512_mul_pd(self.0, o.0)))
     }
@@ -208,6 +212,10 @@ unsafe impl FloatVec for F32x16 {
     #[inline(always)]
     fn sub(self, o: Self) -> Self {
         Self(avx512!(_mm512_sub_ps(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn or_bits(self, o: Self) -> Self {
+        Self(avx512!(_mm512_or_ps(self.0, o.0)))
     }
     #[inline(always)]
     fn mul(self, o: Self) -> Self {

@@ -94,6 +94,8 @@ pub unsafe trait FloatVec: Copy {
     fn splat(x: Self::Elem) -> Self;
     fn add(self, other: Self) -> Self;
     fn sub(self, other: Self) -> Self;
+    /// The bitwise OR of the lanes' bits (a lane's sign bit is set when either's is).
+    fn or_bits(self, other: Self) -> Self;
     fn mul(self, other: Self) -> Self;
     fn div(self, other: Self) -> Self;
     /// `self / other` to within about an ulp: a reciprocal estimate refined by Newton steps where

@@ -60,6 +60,13 @@ unsafe impl FloatVec for F64x2 {
         Self(neon!(vsubq_f64(self.0, o.0)))
     }
     #[inline(always)]
+    fn or_bits(self, o: Self) -> Self {
+        Self(neon!(vreinterpretq_f64_u64(vorrq_u64(
+            vreinterpretq_u64_f64(self.0),
+            vreinterpretq_u64_f64(o.0)
+        ))))
+    }
+    #[inline(always)]
     fn mul(self, o: Self) -> Self {
         Self(neon!(vmulq_f64(self.0, o.0)))
     }
@@ -195,6 +202,13 @@ unsafe impl FloatVec for F32x4 {
     #[inline(always)]
     fn sub(self, o: Self) -> Self {
         Self(neon!(vsubq_f32(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn or_bits(self, o: Self) -> Self {
+        Self(neon!(vreinterpretq_f32_u32(vorrq_u32(
+            vreinterpretq_u32_f32(self.0),
+            vreinterpretq_u32_f32(o.0)
+        ))))
     }
     #[inline(always)]
     fn mul(self, o: Self) -> Self {

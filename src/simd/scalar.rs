@@ -62,6 +62,10 @@ macro_rules! scalar_common {
             Self(self.0 - o.0)
         }
         #[inline(always)]
+        fn or_bits(self, o: Self) -> Self {
+            Self(<$t>::from_bits(self.0.to_bits() | o.0.to_bits()))
+        }
+        #[inline(always)]
         fn mul(self, o: Self) -> Self {
             Self(self.0 * o.0)
         }

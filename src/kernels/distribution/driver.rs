@@ -231,9 +231,8 @@ impl Job<'_> {
         pass: Pass<E>,
     ) -> Result<Option<Partial>, KernelError> {
         let leaf = self.sums::<E>(d, split, pass);
-        if leaf.suspicious {
-            // Rare: find the first offending entry.
-            self.diagnose(d)?;
+        // Rare: find the first offending entry.
+        if leaf.suspicious && self.diagnose(d)? {
             return Ok(None);
         }
         Ok(Some(leaf.sums))
@@ -422,9 +421,10 @@ impl Job<'_> {
         (self.sums::<E>(d, split, Pass::exact(term, exps)).sums, exps)
     }
 
-    /// Scans distribution `d` for its first offending entry: p first, then q. Returns `Ok` when
-    /// the only trouble is NaN under "propagate".
-    pub(super) fn diagnose(&self, d: usize) -> Result<(), KernelError> {
+    /// Scans distribution `d` for its first offending entry: p first, then q. Returns whether
+    /// a NaN is to propagate (the only trouble that is not an error); `Ok(false)` when there is
+    /// no trouble at all (a leaf's mass overflowed at its scale, which the caller rescales).
+    pub(super) fn diagnose(&self, d: usize) -> Result<bool, KernelError> {
         let bases = self.bases(d);
         let omit = self.params.nan_policy == NanPolicy::Omit;
         let raise_nan = self.params.nan_policy == NanPolicy::Raise;
@@ -436,6 +436,7 @@ impl Job<'_> {
         };
         const CHUNK: usize = 256;
         let (mut buf_a, mut buf_b) = ([0.0f64; CHUNK], [0.0f64; CHUNK]);
+        let mut nan = false;
         for (which, &(arg, input)) in args.iter().enumerate() {
             let mut start = 0;
             while start < self.reduce_len {
@@ -458,6 +459,7 @@ impl Job<'_> {
                         continue;
                     }
                     if x.is_nan() {
+                        nan = true;
                         if raise_nan {
                             return Err(KernelError::Nan {
                                 arg,
@@ -484,7 +486,7 @@ impl Job<'_> {
                 start += len;
             }
         }
-        Ok(())
+        Ok(nan)
     }
 
     /// Fills `out[i]` with distribution `offset + i`; stops at its first error.

@@ -77,16 +77,16 @@ pub(super) fn horizontal_max<W: FloatVec<Elem = f64>>(v: W) -> f64 {
     max
 }
 
-/// Whether each lane is finite and non-negative (NaN fails both comparisons).
-#[inline(always)]
-pub(super) fn finite_nonnegative<V: FloatVec>(x: V) -> V::Mask {
-    let zero = V::splat(V::Elem::ZERO);
-    let inf = V::splat(V::Elem::from_f64(f64::INFINITY));
-    V::mask_and(x.ge(zero), x.lt(inf))
-}
-
-/// NaN pairs become (0, 0) under "omit" (zeros add nothing), then the scale applies; returns the
-/// entries and whether all lanes (before scaling) are finite and non-negative.
+/// NaN pairs become (0, 0) under "omit" (zeros add nothing), then the scale applies; `signs`
+/// gathers the entries' sign bits (before scaling).
+///
+/// A negative entry sets a sign bit; an infinite or NaN one makes the leaf's mass infinite or
+/// NaN. One OR per vector is all the check costs in the loop (two compares and two mask
+/// operations did it lane by lane); [`LeafSums::checked`] looks at both once per leaf. A -0.0
+/// entry sets a sign bit too: a false alarm, which [`Job::diagnose`] clears (rare, and then
+/// only costs a scan). The entries are checked before the scale applies: a scale above 1
+/// (chosen from a first look at the distribution) may overflow a later, larger entry, which
+/// the driver then recomputes at a smaller scale; that is not an invalid entry.
 #[inline(always)]
 pub(super) fn prepare_lanes<V: FloatVec>(
     binary: bool,
@@ -94,7 +94,8 @@ pub(super) fn prepare_lanes<V: FloatVec>(
     scale: [V; 2],
     p: V,
     q: V,
-) -> (V, V, V::Mask) {
+    signs: &mut V,
+) -> (V, V) {
     let zero = V::splat(V::Elem::ZERO);
     let (mut p, mut q) = (p, q);
     if omit_nan {
@@ -102,15 +103,27 @@ pub(super) fn prepare_lanes<V: FloatVec>(
         p = V::select(drop, zero, p);
         q = V::select(drop, zero, q);
     }
-    // The entries are checked before the scale applies: a scale above 1 (chosen from a first
-    // look at the distribution) may overflow a later, larger entry, which the driver then
-    // recomputes at a smaller scale; that is not an invalid entry.
-    let valid = if binary {
-        V::mask_and(finite_nonnegative(p), finite_nonnegative(q))
-    } else {
-        finite_nonnegative(p)
-    };
-    (p.mul(scale[0]), q.mul(scale[1]), valid)
+    *signs = signs.or_bits(if binary { p.or_bits(q) } else { p });
+    (p.mul(scale[0]), q.mul(scale[1]))
+}
+
+impl LeafSums {
+    /// The sums of a leaf whose entries' sign bits are gathered in `signs`: suspicious when an
+    /// entry had its sign bit set or a mass is not finite (an infinite or NaN entry, or finite
+    /// entries whose scaled sum overflowed, which [`Job::diagnose`] tells apart).
+    #[inline(always)]
+    pub(super) fn checked<V: FloatVec>(sums: Partial, signs: V) -> LeafSums {
+        let mut lanes = [V::Elem::ZERO; 16];
+        // SAFETY: at most 16 lanes.
+        unsafe { signs.store(lanes.as_mut_ptr()) };
+        let sign = lanes[..V::LANES]
+            .iter()
+            .any(|x| x.to_f64().is_sign_negative());
+        LeafSums {
+            sums,
+            suspicious: sign || !(sums.mass_p.is_finite() && sums.mass_q.is_finite()),
+        }
+    }
 }
 
 /// Elements per leaf: 2 accumulators per sum, each adding 16 f64 vectors sequentially, as
@@ -165,7 +178,7 @@ pub(super) fn leaf_f64<L: Level, const M: u8, const OMIT: bool>(
         order: W::<L>::splat(extra.order),
     };
     let (mut a, mut b) = (Accumulators::<W<L>>::new(), Accumulators::<W<L>>::new());
-    let mut valid = W::<L>::mask_true();
+    let mut signs = W::<L>::splat(0.0);
     let n = p.len();
     let whole = n - n % (2 * lanes);
     let mut at = 0;
@@ -185,30 +198,20 @@ pub(super) fn leaf_f64<L: Level, const M: u8, const OMIT: bool>(
                 [p0, p1, p0, p1]
             }
         };
-        let v0 = step_f64::<W<L>, M, OMIT>(&mut a, scale, &extra, p0, q0);
-        let v1 = step_f64::<W<L>, M, OMIT>(&mut b, scale, &extra, p1, q1);
-        valid = W::<L>::mask_and(valid, W::<L>::mask_and(v0, v1));
+        step_f64::<W<L>, M, OMIT>(&mut a, scale, &extra, p0, q0, &mut signs);
+        step_f64::<W<L>, M, OMIT>(&mut b, scale, &extra, p1, q1, &mut signs);
         at += 2 * lanes;
     }
     if at < n {
         let (p0, q0) = padded_pair::<W<L>>(binary, p, q, at);
-        valid = W::<L>::mask_and(
-            valid,
-            step_f64::<W<L>, M, OMIT>(&mut a, scale, &extra, p0, q0),
-        );
+        step_f64::<W<L>, M, OMIT>(&mut a, scale, &extra, p0, q0, &mut signs);
         at += lanes;
     }
     if at < n {
         let (p1, q1) = padded_pair::<W<L>>(binary, p, q, at);
-        valid = W::<L>::mask_and(
-            valid,
-            step_f64::<W<L>, M, OMIT>(&mut b, scale, &extra, p1, q1),
-        );
+        step_f64::<W<L>, M, OMIT>(&mut b, scale, &extra, p1, q1, &mut signs);
     }
-    LeafSums {
-        sums: Accumulators::total([a, b]),
-        suspicious: !W::<L>::mask_all(valid),
-    }
+    LeafSums::checked(Accumulators::total([a, b]), signs)
 }
 
 /// Vector `at` of p and q, zero-padded past their end.
@@ -231,9 +234,10 @@ pub(super) fn stage_f32<V: FloatVec<Elem = f32>, const M: u8, const OMIT: bool>(
     scale: [V; 2],
     p: V,
     q: V,
-) -> V::Mask {
+    signs: &mut V,
+) {
     let binary = reads_q(M);
-    let (p, q, valid) = prepare_lanes(binary, OMIT, scale, p, q);
+    let (p, q) = prepare_lanes(binary, OMIT, scale, p, q, signs);
     let [sp, skp, slp, sq, skq, slq] = stage;
     // SAFETY: the caller guarantees at + LANES <= MAX_LEAF for every buffer.
     unsafe {
@@ -250,7 +254,6 @@ pub(super) fn stage_f32<V: FloatVec<Elem = f32>, const M: u8, const OMIT: bool>(
             lq.store(slq.add(at));
         }
     }
-    valid
 }
 
 /// Sums one leaf of f32 entries. float32 lanes do the costly part (the log's reduction and
@@ -273,7 +276,7 @@ pub(super) fn leaf_f32<L: Level, const M: u8, const OMIT: bool>(
     let mut buffers = [[MaybeUninit::<f32>::uninit(); MAX_LEAF]; 6];
     let [b0, b1, b2, b3, b4, b5] = &mut buffers;
     let stage = [b0, b1, b2, b3, b4, b5].map(|b| b.as_mut_ptr().cast::<f32>());
-    let mut valid = V::<L>::mask_true();
+    let mut signs = V::<L>::splat(0.0);
     let whole = n - n % V::<L>::LANES;
     let mut at = 0;
     while at < whole {
@@ -289,14 +292,12 @@ pub(super) fn leaf_f32<L: Level, const M: u8, const OMIT: bool>(
                 },
             )
         };
-        let ok = stage_f32::<V<L>, M, OMIT>(stage, at, scale, pv, qv);
-        valid = V::<L>::mask_and(valid, ok);
+        stage_f32::<V<L>, M, OMIT>(stage, at, scale, pv, qv, &mut signs);
         at += V::<L>::LANES;
     }
     if at < n {
         let (pv, qv) = padded_pair::<V<L>>(binary, p, q, at);
-        let ok = stage_f32::<V<L>, M, OMIT>(stage, at, scale, pv, qv);
-        valid = V::<L>::mask_and(valid, ok);
+        stage_f32::<V<L>, M, OMIT>(stage, at, scale, pv, qv, &mut signs);
     }
     let lanes = W::<L>::LANES;
     let (mut a, mut b) = (Accumulators::<W<L>>::new(), Accumulators::<W<L>>::new());
@@ -309,8 +310,5 @@ pub(super) fn leaf_f32<L: Level, const M: u8, const OMIT: bool>(
     if at < padded {
         finish_f32::<W<L>, M>(&mut a, stage, at);
     }
-    LeafSums {
-        sums: Accumulators::total([a, b]),
-        suspicious: !V::<L>::mask_all(valid),
-    }
+    LeafSums::checked(Accumulators::total([a, b]), signs)
 }

@@ -214,7 +214,7 @@ fn kl_term<W: FloatVec<Elem = f64>>(p: W, q: W) -> W {
     }
 }
 
-/// One f64 vector of p (and q) into `acc`; returns the lanes' validity.
+/// One f64 vector of p (and q) into `acc`, with the entries' sign bits gathered in `signs`.
 #[inline(always)]
 pub(super) fn step_f64<W: FloatVec<Elem = f64>, const M: u8, const OMIT: bool>(
     acc: &mut Accumulators<W>,
@@ -222,9 +222,10 @@ pub(super) fn step_f64<W: FloatVec<Elem = f64>, const M: u8, const OMIT: bool>(
     extra: &ExtraLanes<W>,
     p: W,
     q: W,
-) -> W::Mask {
+    signs: &mut W,
+) {
     let binary = reads_q(M);
-    let (p, q, valid) = prepare_lanes(binary, OMIT, scale, p, q);
+    let (p, q) = prepare_lanes(binary, OMIT, scale, p, q, signs);
     let zero = W::splat(0.0);
     // Only the logs the term uses are computed. Lanes with p = 0 are masked by `term`, and bad
     // lanes make the leaf suspicious, so only q = 0 needs care.
@@ -254,7 +255,6 @@ pub(super) fn step_f64<W: FloatVec<Elem = f64>, const M: u8, const OMIT: bool>(
         }
     };
     acc.add(binary, p, q, t);
-    valid
 }
 
 /// Stage 2 of a float32 leaf, one f64 vector: terms formed in f64 from the stored parts.
