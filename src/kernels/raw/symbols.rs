@@ -84,6 +84,23 @@ fn bucket_of(mixed: u64) -> usize {
     (mixed >> (64 - BUCKET_BITS)) as usize
 }
 
+/// The mixed keys of a segment's values, at a SIMD level (64-bit lane products with AVX-512),
+/// apart from the bucket counts, whose increments do not vectorise.
+struct MixKeys<'a, T> {
+    values: &'a [T],
+    out: &'a mut [u64],
+}
+
+impl<T: Symbol> SimdTask for MixKeys<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run<L: Level>(self) {
+        for (k, &v) in self.out.iter_mut().zip(self.values) {
+            *k = mix(v.key());
+        }
+    }
+}
+
 /// Open addressing with linear probing over (key, count) slots (one cache line per probe); a
 /// zero count marks an empty slot.
 struct Table {
@@ -422,10 +439,16 @@ fn counts_in_rounds<T: Symbol>(
             for (i, (out, bounds)) in keys.data.chunks_mut(segment).zip(bounds).enumerate() {
                 let s = first + i;
                 let values = &round[s * segment..((s + 1) * segment).min(round.len())];
+                dispatch(
+                    options.level,
+                    MixKeys {
+                        values,
+                        out: &mut scratch[..values.len()],
+                    },
+                );
                 let mut sizes = [0u32; BUCKETS];
-                for (k, &v) in scratch.iter_mut().zip(values) {
-                    *k = mix(v.key());
-                    sizes[bucket_of(*k)] += 1;
+                for &k in &scratch[..values.len()] {
+                    sizes[bucket_of(k)] += 1;
                 }
                 let mut at = 0;
                 for (b, &size) in bounds.iter_mut().zip(&sizes) {
