@@ -16,7 +16,7 @@
 //! threads, and so does their entropy's sum. Rounds bound the buffer (the whole input's worth
 //! would be 800 MB for 1e8 values).
 
-use super::{entropy_of_counts, prefetch};
+use super::{entropy_of_counts, prefetch, Scratch};
 use crate::error::KernelError;
 use crate::kernels::options::check_base;
 use crate::kernels::Options;
@@ -437,7 +437,8 @@ fn counts_in_rounds<T: Symbol>(
 ) -> Result<Vec<u64>, KernelError> {
     let segment = SEGMENT;
     let round_max = x.len().min(round_size);
-    let mut keys = vec![0u64; round_max.div_ceil(segment) * segment];
+    let mut scratch = Scratch::zeroed(round_max.div_ceil(segment) * segment);
+    let keys = scratch.as_mut_slice();
     let mut bounds = vec![[0u32; BUCKETS + 1]; round_max.div_ceil(segment)];
     // Each bucket's (key, count) pairs, round after round.
     let mut pairs: Vec<Vec<[u64; 2]>> = vec![Vec::new(); BUCKETS];
