@@ -2,7 +2,9 @@
 
 use super::*;
 
-/// A leaf's sums plus whether it saw an entry that is not finite and non-negative.
+/// A leaf's sums plus whether it may have seen an entry that is not finite and non-negative
+/// (see [`LeafSums::checked`]: a -0.0 entry or an overflowed mass raises it too, and the rescan
+/// tells them apart).
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct LeafSums {
     pub(super) sums: Partial,
