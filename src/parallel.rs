@@ -8,14 +8,23 @@
 
 use crate::error::KernelError;
 use rayon::{ThreadPool, ThreadPoolBuilder};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::any::Any;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 struct PoolState {
     /// The process that built the pool: after `fork` the child has none of its threads.
     pid: u32,
     threads: usize,
-    pool: Option<Arc<ThreadPool>>,
+    pool: Option<Arc<Pool>>,
+}
+
+/// The rayon pool, and the board where its workers that just helped a team wait for the next.
+struct Pool {
+    workers: ThreadPool,
+    board: Arc<Board>,
 }
 
 static POOL: Mutex<Option<PoolState>> = Mutex::new(None);
@@ -72,17 +81,20 @@ pub fn set_num_threads(threads: usize) -> Result<(), KernelError> {
     Ok(())
 }
 
-fn pool() -> Result<Arc<ThreadPool>, KernelError> {
+fn pool() -> Result<Arc<Pool>, KernelError> {
     with_state(|state| {
         if let Some(pool) = &state.pool {
             return Ok(Arc::clone(pool));
         }
-        let pool = ThreadPoolBuilder::new()
+        let workers = ThreadPoolBuilder::new()
             .num_threads(state.threads)
             .thread_name(|i| format!("entropykit-{i}"))
             .build()
             .map_err(|e| KernelError::ThreadPool(e.to_string()))?;
-        let pool = Arc::new(pool);
+        let pool = Arc::new(Pool {
+            workers,
+            board: Arc::new(Board::default()),
+        });
         state.pool = Some(Arc::clone(&pool));
         Ok(pool)
     })
@@ -94,7 +106,180 @@ static POOL_USES: AtomicU64 = AtomicU64::new(0);
 /// Runs `f` inside the pool (so `rayon::join` and parallel iterators inside use its threads).
 pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R, KernelError> {
     POOL_USES.fetch_add(1, Ordering::Relaxed);
-    Ok(pool()?.install(f))
+    Ok(pool()?.workers.install(f))
+}
+
+/// Whether the calling thread is a pool worker (work split there goes to rayon's `join`, whose
+/// stealing keeps the pool's threads busy; elsewhere the caller works in a [`Team`]).
+fn in_pool() -> bool {
+    rayon::current_thread_index().is_some()
+}
+
+/// How long a worker that helped a team waits for the next one before it goes back to the pool
+/// (where it sleeps when idle). Waking a sleeping thread costs the waker about 20 us and the
+/// woken thread about 30 us more before it runs on this VM (an interrupt to an idle virtual
+/// CPU); back-to-back calls (a stream of chunks) then find their helpers awake.
+const LINGER: Duration = Duration::from_micros(300);
+
+/// `pieces` pieces of work, claimed in order by the calling thread and by pool workers that
+/// join it: the caller works as one of the threads, so a call wakes at most `threads - 1`
+/// workers and never sleeps itself waiting for them to start (rayon's `install` hands all the
+/// work to the pool and puts the caller to sleep: three wake-ups in a row per call).
+struct Team {
+    next: AtomicUsize,
+    done: AtomicUsize,
+    pieces: usize,
+    /// `run` with its lifetime erased. Dereferenced only for a claimed piece (`next` below
+    /// `pieces`), and the caller returns only once every piece is done, so never after the
+    /// borrow ends; a helper that comes late finds nothing left to claim.
+    run: *const (dyn Fn(usize) + Sync + 'static),
+    panic: Mutex<Option<Box<dyn Any + Send>>>,
+}
+
+// SAFETY: `run` points to a `Sync` closure, only called while the caller of `Team::run` waits
+// for it (see the field); the rest is atomics and a mutex.
+unsafe impl Send for Team {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for Team {}
+
+impl Team {
+    /// Claims and runs pieces until none is left.
+    fn help(&self) {
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            if i >= self.pieces {
+                return;
+            }
+            // SAFETY: piece `i` is claimed and not done, so the caller is still waiting and
+            // `run` still borrowed (see the field).
+            let run = unsafe { &*self.run };
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| run(i))) {
+                let mut slot = self.panic.lock().unwrap_or_else(|p| p.into_inner());
+                slot.get_or_insert(payload);
+            }
+            self.done.fetch_add(1, Ordering::Release);
+        }
+    }
+}
+
+/// The latest team, and how many helpers are waiting for one.
+#[derive(Default)]
+struct Board {
+    team: Mutex<Option<Arc<Team>>>,
+    posted: AtomicU64,
+    waiting: AtomicUsize,
+}
+
+impl Board {
+    /// A helper's life: join `team`, then each team posted within [`LINGER`] of the last.
+    fn serve(&self, team: Arc<Team>) {
+        team.help();
+        drop(team);
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let mut seen = self.posted.load(Ordering::Acquire);
+        let mut until = Instant::now() + LINGER;
+        loop {
+            for _ in 0..64 {
+                let posted = self.posted.load(Ordering::Acquire);
+                if posted != seen {
+                    seen = posted;
+                    let team = self.team.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    if let Some(team) = team {
+                        self.waiting.fetch_sub(1, Ordering::SeqCst);
+                        team.help();
+                        self.waiting.fetch_add(1, Ordering::SeqCst);
+                    }
+                    until = Instant::now() + LINGER;
+                }
+                std::hint::spin_loop();
+            }
+            if Instant::now() >= until {
+                self.waiting.fetch_sub(1, Ordering::SeqCst);
+                return;
+            }
+            // Returns at once unless this CPU has other work (more threads than CPUs).
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// Runs `run(i)` for every `i` in `0..pieces`, each once, on the calling thread and up to
+/// `threads - 1` pool workers (on a pool worker: over the pool with rayon). Results go
+/// wherever `run` puts them; a panic in a piece is resumed here once every piece is done.
+///
+/// Without a pool (it could not be built) every piece runs on the calling thread.
+pub fn for_each_piece(pieces: usize, run: &(dyn Fn(usize) + Sync)) {
+    let threads = num_threads();
+    if pieces <= 1 || threads == 1 {
+        (0..pieces).for_each(run);
+        return;
+    }
+    if in_pool() {
+        use rayon::prelude::*;
+        (0..pieces).into_par_iter().for_each(run);
+        return;
+    }
+    let Ok(pool) = pool() else {
+        (0..pieces).for_each(run);
+        return;
+    };
+    POOL_USES.fetch_add(1, Ordering::Relaxed);
+    run_team(&pool, threads, pieces, run);
+}
+
+/// [`for_each_piece`] on the calling thread and up to `threads - 1` workers of `pool`.
+fn run_team(pool: &Pool, threads: usize, pieces: usize, run: &(dyn Fn(usize) + Sync)) {
+    // SAFETY: only the lifetime changes; see `Team::run`.
+    let erased: &(dyn Fn(usize) + Sync + 'static) = unsafe { std::mem::transmute(run) };
+    let team = Arc::new(Team {
+        next: AtomicUsize::new(0),
+        done: AtomicUsize::new(0),
+        pieces,
+        run: erased,
+        panic: Mutex::new(None),
+    });
+    let board = &pool.board;
+    let wanted = (threads - 1).min(pieces - 1);
+    let waiting = board.waiting.load(Ordering::SeqCst);
+    *board.team.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&team));
+    board.posted.fetch_add(1, Ordering::Release);
+    for _ in waiting.min(wanted)..wanted {
+        let (team, board) = (Arc::clone(&team), Arc::clone(board));
+        pool.workers.spawn(move || board.serve(team));
+    }
+    team.help();
+    let mut spins = 0u32;
+    while team.done.load(Ordering::Acquire) < pieces {
+        // Only pieces already claimed are left, each a task's work: spin, then give the CPU
+        // to the helpers if there are more threads than CPUs.
+        if spins < 1 << 12 {
+            spins += 1;
+            std::hint::spin_loop();
+        } else {
+            std::thread::yield_now();
+        }
+    }
+    let payload = team.panic.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(payload) = payload {
+        resume_unwind(payload);
+    }
+}
+
+/// `f(i)` for every `i` in `0..pieces`, in order, computed as [`for_each_piece`] runs them.
+pub fn map_pieces<T: Send>(pieces: usize, f: &(impl Fn(usize) -> T + Sync)) -> Vec<T> {
+    let slots: Vec<Mutex<Option<T>>> = (0..pieces).map(|_| Mutex::new(None)).collect();
+    for_each_piece(pieces, &|i| {
+        let value = f(i);
+        *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
+    });
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .expect("every piece ran")
+        })
+        .collect()
 }
 
 /// The number of calls that handed work to the pool so far in this process.
@@ -108,6 +293,9 @@ pub const SERIAL_WORK: usize = 1 << 15;
 
 /// Work per parallel task (and per part of a split item): enough to amortise a task's overhead.
 const TASK_WORK: usize = 2 * SERIAL_WORK;
+
+/// Work per piece of a [`Team`].
+const PIECE_WORK: usize = SERIAL_WORK / 4;
 
 /// How much work a kernel has: `items` independent items (distributions, rows, elements,
 /// tables) of `cost` work each. An item that is a fixed tree of leaves of `leaf_cost` work
@@ -252,8 +440,30 @@ pub fn schedule<P: Parts, R: Send>(
 ) -> Result<Option<R>, KernelError> {
     match work.plan(parallel) {
         Plan::Serial => Ok(task(0, work.items, parts, false)),
-        Plan::Split => install(|| task(0, work.items, parts, true)),
-        Plan::Chunks(per_chunk) => install(|| chunks(0, work.items, per_chunk, parts, task)),
+        // The task splits each item with `tree_sum` or `map_pieces`, which share it out.
+        Plan::Split => Ok(task(0, work.items, parts, true)),
+        Plan::Chunks(per_chunk) if in_pool() => {
+            install(|| chunks(0, work.items, per_chunk, parts, task))
+        }
+        Plan::Chunks(per_chunk) => {
+            let pieces = work.items.div_ceil(per_chunk);
+            let mut rest = Some(parts);
+            let parts: Vec<Mutex<Option<P>>> = (0..pieces)
+                .map(|i| {
+                    let all = rest.take().expect("parts left");
+                    let count = per_chunk.min(work.items - i * per_chunk);
+                    let (part, after) = all.split_at(count);
+                    rest = Some(after);
+                    Mutex::new(Some(part))
+                })
+                .collect();
+            let reports = map_pieces(pieces, &|i| {
+                let part = parts[i].lock().unwrap_or_else(|p| p.into_inner()).take();
+                let count = per_chunk.min(work.items - i * per_chunk);
+                task(i * per_chunk, count, part.expect("each part once"), false)
+            });
+            Ok(reports.into_iter().flatten().next())
+        }
     }
 }
 
@@ -342,11 +552,47 @@ pub fn tree_sum<S: TreeSum + Send>(
     split: bool,
     run: &(impl Fn(usize, usize) -> S + Sync),
 ) -> S {
-    if split {
-        parallel_tree_sum(0, leaves, (TASK_WORK / leaf_cost.max(1)).max(1), run)
-    } else {
-        run(0, leaves)
+    let serial_leaves = (TASK_WORK / leaf_cost.max(1)).max(1);
+    if !split || leaves <= serial_leaves / 2 {
+        return run(0, leaves);
     }
+    if in_pool() {
+        return parallel_tree_sum(0, leaves, serial_leaves, run);
+    }
+    // The parts `parallel_tree_sum` would run, summed by the team, then combined in its tree.
+    // A team's piece costs one atomic to hand out, not a task: smaller pieces even out the
+    // threads' shares.
+    let serial_leaves = (PIECE_WORK / leaf_cost.max(1)).max(1);
+    let mut parts = Vec::new();
+    tree_parts(0, leaves, serial_leaves, &mut parts);
+    let sums = map_pieces(parts.len(), &|i| run(parts[i].0, parts[i].1));
+    combine_parts(leaves, serial_leaves, &mut sums.into_iter())
+}
+
+/// The (first, count) parts of `parallel_tree_sum`, left to right.
+fn tree_parts(first: usize, count: usize, serial_leaves: usize, out: &mut Vec<(usize, usize)>) {
+    if count <= serial_leaves.max(1) {
+        out.push((first, count));
+        return;
+    }
+    let left = tree_split(count);
+    tree_parts(first, left, serial_leaves, out);
+    tree_parts(first + left, count - left, serial_leaves, out);
+}
+
+/// The sums of [`tree_parts`], combined as `parallel_tree_sum` combines them.
+fn combine_parts<S: TreeSum>(
+    count: usize,
+    serial_leaves: usize,
+    sums: &mut impl Iterator<Item = S>,
+) -> S {
+    if count <= serial_leaves.max(1) {
+        return sums.next().expect("one sum per part");
+    }
+    let left = tree_split(count);
+    let a = combine_parts(left, serial_leaves, sums);
+    let b = combine_parts(count - left, serial_leaves, sums);
+    S::combine(a, b)
 }
 
 /// Where the tree over `leaves` leaves splits: the left part is a complete power-of-two subtree.
@@ -479,6 +725,77 @@ mod tests {
             assert_eq!(out, want);
             let lowest_nine = lengths.iter().position(|&l| l == 9);
             assert_eq!(report.unwrap(), lowest_nine);
+        }
+    }
+
+    #[test]
+    fn team_runs_each_piece_once_from_many_callers() {
+        use std::sync::atomic::AtomicU32;
+        for threads in [2, 3, 4] {
+            set_num_threads(threads).unwrap();
+            std::thread::scope(|scope| {
+                for caller in 0..3 {
+                    scope.spawn(move || {
+                        for pieces in [0, 1, 2, 7, 100] {
+                            let seen: Vec<AtomicU32> =
+                                (0..pieces).map(|_| AtomicU32::new(0)).collect();
+                            for_each_piece(pieces, &|i| {
+                                seen[i].fetch_add(1, Ordering::Relaxed);
+                            });
+                            assert!(seen.iter().all(|s| s.load(Ordering::Relaxed) == 1));
+                            let squares = map_pieces(pieces, &|i| i * i + caller);
+                            let want: Vec<usize> = (0..pieces).map(|i| i * i + caller).collect();
+                            assert_eq!(squares, want);
+                        }
+                    });
+                }
+            });
+        }
+    }
+
+    #[test]
+    fn team_resumes_a_piece_panic_after_every_piece_is_done() {
+        set_num_threads(3).unwrap();
+        let done = AtomicUsize::new(0);
+        let pool = pool().unwrap();
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            run_team(&pool, 3, 64, &|i| {
+                std::thread::sleep(Duration::from_micros(50));
+                done.fetch_add(1, Ordering::SeqCst);
+                if i == 5 {
+                    panic!("piece five");
+                }
+            })
+        }));
+        let payload = result.expect_err("the panic comes back to the caller");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"piece five"));
+        assert_eq!(done.load(Ordering::SeqCst), 64);
+    }
+
+    #[test]
+    fn team_tree_sum_and_chunks_match_the_serial_ones() {
+        for threads in [1, 2, 3] {
+            set_num_threads(threads).unwrap();
+            for leaves in [1, 2, 3, 31, 64, 100, 1000] {
+                for leaf_cost in [1, 64, 1 << 12] {
+                    let run = |first: usize, n: usize| counter_tree_sum(n, &mut From(first));
+                    let serial = counter_tree_sum(leaves, &mut From(0));
+                    let split = tree_sum(leaves, leaf_cost, true, &run);
+                    assert_eq!(serial.0, split.0, "leaves {leaves}, cost {leaf_cost}");
+                    assert_eq!(split.1, leaves as u64);
+                }
+            }
+            let items = 10_000;
+            let mut out = vec![0usize; items];
+            let task = |first: usize, count: usize, out: &mut [usize], _split: bool| {
+                for (k, slot) in out.iter_mut().enumerate().take(count) {
+                    *slot = first + k;
+                }
+                (first..first + count).find(|i| i % 3001 == 3000)
+            };
+            let report = schedule(Work::new(items, 100), true, &mut out[..], &task).unwrap();
+            assert_eq!(report, Some(3000));
+            assert!(out.iter().enumerate().all(|(i, &v)| i == v));
         }
     }
 

@@ -562,9 +562,9 @@ fn key_sort(values: &mut [f64], parallel: bool) {
     // SAFETY: f64 and u64 have the same size and alignment, and every bit pattern is a valid u64.
     let keys = unsafe { std::slice::from_raw_parts_mut(values.as_mut_ptr().cast::<u64>(), n) };
     keys.iter_mut().for_each(|k| *k = key(*k));
-    if parallel {
-        keys.par_sort_unstable();
-    } else {
+    // In the pool, so that the sort's tasks run on its threads (the estimate's caller may be
+    // outside it); on this thread alone if there is no pool.
+    if !(parallel && parallel::install(|| keys.par_sort_unstable()).is_ok()) {
         keys.sort_unstable();
     }
     keys.iter_mut().for_each(|k| *k = unkey(*k));

@@ -12,7 +12,7 @@ use crate::error::KernelError;
 use crate::parallel::{self, Slots, Work};
 use crate::simd::{dispatch, Level, SimdTask};
 use crate::strided::{Element, Input, Strided};
-use rayon::prelude::*;
+use std::sync::Mutex;
 
 /// Rows summed sequentially before block sums are combined.
 const BLOCK_ROWS: usize = 64;
@@ -88,22 +88,19 @@ pub fn table_column_sums(
     };
     // Few tall tables: the blocks of each run on the pool, then add up in block order.
     let split_table = |table: usize, sums: &mut [f64]| {
-        let partial: Vec<Vec<f64>> = (0..blocks)
-            .into_par_iter()
-            .map(|b| {
-                let first = b * BLOCK_ROWS;
-                let mut block = vec![0.0; width];
-                let mut buf = vec![0.0; width];
-                add_rows(
-                    table,
-                    first,
-                    BLOCK_ROWS.min(x_len - first),
-                    &mut block,
-                    &mut buf,
-                );
-                block
-            })
-            .collect();
+        let partial: Vec<Vec<f64>> = parallel::map_pieces(blocks, &|b| {
+            let first = b * BLOCK_ROWS;
+            let mut block = vec![0.0; width];
+            let mut buf = vec![0.0; width];
+            add_rows(
+                table,
+                first,
+                BLOCK_ROWS.min(x_len - first),
+                &mut block,
+                &mut buf,
+            );
+            block
+        });
         for block in &partial {
             for (s, v) in sums.iter_mut().zip(block) {
                 *s += v;
@@ -304,14 +301,16 @@ pub fn table_sums(
      -> Result<(), KernelError> {
         sums.fill(0.0);
         if split && groups > 1 {
-            let parts: Vec<Result<Vec<f64>, KernelError>> = out
-                .par_chunks_mut(GROUP_ROWS)
-                .enumerate()
-                .map(|(g, out)| {
-                    let mut acc = vec![0.0; width];
-                    group(table, g * GROUP_ROWS, out, &mut acc, &mut Vec::new()).map(|()| acc)
-                })
+            let outs: Vec<Mutex<Option<&mut [Partial]>>> = out
+                .chunks_mut(GROUP_ROWS)
+                .map(|out| Mutex::new(Some(out)))
                 .collect();
+            let parts = parallel::map_pieces(groups, &|g| {
+                let out = outs[g].lock().unwrap_or_else(|p| p.into_inner()).take();
+                let mut acc = vec![0.0; width];
+                let out = out.expect("each group once");
+                group(table, g * GROUP_ROWS, out, &mut acc, &mut Vec::new()).map(|()| acc)
+            });
             for part in parts {
                 add(sums, &part?);
             }
