@@ -1,4 +1,5 @@
-//! The dedicated thread pool, and the fixed reduction tree that makes results independent of it.
+//! The dedicated thread pool, the teams in which the calling thread works beside its workers,
+//! and the fixed reduction tree that makes results independent of both.
 //!
 //! Sums are taken over "leaves" of a fixed number of entries. Leaves combine in a tree that
 //! depends only on how many there are: `tree(n) = tree(h) + tree(n - h)` with `h` the largest power
@@ -425,8 +426,9 @@ impl<A: Parts, B: Parts, C: Parts> Parts for (A, B, C) {
 
 /// The one scheduler: runs `task(first, count, parts, split)` over items `0..work.items`, on the
 /// calling thread when the work is small (or `parallel` is false, or there is one thread), else
-/// in chunks of consecutive items over the pool, or item by item with each item split across
-/// the pool (`split` true: the task then sums its leaves with [`tree_sum`]). Returns the report
+/// in chunks of consecutive items shared by a [`Team`] (the caller and pool workers), or item by
+/// item on the caller with each item split across the team (`split` true: the task then sums
+/// its leaves with [`tree_sum`], or shares parts with [`map_pieces`]). Returns the report
 /// of the lowest chunk that made one (a task reports the first problem of its items), so the
 /// first error is the same whatever the thread count.
 ///
