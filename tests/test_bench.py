@@ -368,6 +368,22 @@ def test_fewer_repeats_are_spread_over_the_rounds() -> None:
     assert values == {"a": None, "b": None}
 
 
+def test_slow_peers_are_sampled_once_but_entropykit_every_round(monkeypatch) -> None:
+    monkeypatch.setattr(harness, "WARM_UP_SAMPLE", 0.0)
+    calls: list[str] = []
+    candidates = [
+        harness.Candidate(harness.OURS, lambda: calls.append("e")),
+        harness.Candidate("peer", lambda: calls.append("p")),
+    ]
+    samples, _ = harness.time_interleaved(
+        candidates, repeats=4, min_time=0.0, threads=harness.ThreadState(None)
+    )
+    # The peer's warm-up call is its one sample; entropykit's warm-up is not a sample.
+    assert len(samples["peer"]) == harness.TWIN_REPEATS == 1
+    assert len(samples[harness.OURS]) == 4
+    assert calls.count("p") == 1 and calls.count("e") == 5
+
+
 def test_logits_memory_probe_runs_in_a_subprocess() -> None:
     spec = {
         "section": "logits",
