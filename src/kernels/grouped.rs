@@ -8,6 +8,7 @@
 //! and the earlier chunks' counts reserve. Every slot is written once and the slot of an entry
 //! depends only on the data, not on the chunking.
 
+use super::raw::prefetch;
 use super::Options;
 use crate::error::KernelError;
 use crate::kernels::distribution::single_entry_f64;
@@ -251,6 +252,48 @@ struct Scatter<'a> {
     terms: &'a [f64],
     codes: &'a [u32],
     tables: &'a mut Tables,
+    /// The next block's values, asked for a line at a time while this block's entries are
+    /// added: the adds leave memory idle, and the next block's reads would otherwise start
+    /// cold (5% faster on 1e7 values in 1e4 groups; asking for the keys too was slower).
+    next: Stream<'a>,
+}
+
+/// An array read in order, as bytes (only read by prefetches) and bytes per entry.
+#[derive(Clone, Copy)]
+struct Stream<'a> {
+    bytes: &'a [u8],
+    stride: usize,
+}
+
+impl<'a> Stream<'a> {
+    fn of<T: Copy>(x: &'a [T]) -> Stream<'a> {
+        Stream {
+            // SAFETY: the bytes of `x`, plain numbers; only handed to prefetches.
+            bytes: unsafe {
+                std::slice::from_raw_parts(x.as_ptr().cast(), std::mem::size_of_val(x))
+            },
+            stride: std::mem::size_of::<T>(),
+        }
+    }
+
+    /// Entries `range` of the stream (clipped to it).
+    fn part(self, range: Range<usize>) -> Stream<'a> {
+        let end = (range.end * self.stride).min(self.bytes.len());
+        let start = (range.start * self.stride).min(end);
+        Stream {
+            bytes: &self.bytes[start..end],
+            stride: self.stride,
+        }
+    }
+
+    /// Asks for the line of entry `j` when it starts a line.
+    #[inline(always)]
+    fn ask(self, j: usize) {
+        let at = j * self.stride;
+        if at.is_multiple_of(64) {
+            prefetch(self.bytes, at);
+        }
+    }
 }
 
 impl SimdTask for Scatter<'_> {
@@ -261,6 +304,7 @@ impl SimdTask for Scatter<'_> {
         let groups = tables.sums.len();
         let entries = self.x.iter().zip(self.terms).zip(self.codes);
         for (j, ((&v, &t), &c)) in entries.enumerate() {
+            self.next.ask(j);
             let c = c as usize;
             if c >= groups {
                 return false;
@@ -344,12 +388,14 @@ pub fn entropy_by_sums<T: crate::strided::Element>(
             }
             let code = &mut code[..len];
             codes(start, code);
+            let next = start + len..range.end.min(start + 2 * len);
             let scatter = Scatter {
                 start,
                 x,
                 terms: ln,
                 codes: code,
                 tables: &mut tables,
+                next: Stream::of(values).part(next),
             };
             if !dispatch(level, scatter) {
                 return None;
