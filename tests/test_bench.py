@@ -382,6 +382,11 @@ def test_slow_peers_are_sampled_once_but_entropykit_every_round(monkeypatch) -> 
     assert len(samples["peer"]) == harness.TWIN_REPEATS == 1
     assert len(samples[harness.OURS]) == 4
     assert calls.count("p") == 1 and calls.count("e") == 5
+    warm = [harness.Candidate("peer", lambda: calls.append("w"), warm=True)]
+    samples, _ = harness.time_interleaved(
+        warm, repeats=3, min_time=0.0, threads=harness.ThreadState(None)
+    )
+    assert len(samples["peer"]) == 3 and calls.count("w") == 4
 
 
 def test_logits_memory_probe_runs_in_a_subprocess() -> None:
