@@ -448,23 +448,11 @@ pub fn schedule<P: Parts, R: Send>(
             install(|| chunks(0, work.items, per_chunk, parts, task))
         }
         Plan::Chunks(per_chunk) => {
-            let pieces = work.items.div_ceil(per_chunk);
-            let mut rest = Some(parts);
-            let parts: Vec<Mutex<Option<P>>> = (0..pieces)
-                .map(|i| {
-                    let all = rest.take().expect("parts left");
-                    let count = per_chunk.min(work.items - i * per_chunk);
-                    let (part, after) = all.split_at(count);
-                    rest = Some(after);
-                    Mutex::new(Some(part))
-                })
+            let runs: Vec<(usize, usize, bool)> = (0..work.items)
+                .step_by(per_chunk)
+                .map(|first| (first, per_chunk.min(work.items - first), false))
                 .collect();
-            let reports = map_pieces(pieces, &|i| {
-                let part = parts[i].lock().unwrap_or_else(|p| p.into_inner()).take();
-                let count = per_chunk.min(work.items - i * per_chunk);
-                task(i * per_chunk, count, part.expect("each part once"), false)
-            });
-            Ok(reports.into_iter().flatten().next())
+            Ok(team_tasks(&runs, parts, task))
         }
     }
 }
@@ -486,7 +474,75 @@ pub fn schedule_uneven<P: Parts, R: Send>(
     if !parallel || total < SERIAL_WORK || items == 0 || num_threads() == 1 {
         return Ok(task(0, items, parts, false));
     }
-    install(|| uneven(0, items, prefix, parts, task))
+    if in_pool() {
+        return install(|| uneven(0, items, prefix, parts, task));
+    }
+    let mut runs = Vec::new();
+    uneven_runs(0, items, prefix, &mut runs);
+    Ok(team_tasks(&runs, parts, task))
+}
+
+/// The runs `(first, count, split)` of a team over uneven items, left to right: cut as
+/// [`uneven`] cuts its tasks, but down to a piece's work ([`PIECE_WORK`]; a run costs the team
+/// one atomic), an item of more than a task's work alone and split.
+fn uneven_runs(
+    first: usize,
+    count: usize,
+    prefix: &(impl Fn(usize) -> usize + Sync),
+    out: &mut Vec<(usize, usize, bool)>,
+) {
+    let start = prefix(first);
+    let cost = prefix(first + count) - start;
+    if count == 1 || cost <= PIECE_WORK {
+        out.push((first, count, count == 1 && cost > TASK_WORK));
+        return;
+    }
+    let left = half_cost_item(first, count, start + cost / 2, prefix) - first;
+    uneven_runs(first, left, prefix, out);
+    uneven_runs(first + left, count - left, prefix, out);
+}
+
+/// The first item at which `half` (a cost) is reached, kept inside (first, first + count).
+fn half_cost_item(
+    first: usize,
+    count: usize,
+    half: usize,
+    prefix: &(impl Fn(usize) -> usize + Sync),
+) -> usize {
+    let (mut lo, mut hi) = (first + 1, first + count - 1);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if prefix(mid) < half {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// Runs `task` over `runs` (consecutive `(first, count, split)` covering the items in order) as
+/// a team, each with its part of `parts`; the lowest run's report.
+fn team_tasks<P: Parts, R: Send>(
+    runs: &[(usize, usize, bool)],
+    parts: P,
+    task: &(impl Fn(usize, usize, P, bool) -> Option<R> + Sync),
+) -> Option<R> {
+    let mut rest = Some(parts);
+    let parts: Vec<Mutex<Option<P>>> = runs
+        .iter()
+        .map(|&(_, count, _)| {
+            let (part, after) = rest.take().expect("parts left").split_at(count);
+            rest = Some(after);
+            Mutex::new(Some(part))
+        })
+        .collect();
+    let reports = map_pieces(runs.len(), &|i| {
+        let part = parts[i].lock().unwrap_or_else(|p| p.into_inner()).take();
+        let (first, count, split) = runs[i];
+        task(first, count, part.expect("each part once"), split)
+    });
+    reports.into_iter().flatten().next()
 }
 
 fn uneven<P: Parts, R: Send>(
@@ -504,18 +560,7 @@ fn uneven<P: Parts, R: Send>(
     if cost <= TASK_WORK {
         return task(first, count, parts, false);
     }
-    // The first item at which half the cost is reached, kept inside (first, first + count).
-    let half = start + cost / 2;
-    let (mut lo, mut hi) = (first + 1, first + count - 1);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if prefix(mid) < half {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    let left = lo - first;
+    let left = half_cost_item(first, count, start + cost / 2, prefix) - first;
     let (a, b) = parts.split_at(left);
     let (ra, rb) = rayon::join(
         || uneven(first, left, prefix, a, task),
@@ -715,18 +760,27 @@ mod tests {
                 sums.push(sums[sums.len() - 1] + l + 1);
             }
             let prefix = |i: usize| sums[i];
-            let mut out = vec![0usize; lengths.len()];
             let task = |first: usize, count: usize, out: &mut [usize], _split: bool| {
                 for (k, slot) in out.iter_mut().enumerate().take(count) {
                     *slot += first + k + 1;
                 }
                 (first..first + count).find(|&i| lengths[i] == 9)
             };
-            let report = schedule_uneven(lengths.len(), &prefix, true, &mut out[..], &task);
-            let want: Vec<usize> = (1..=lengths.len()).collect();
-            assert_eq!(out, want);
-            let lowest_nine = lengths.iter().position(|&l| l == 9);
-            assert_eq!(report.unwrap(), lowest_nine);
+            // From this thread (a team), and from a pool worker (rayon's join).
+            for on_worker in [false, true] {
+                let mut out = vec![0usize; lengths.len()];
+                let slots = &mut out[..];
+                let call = || schedule_uneven(lengths.len(), &prefix, true, slots, &task);
+                let report = if on_worker {
+                    install(call).unwrap()
+                } else {
+                    call()
+                };
+                let want: Vec<usize> = (1..=lengths.len()).collect();
+                assert_eq!(out, want);
+                let lowest_nine = lengths.iter().position(|&l| l == 9);
+                assert_eq!(report.unwrap(), lowest_nine);
+            }
         }
     }
 

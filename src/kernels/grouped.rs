@@ -15,7 +15,6 @@ use crate::kernels::distribution::single_entry_f64;
 use crate::parallel;
 use crate::simd::ln::x_ln_x_summand;
 use crate::simd::{dispatch, load_padded, FloatVec, Level, SimdTask};
-use rayon::prelude::*;
 use std::ops::Range;
 
 /// Entries below which the grouping stays on the calling thread.
@@ -100,7 +99,7 @@ pub fn group_by_codes<T: Copy + Send + Sync>(
     };
     let mut tables = Vec::new();
     if chunks > 1 {
-        tables = parallel::install(|| ranges.par_iter().map(count).collect::<Vec<_>>())?;
+        tables = parallel::map_pieces(chunks, &|i| count(&ranges[i]));
     } else {
         tables.push(count(&ranges[0]));
     }
@@ -138,7 +137,7 @@ pub fn group_by_codes<T: Copy + Send + Sync>(
     }
     let mut out: Vec<T> = Vec::with_capacity(n);
     let slots = Slots(out.as_mut_ptr());
-    let scatter = |(r, mut cursor): (&Range<usize>, Vec<usize>)| {
+    let scatter = |r: &Range<usize>, mut cursor: Vec<usize>| {
         let slots = &slots;
         for i in r.clone() {
             let c = codes[i] as usize;
@@ -150,9 +149,14 @@ pub fn group_by_codes<T: Copy + Send + Sync>(
         }
     };
     if chunks > 1 {
-        parallel::install(|| ranges.par_iter().zip(cursors).for_each(scatter))?;
+        let cursors: Vec<std::sync::Mutex<Vec<usize>>> =
+            cursors.into_iter().map(std::sync::Mutex::new).collect();
+        parallel::for_each_piece(chunks, &|i| {
+            let cursor = std::mem::take(&mut *cursors[i].lock().unwrap_or_else(|p| p.into_inner()));
+            scatter(&ranges[i], cursor);
+        });
     } else {
-        scatter((&ranges[0], cursors.pop().expect("one chunk")));
+        scatter(&ranges[0], cursors.pop().expect("one chunk"));
     }
     // SAFETY: every one of the n slots was written exactly once above.
     unsafe { out.set_len(n) };
@@ -405,7 +409,7 @@ pub fn entropy_by_sums<T: crate::strided::Element>(
         Some(tables)
     };
     let tables: Vec<Option<Tables>> = if chunks > 1 && options.parallel && n >= SERIAL_ENTRIES {
-        parallel::install(|| (0..chunks).into_par_iter().map(chunk).collect())?
+        parallel::map_pieces(chunks, &chunk)
     } else {
         (0..chunks).map(chunk).collect()
     };
