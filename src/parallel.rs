@@ -110,8 +110,9 @@ pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R, KernelError> 
     Ok(pool()?.workers.install(f))
 }
 
-/// Whether the calling thread is a pool worker (work split there goes to rayon's `join`, whose
-/// stealing keeps the pool's threads busy; elsewhere the caller works in a [`Team`]).
+/// Whether the calling thread is a pool worker (pieces are then shared with rayon's parallel
+/// iterator, whose stealing keeps the pool's threads busy; elsewhere the caller works in a
+/// [`Team`]).
 fn in_pool() -> bool {
     rayon::current_thread_index().is_some()
 }
@@ -283,6 +284,16 @@ pub fn map_pieces<T: Send>(pieces: usize, f: &(impl Fn(usize) -> T + Sync)) -> V
         .collect()
 }
 
+/// `f(i, item)` for each of `items` (owned: each goes to the one piece that runs it), in order,
+/// computed as [`for_each_piece`] runs them.
+pub fn map_each<T: Send, U: Send>(items: Vec<T>, f: &(impl Fn(usize, T) -> U + Sync)) -> Vec<U> {
+    let items: Vec<Mutex<Option<T>>> = items.into_iter().map(|t| Mutex::new(Some(t))).collect();
+    map_pieces(items.len(), &|i| {
+        let item = items[i].lock().unwrap_or_else(|p| p.into_inner()).take();
+        f(i, item.expect("each item once"))
+    })
+}
+
 /// The number of calls that handed work to the pool so far in this process.
 pub fn pool_uses() -> u64 {
     POOL_USES.load(Ordering::Relaxed)
@@ -444,9 +455,6 @@ pub fn schedule<P: Parts, R: Send>(
         Plan::Serial => Ok(task(0, work.items, parts, false)),
         // The task splits each item with `tree_sum` or `map_pieces`, which share it out.
         Plan::Split => Ok(task(0, work.items, parts, true)),
-        Plan::Chunks(per_chunk) if in_pool() => {
-            install(|| chunks(0, work.items, per_chunk, parts, task))
-        }
         Plan::Chunks(per_chunk) => {
             let runs: Vec<(usize, usize, bool)> = (0..work.items)
                 .step_by(per_chunk)
@@ -474,17 +482,14 @@ pub fn schedule_uneven<P: Parts, R: Send>(
     if !parallel || total < SERIAL_WORK || items == 0 || num_threads() == 1 {
         return Ok(task(0, items, parts, false));
     }
-    if in_pool() {
-        return install(|| uneven(0, items, prefix, parts, task));
-    }
     let mut runs = Vec::new();
     uneven_runs(0, items, prefix, &mut runs);
     Ok(team_tasks(&runs, parts, task))
 }
 
-/// The runs `(first, count, split)` of a team over uneven items, left to right: cut as
-/// [`uneven`] cuts its tasks, but down to a piece's work ([`PIECE_WORK`]; a run costs the team
-/// one atomic), an item of more than a task's work alone and split.
+/// The runs `(first, count, split)` over uneven items, left to right: halved where the cost
+/// halves, down to a piece's work ([`PIECE_WORK`]; a run costs the team one atomic), an item of
+/// more than a task's work alone and split.
 fn uneven_runs(
     first: usize,
     count: usize,
@@ -529,65 +534,19 @@ fn team_tasks<P: Parts, R: Send>(
     task: &(impl Fn(usize, usize, P, bool) -> Option<R> + Sync),
 ) -> Option<R> {
     let mut rest = Some(parts);
-    let parts: Vec<Mutex<Option<P>>> = runs
+    let parts: Vec<P> = runs
         .iter()
         .map(|&(_, count, _)| {
             let (part, after) = rest.take().expect("parts left").split_at(count);
             rest = Some(after);
-            Mutex::new(Some(part))
+            part
         })
         .collect();
-    let reports = map_pieces(runs.len(), &|i| {
-        let part = parts[i].lock().unwrap_or_else(|p| p.into_inner()).take();
+    let reports = map_each(parts, &|i, part| {
         let (first, count, split) = runs[i];
-        task(first, count, part.expect("each part once"), split)
+        task(first, count, part, split)
     });
     reports.into_iter().flatten().next()
-}
-
-fn uneven<P: Parts, R: Send>(
-    first: usize,
-    count: usize,
-    prefix: &(impl Fn(usize) -> usize + Sync),
-    parts: P,
-    task: &(impl Fn(usize, usize, P, bool) -> Option<R> + Sync),
-) -> Option<R> {
-    let start = prefix(first);
-    let cost = prefix(first + count) - start;
-    if count == 1 {
-        return task(first, 1, parts, cost > TASK_WORK);
-    }
-    if cost <= TASK_WORK {
-        return task(first, count, parts, false);
-    }
-    let left = half_cost_item(first, count, start + cost / 2, prefix) - first;
-    let (a, b) = parts.split_at(left);
-    let (ra, rb) = rayon::join(
-        || uneven(first, left, prefix, a, task),
-        || uneven(first + left, count - left, prefix, b, task),
-    );
-    ra.or(rb)
-}
-
-/// Halves `count` items at a chunk boundary until one chunk is left (rayon's work stealing does
-/// the rest).
-fn chunks<P: Parts, R: Send>(
-    first: usize,
-    count: usize,
-    per_chunk: usize,
-    parts: P,
-    task: &(impl Fn(usize, usize, P, bool) -> Option<R> + Sync),
-) -> Option<R> {
-    if count <= per_chunk {
-        return task(first, count, parts, false);
-    }
-    let left = count.div_ceil(per_chunk).div_ceil(2) * per_chunk;
-    let (a, b) = parts.split_at(left);
-    let (ra, rb) = rayon::join(
-        || chunks(first, left, per_chunk, a, task),
-        || chunks(first + left, count - left, per_chunk, b, task),
-    );
-    ra.or(rb)
 }
 
 /// Tree sum over `leaves` leaves of `leaf_cost` work each: `run(first, count)` sums a range
@@ -599,16 +558,12 @@ pub fn tree_sum<S: TreeSum + Send>(
     split: bool,
     run: &(impl Fn(usize, usize) -> S + Sync),
 ) -> S {
-    let serial_leaves = (TASK_WORK / leaf_cost.max(1)).max(1);
-    if !split || leaves <= serial_leaves / 2 {
+    if !split || leaves <= (TASK_WORK / leaf_cost.max(1)).max(1) / 2 {
         return run(0, leaves);
     }
-    if in_pool() {
-        return parallel_tree_sum(0, leaves, serial_leaves, run);
-    }
-    // The parts `parallel_tree_sum` would run, summed by the team, then combined in its tree.
-    // A team's piece costs one atomic to hand out, not a task: smaller pieces even out the
-    // threads' shares.
+    // Subtrees of the fixed tree of about a piece's work, summed by the team, then combined in
+    // the tree. A team's piece costs one atomic to hand out, not a task: small pieces even out
+    // the threads' shares.
     let serial_leaves = (PIECE_WORK / leaf_cost.max(1)).max(1);
     let mut parts = Vec::new();
     tree_parts(0, leaves, serial_leaves, &mut parts);
@@ -616,7 +571,8 @@ pub fn tree_sum<S: TreeSum + Send>(
     combine_parts(leaves, serial_leaves, &mut sums.into_iter())
 }
 
-/// The (first, count) parts of `parallel_tree_sum`, left to right.
+/// The (first, count) subtrees of the tree over `count` leaves with at most `serial_leaves`
+/// leaves each (cut at [`tree_split`]), left to right.
 fn tree_parts(first: usize, count: usize, serial_leaves: usize, out: &mut Vec<(usize, usize)>) {
     if count <= serial_leaves.max(1) {
         out.push((first, count));
@@ -627,7 +583,7 @@ fn tree_parts(first: usize, count: usize, serial_leaves: usize, out: &mut Vec<(u
     tree_parts(first + left, count - left, serial_leaves, out);
 }
 
-/// The sums of [`tree_parts`], combined as `parallel_tree_sum` combines them.
+/// The sums of [`tree_parts`], combined along the tree they were cut from.
 fn combine_parts<S: TreeSum>(
     count: usize,
     serial_leaves: usize,
@@ -699,25 +655,6 @@ pub fn counter_tree_sum<T: Leaves>(count: usize, leaves: &mut T) -> T::Sum {
     total
 }
 
-/// Tree sum over leaves `first..first + count`, split across threads where a part has more than
-/// `serial_leaves` leaves; `run(first, count)` sums a part sequentially with `counter_tree_sum`.
-pub fn parallel_tree_sum<S: TreeSum + Send>(
-    first: usize,
-    count: usize,
-    serial_leaves: usize,
-    run: &(impl Fn(usize, usize) -> S + Sync),
-) -> S {
-    if count <= serial_leaves.max(1) {
-        return run(first, count);
-    }
-    let left = tree_split(count);
-    let (a, b) = rayon::join(
-        || parallel_tree_sum(first, left, serial_leaves, run),
-        || parallel_tree_sum(first + left, count - left, serial_leaves, run),
-    );
-    S::combine(a, b)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -766,7 +703,7 @@ mod tests {
                 }
                 (first..first + count).find(|&i| lengths[i] == 9)
             };
-            // From this thread (a team), and from a pool worker (rayon's join).
+            // From this thread (a team), and from a pool worker (a rayon parallel iterator).
             for on_worker in [false, true] {
                 let mut out = vec![0usize; lengths.len()];
                 let slots = &mut out[..];
@@ -860,8 +797,16 @@ mod tests {
         for count in 1..300 {
             let serial = counter_tree_sum(count, &mut From(0));
             for serial_leaves in [1, 2, 3, 7, 64] {
-                let run = |first: usize, n: usize| counter_tree_sum(n, &mut From(first));
-                let parallel = parallel_tree_sum(0, count, serial_leaves, &run);
+                let mut parts = Vec::new();
+                tree_parts(0, count, serial_leaves, &mut parts);
+                let sums = parts
+                    .iter()
+                    .map(|&(first, n)| counter_tree_sum(n, &mut From(first)));
+                let parallel = combine_parts(
+                    count,
+                    serial_leaves,
+                    &mut sums.collect::<Vec<_>>().into_iter(),
+                );
                 assert_eq!(
                     serial.0, parallel.0,
                     "count {count}, serial {serial_leaves}"

@@ -149,12 +149,7 @@ pub fn group_by_codes<T: Copy + Send + Sync>(
         }
     };
     if chunks > 1 {
-        let cursors: Vec<std::sync::Mutex<Vec<usize>>> =
-            cursors.into_iter().map(std::sync::Mutex::new).collect();
-        parallel::for_each_piece(chunks, &|i| {
-            let cursor = std::mem::take(&mut *cursors[i].lock().unwrap_or_else(|p| p.into_inner()));
-            scatter(&ranges[i], cursor);
-        });
+        parallel::map_each(cursors, &|i, cursor| scatter(&ranges[i], cursor));
     } else {
         scatter(&ranges[0], cursors.pop().expect("one chunk"));
     }

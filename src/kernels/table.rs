@@ -12,7 +12,6 @@ use crate::error::KernelError;
 use crate::parallel::{self, Slots, Work};
 use crate::simd::{dispatch, Level, SimdTask};
 use crate::strided::{Element, Input, Strided};
-use std::sync::Mutex;
 
 /// Rows summed sequentially before block sums are combined.
 const BLOCK_ROWS: usize = 64;
@@ -68,19 +67,17 @@ pub fn table_column_sums(
         }
     };
     let blocks = x_len.div_ceil(BLOCK_ROWS);
+    // Sums of block `b`'s rows of `table` into `block` (zero on entry).
+    let add_block = |table: usize, b: usize, block: &mut [f64], buf: &mut [f64]| {
+        let first = b * BLOCK_ROWS;
+        add_rows(table, first, BLOCK_ROWS.min(x_len - first), block, buf);
+    };
     let one_table = |table: usize, sums: &mut [f64]| {
         let mut buf = vec![0.0; width];
         let mut block = vec![0.0; width];
         for b in 0..blocks {
-            let first = b * BLOCK_ROWS;
             block.fill(0.0);
-            add_rows(
-                table,
-                first,
-                BLOCK_ROWS.min(x_len - first),
-                &mut block,
-                &mut buf,
-            );
+            add_block(table, b, &mut block, &mut buf);
             for (s, v) in sums.iter_mut().zip(&block) {
                 *s += v;
             }
@@ -89,16 +86,8 @@ pub fn table_column_sums(
     // Few tall tables: the blocks of each run on the pool, then add up in block order.
     let split_table = |table: usize, sums: &mut [f64]| {
         let partial: Vec<Vec<f64>> = parallel::map_pieces(blocks, &|b| {
-            let first = b * BLOCK_ROWS;
             let mut block = vec![0.0; width];
-            let mut buf = vec![0.0; width];
-            add_rows(
-                table,
-                first,
-                BLOCK_ROWS.min(x_len - first),
-                &mut block,
-                &mut buf,
-            );
+            add_block(table, b, &mut block, &mut vec![0.0; width]);
             block
         });
         for block in &partial {
@@ -301,14 +290,9 @@ pub fn table_sums(
      -> Result<(), KernelError> {
         sums.fill(0.0);
         if split && groups > 1 {
-            let outs: Vec<Mutex<Option<&mut [Partial]>>> = out
-                .chunks_mut(GROUP_ROWS)
-                .map(|out| Mutex::new(Some(out)))
-                .collect();
-            let parts = parallel::map_pieces(groups, &|g| {
-                let out = outs[g].lock().unwrap_or_else(|p| p.into_inner()).take();
+            let outs: Vec<&mut [Partial]> = out.chunks_mut(GROUP_ROWS).collect();
+            let parts = parallel::map_each(outs, &|g, out| {
                 let mut acc = vec![0.0; width];
-                let out = out.expect("each group once");
                 group(table, g * GROUP_ROWS, out, &mut acc, &mut Vec::new()).map(|()| acc)
             });
             for part in parts {
