@@ -328,17 +328,18 @@ impl Job<'_> {
         one_term::<E>(self.options.level, sums)
     }
 
-    /// Whether ln S (of p, or of q) is large against the result, so that ln S - T/S may have
-    /// cancelled: the first look misjudged the scale.
+    /// Whether the log of masses that `finish` adds is large against the result, so that the
+    /// sum may have cancelled: the first look misjudged the scale. Entropy adds ln S_p,
+    /// cross-entropy ln S_q, and KL only ln(S_q / S_p), which stays near 0 however many entries
+    /// there are (so 1e8 entries of a small divergence need no second pass).
     pub(super) fn cancels(&self, measure: Measure, sums: &Partial) -> bool {
         let value = sums.finish(measure, true);
-        let ln_mass = |mass: f64| mass.ln().abs();
-        let big = if self.binary {
-            ln_mass(sums.mass_p).max(ln_mass(sums.mass_q))
-        } else {
-            ln_mass(sums.mass_p)
+        let big = match measure {
+            Measure::Entropy => sums.mass_p.ln(),
+            Measure::CrossEntropy => sums.mass_q.ln(),
+            _ => ln_ratio(sums.mass_q, sums.mass_p),
         };
-        value.is_finite() && big > 2.0 * value + CANCEL_SLACK
+        value.is_finite() && big.abs() > 2.0 * value + CANCEL_SLACK
     }
 
     /// A zero mass of p, then of q, is an error.
