@@ -150,6 +150,32 @@ impl<'a, T: Element> Strided<'a, T> {
         self.is_contiguous() && std::any::TypeId::of::<T>() == std::any::TypeId::of::<C>()
     }
 
+    /// Asks for the cache lines of entries `start..start + len` of the distribution at `base`,
+    /// moved `ahead` bytes on (clipped to the distribution), when the distribution is contiguous:
+    /// a hint that lets memory work while the caller computes on the entries before them.
+    #[inline]
+    pub fn prefetch(&self, base: isize, start: usize, len: usize, ahead: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if self.is_contiguous() {
+            let size = std::mem::size_of::<T>().max(1);
+            let start = start + ahead / size;
+            let end = (start + len).min(self.reduce_len);
+            let mut at = start;
+            while at < end {
+                // SAFETY: entry `at` of a contiguous distribution is inside the borrowed array,
+                // and a prefetch reads nothing.
+                unsafe {
+                    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                        self.ptr.offset(base + at as isize).cast(),
+                    )
+                };
+                at += 64 / size;
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (base, start, len, ahead);
+    }
+
     /// Entries `start..start + len` of the distribution at `base`, in place when they are
     /// contiguous `C`s, else converted into `buf` (which then needs `len` elements).
     #[inline]
@@ -320,6 +346,12 @@ impl<'a> Input<'a> {
     /// Whether entries can be read in place as `C`s.
     pub fn is_direct<C: 'static>(&self) -> bool {
         each_input!(self, |view| view.is_direct::<C>())
+    }
+
+    /// See [`Strided::prefetch`].
+    #[inline]
+    pub fn prefetch(&self, base: isize, start: usize, len: usize, ahead: usize) {
+        each_input!(self, |view| view.prefetch(base, start, len, ahead))
     }
 
     /// Entries as f64 (any element type).

@@ -7,6 +7,13 @@ use super::*;
 /// How many leading entries of a distribution choose its scale (see [`Job::shannon`]).
 pub(super) const FIRST_LOOK: usize = 256;
 
+/// How far ahead a leaf of a one-input term (entropy) asks for its entries. Its logs keep the
+/// core busy long enough that the hardware prefetcher falls behind: with the next kilobyte asked
+/// for, 1e8 float64 entries on 2 threads took 55 ms instead of 71 (float32: 42 against 48).
+/// Leaves that read p and q ran 10-20% slower with it (two streams the hardware already keeps
+/// up with), so they do without.
+pub(super) const PREFETCH_AHEAD: usize = 1024;
+
 /// `ln S` may exceed twice the result by this much before the sums count as cancelled.
 pub(super) const CANCEL_SLACK: f64 = 16.0;
 
@@ -121,6 +128,10 @@ impl<E: Compute, L: Level> Leaves for LeafWalker<'_, '_, E, L> {
         let pass = self.task.pass;
         let start = (self.task.first + i) * job.leaf_len;
         let len = job.leaf_len.min(job.reduce_len - start);
+        if !reads_q(pass.term) {
+            job.p
+                .prefetch(self.task.bases[0], start, len, PREFETCH_AHEAD);
+        }
         let mut p = E::fetch(job.p, self.task.bases[0], start, len, self.buf_p);
         let mut q: &[E] = if reads_q(pass.term) {
             E::fetch(job.q, self.task.bases[1], start, len, self.buf_q)
