@@ -301,3 +301,45 @@ fn kl_of_large_masses_is_accurate_in_one_pass() {
         assert!(ulps_f64(got, exact) <= 2, "{mass} {gap}: {got} vs {exact}");
     }
 }
+
+/// Entropy leaves take the log without its subnormal scaling first and recompute a leaf that held
+/// a positive subnormal entry: such entries must still get their exact logs, alone (unnormalised
+/// sums of subnormals are themselves tiny) and among zeros and normal entries.
+#[test]
+fn subnormal_entries_keep_exact_logs() {
+    let unnormalised = |level| Opts {
+        normalize: false,
+        ..at(level)
+    };
+    let oracle = |p: &[f64]| -> f64 {
+        let mut s = 0.0;
+        for &x in p.iter().filter(|&&x| x > 0.0) {
+            s += x * x.ln();
+        }
+        -s
+    };
+    for level in SimdLevel::available() {
+        for (n, at_, x) in [
+            (1, 0, 5e-324),
+            (700, 650, 3.3e-310),
+            (1000, 3, 2.2250738585072e-308),
+        ] {
+            let mut p = one_hot(n, at_, 0.0, x);
+            p[n / 2] = f64::from_bits(12345);
+            let got = reduce_slice(Measure::Entropy, &p, None, &unnormalised(level)).unwrap();
+            let want = oracle(&p);
+            assert!(
+                (got - want).abs() <= 1e-14 * want.abs(),
+                "{level} n={n}: {got:e} vs {want:e}"
+            );
+            // Among normal entries they are far below the result's ulp, but the leaf is still
+            // summed with them (the result equals the oracle's).
+            p[0] = 0.25;
+            let got = reduce_slice(Measure::Entropy, &p, None, &unnormalised(level)).unwrap();
+            assert!(
+                (got - oracle(&p)).abs() <= 4.0 * f64::EPSILON * oracle(&p),
+                "{level}"
+            );
+        }
+    }
+}

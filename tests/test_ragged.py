@@ -365,6 +365,18 @@ def test_grouped_exact_path_gives_the_core_bits(restore_threads) -> None:
         np.testing.assert_array_equal(h, want)
 
 
+def test_grouped_subnormal_values_keep_exact_logs() -> None:
+    """The x ln x blocks skip the log's subnormal scaling and redo a block that held a
+    subnormal value: those values still get exact logs (unnormalised sums of them are
+    subnormal themselves, so an inexact log would show)."""
+    values = np.array([5e-324, 3e-310, 0.0, 2.2e-308, 1e-320, 0.0, 0.5, 1e-315] * 40)
+    keys = np.arange(values.size) % 3
+    for normalize in (True, False):
+        fast, ref = call_both("entropy_grouped", values, keys, normalize=normalize)
+        np.testing.assert_array_equal(fast[0], ref[0])
+        np.testing.assert_allclose(fast[1], ref[1], rtol=1e-12, atol=0)
+
+
 @pytest.mark.parametrize("where", [1_000, 49_999, 99_000])
 def test_grouped_key_outside_the_sampled_window(where, restore_threads) -> None:
     """The range of narrow keys is guessed from runs of keys sampled along the array; a key

@@ -13,7 +13,7 @@ use super::Options;
 use crate::error::KernelError;
 use crate::kernels::distribution::single_entry_f64;
 use crate::parallel;
-use crate::simd::ln::x_ln_x_summand;
+use crate::simd::ln::{x_ln_x_summand, x_ln_x_summand_normal};
 use crate::simd::{dispatch, load_padded, FloatVec, Level, SimdTask};
 use std::ops::Range;
 
@@ -200,25 +200,43 @@ impl<T: crate::strided::Element> SimdTask for Block<'_, T> {
         if bad {
             return false;
         }
-        // x ln x a vector at a time (a zero-padded tail: those lanes are dropped).
-        let lanes = L::F64::LANES;
-        let mut tail = [0.0f64; 8];
-        for at in (0..self.x.len()).step_by(lanes) {
-            let x = load_padded::<L::F64>(self.x, at);
-            let term = x_ln_x_summand(x);
-            let out = &mut self.terms[at..];
-            if out.len() >= lanes {
-                // SAFETY: `out` has room for a whole vector.
-                unsafe { term.store(out.as_mut_ptr()) };
-            } else {
-                // SAFETY: `tail` holds 8 >= LANES f64s.
-                unsafe { term.store(tail.as_mut_ptr()) };
-                let len = out.len();
-                out.copy_from_slice(&tail[..len]);
-            }
+        // Without the log's subnormal scaling first (the same bits for other entries), and
+        // again with it in the rare block that held a subnormal entry.
+        if !(L::F64::TABLE_LN && write_terms::<L, true>(self.x, self.terms)) {
+            write_terms::<L, false>(self.x, self.terms);
         }
         true
     }
+}
+
+/// x ln x of `x` into `terms`, a vector at a time (a zero-padded tail: those lanes are dropped).
+/// With `NORMAL`, by [`x_ln_x_summand_normal`]: `false` if an entry was subnormal, when the terms
+/// are to be written again without it.
+#[inline(always)]
+fn write_terms<L: Level, const NORMAL: bool>(x: &[f64], terms: &mut [f64]) -> bool {
+    let lanes = L::F64::LANES;
+    let mut tail = [0.0f64; 8];
+    let mut seen = L::F64::splat(1.0);
+    for at in (0..x.len()).step_by(lanes) {
+        let x = load_padded::<L::F64>(x, at);
+        let term = if NORMAL {
+            seen = x.fold_subnormal(seen);
+            x_ln_x_summand_normal(x)
+        } else {
+            x_ln_x_summand(x)
+        };
+        let out = &mut terms[at..];
+        if out.len() >= lanes {
+            // SAFETY: `out` has room for a whole vector.
+            unsafe { term.store(out.as_mut_ptr()) };
+        } else {
+            // SAFETY: `tail` holds 8 >= LANES f64s.
+            unsafe { term.store(tail.as_mut_ptr()) };
+            let len = out.len();
+            out.copy_from_slice(&tail[..len]);
+        }
+    }
+    !(NORMAL && L::F64::saw_subnormal(seen))
 }
 
 /// Each group's entropy and the index of its first entry.

@@ -170,6 +170,26 @@ unsafe impl FloatVec for F64x8 {
         Self(unsafe { _mm512_cvtps_pd(_mm256_loadu_ps(ptr)) })
     }
     #[inline(always)]
+    fn fold_subnormal(self, seen: Self) -> Self {
+        // As unsigned integers, the bits minus one of a positive subnormal are below 2^52 - 1,
+        // and those of +0 (wrapping), normals, negatives and NaN are not: `seen` keeps the
+        // least, two integer operations instead of two compares and a mask operation.
+        avx512!({
+            let bits = _mm512_sub_epi64(_mm512_castpd_si512(self.0), _mm512_set1_epi64(1));
+            Self(_mm512_castsi512_pd(_mm512_min_epu64(
+                _mm512_castpd_si512(seen.0),
+                bits,
+            )))
+        })
+    }
+    #[inline(always)]
+    fn saw_subnormal(seen: Self) -> bool {
+        avx512!({
+            let limit = _mm512_set1_epi64((1 << 52) - 1);
+            _mm512_cmplt_epu64_mask(_mm512_castpd_si512(seen.0), limit) != 0
+        })
+    }
+    #[inline(always)]
     fn horizontal_sum(self) -> f64 {
         total_f64x8(self.0)
     }

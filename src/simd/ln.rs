@@ -98,12 +98,31 @@ pub fn ln_f64_summand<V: FloatVec<Elem = f64>>(x: V) -> V {
         return ln_f64_positive(x);
     }
     let (z, k, i) = reduce_indexed(x);
+    table_summand(z, k, i)
+}
+
+/// The table log's summand form from the split of `x` (see [`ln_f64_summand`]).
+#[inline(always)]
+fn table_summand<V: FloatVec<Elem = f64>>(z: V, k: V, i: V::Index) -> V {
     let invc = V::lookup8(&<f64 as VectorLn>::INVC, i);
     let logc = V::lookup8(&<f64 as VectorLn>::LOGC, i);
     let r = z.fma(invc, V::splat(-1.0));
     let p = <f64 as VectorLn>::tail(r);
     let hi = k.fma(V::splat(std::f64::consts::LN_2), logc);
     hi.add(r.mul(r).fma(p, r))
+}
+
+/// [`x_ln_x_summand`] for lanes that are normal, zero or NaN, on the table levels (where it
+/// drops the subnormal scaling, 5 of the 32 vector operations an entropy term costs): the same
+/// bits as [`x_ln_x_summand`] there. A positive subnormal lane gives a wrong term; callers check
+/// with [`FloatVec::fold_subnormal`] and recompute.
+#[inline(always)]
+pub fn x_ln_x_summand_normal<V: FloatVec<Elem = f64>>(x: V) -> V {
+    if !V::TABLE_LN {
+        return x_ln_x_summand(x);
+    }
+    let (z, k, i) = x.split_indexed();
+    x.mul(table_summand(z, k, i))
 }
 
 /// x ln x of non-negative (or NaN) f64 lanes, with [`ln_f64_summand`]: 0 for x = 0 (as -0.0

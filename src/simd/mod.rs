@@ -29,6 +29,8 @@ pub trait Real: Copy + Send + Sync + PartialOrd + fmt::Debug + 'static {
     type Vector<L: Level>: FloatVec<Elem = Self>;
     const ZERO: Self;
     const ONE: Self;
+    /// The smallest positive normal value.
+    const MIN_POSITIVE: Self;
     fn from_f64(x: f64) -> Self;
     fn to_f64(self) -> f64;
 }
@@ -37,6 +39,7 @@ impl Real for f64 {
     type Vector<L: Level> = L::F64;
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    const MIN_POSITIVE: Self = f64::MIN_POSITIVE;
     #[inline(always)]
     fn from_f64(x: f64) -> Self {
         x
@@ -51,6 +54,7 @@ impl Real for f32 {
     type Vector<L: Level> = L::F32;
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    const MIN_POSITIVE: Self = f32::MIN_POSITIVE;
     #[inline(always)]
     fn from_f64(x: f64) -> Self {
         x as f32
@@ -145,6 +149,23 @@ pub unsafe trait FloatVec: Copy {
     /// `table[i]` lane by lane: a register permute on the x86 levels (the table is loaded once per
     /// loop, not per lookup), a plain load per lane elsewhere.
     fn lookup8(table: &[Self::Elem; 8], i: Self::Index) -> Self;
+    /// `seen` with the lanes of `self` folded in: a running record, from `Self::splat(ONE)`, of
+    /// whether any lane was positive and subnormal ([`FloatVec::saw_subnormal`]). Leaves whose
+    /// entries are all normal or zero skip the log's subnormal scaling.
+    #[inline(always)]
+    fn fold_subnormal(self, seen: Self) -> Self {
+        let zero = Self::splat(Self::Elem::ZERO);
+        let tiny = Self::mask_and(
+            self.gt(zero),
+            self.lt(Self::splat(Self::Elem::MIN_POSITIVE)),
+        );
+        Self::select(tiny, zero, seen)
+    }
+    /// Whether a positive subnormal lane went into `seen` (see [`FloatVec::fold_subnormal`]).
+    #[inline(always)]
+    fn saw_subnormal(seen: Self) -> bool {
+        !Self::mask_all(seen.gt(Self::splat(Self::Elem::ZERO)))
+    }
     /// Sum of all lanes as f64, in a fixed (pairwise) order.
     fn horizontal_sum(self) -> f64;
     /// `2^k` for integer-valued `k` in the normal exponent range of `Elem` ([-126, 127] for f32,

@@ -233,14 +233,22 @@ fn kl_term<W: FloatVec<Elem = f64>>(p: W, q: W) -> W {
 }
 
 /// One f64 vector of p (and q) into `acc`, with the entries' sign bits gathered in `signs`.
+/// With `NORMAL`, entropy's logs skip the subnormal scaling and `seen` folds in the scaled
+/// entries (see [`leaf_f64`]).
 #[inline(always)]
-pub(super) fn step_f64<W: FloatVec<Elem = f64>, const M: u8, const OMIT: bool>(
+pub(super) fn step_f64<
+    W: FloatVec<Elem = f64>,
+    const M: u8,
+    const OMIT: bool,
+    const NORMAL: bool,
+>(
     acc: &mut Accumulators<W>,
     scale: [W; 2],
     extra: &ExtraLanes<W>,
     p: W,
     q: W,
     signs: &mut W,
+    seen: &mut W,
 ) {
     let binary = reads_q(M);
     let (p, q) = prepare_lanes(binary, OMIT, scale, p, q, signs);
@@ -248,6 +256,10 @@ pub(super) fn step_f64<W: FloatVec<Elem = f64>, const M: u8, const OMIT: bool>(
     // Only the logs the term uses are computed. Lanes with p = 0 are masked by `term`, and bad
     // lanes make the leaf suspicious, so only q = 0 needs care.
     let t = match M {
+        ENTROPY if NORMAL => {
+            *seen = p.fold_subnormal(*seen);
+            x_ln_x_summand_normal(p)
+        }
         ENTROPY => x_ln_x_summand(p),
         CROSS_ENTROPY => term(Measure::CrossEntropy, p, p, ln_of_q(q)),
         KL_DIVERGENCE => kl_term(p, q),

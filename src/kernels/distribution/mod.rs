@@ -41,7 +41,9 @@ use super::Options;
 use crate::error::{Arg, KernelError};
 use crate::parallel::{self, counter_tree_sum, Leaves, TreeSum, Work};
 use crate::simd::exp::exp_nonpositive;
-use crate::simd::ln::{ln_f64_positive, ln_f64_summand, ln_parts_f32, x_ln_x_summand, VectorLn};
+use crate::simd::ln::{
+    ln_f64_positive, ln_f64_summand, ln_parts_f32, x_ln_x_summand, x_ln_x_summand_normal, VectorLn,
+};
 use crate::simd::{dispatch, load_padded, FloatVec, Level, Real, SimdLevel, SimdTask};
 use crate::strided::Input;
 use driver::*;
