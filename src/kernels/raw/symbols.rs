@@ -22,6 +22,7 @@ use crate::kernels::options::check_base;
 use crate::kernels::Options;
 use crate::parallel::{self, Slots, Work};
 use crate::simd::{dispatch, Level, SimdLevel, SimdTask};
+use std::cell::RefCell;
 use std::sync::Mutex;
 
 /// Values per partitioned segment: its mixed keys stay in L1/L2 between its two passes.
@@ -181,6 +182,20 @@ impl Table {
 /// slower). 16384 slots were 2-6% faster still on this machine's 2 MB L2, not kept: half of a
 /// smaller L2.
 const TABLE_SLOTS: usize = 1 << 13;
+
+thread_local! {
+    /// A thread's mixed keys of one segment and its bucket table, kept from piece to piece and
+    /// call to call. Made per piece (a segment, or a bucket), they were fresh allocations the
+    /// size of the allocator's mmap threshold, so each piece paid for the kernel zeroing new
+    /// pages: 17% of a call's time went to `clear_page`.
+    static SEGMENT_KEYS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    static BUCKET_TABLE: RefCell<Option<Table>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's bucket table (emptied by [`Table::reset`] before each use).
+fn with_table<R>(f: impl FnOnce(&mut Table) -> R) -> R {
+    BUCKET_TABLE.with_borrow_mut(|table| f(table.get_or_insert_with(|| Table::with_slots(16))))
+}
 
 /// Where each bucket of a segment starts in its part of the buffer (and where the last ends).
 type Bounds = [u32; BUCKETS + 1];
@@ -447,38 +462,40 @@ fn counts_in_rounds<T: Symbol>(
         // Partition: mixed keys of each segment, bucket after bucket, in its own part.
         let partition = |first: usize, _count: usize, parts: (Slots<'_, u64>, &mut [Bounds]), _| {
             let (keys, bounds) = parts;
-            let mut scratch = vec![0u64; segment];
-            for (i, (out, bounds)) in keys.data.chunks_mut(segment).zip(bounds).enumerate() {
-                let s = first + i;
-                let values = &round[s * segment..((s + 1) * segment).min(round.len())];
-                dispatch(
-                    options.level,
-                    MixKeys {
-                        values,
-                        out: &mut scratch[..values.len()],
-                    },
-                );
-                let mut sizes = [0u32; BUCKETS];
-                for &k in &scratch[..values.len()] {
-                    sizes[bucket_of(k)] += 1;
+            SEGMENT_KEYS.with_borrow_mut(|scratch| {
+                scratch.resize(segment, 0);
+                for (i, (out, bounds)) in keys.data.chunks_mut(segment).zip(bounds).enumerate() {
+                    let s = first + i;
+                    let values = &round[s * segment..((s + 1) * segment).min(round.len())];
+                    dispatch(
+                        options.level,
+                        MixKeys {
+                            values,
+                            out: &mut scratch[..values.len()],
+                        },
+                    );
+                    let mut sizes = [0u32; BUCKETS];
+                    for &k in &scratch[..values.len()] {
+                        sizes[bucket_of(k)] += 1;
+                    }
+                    let mut at = 0;
+                    for (b, &size) in bounds.iter_mut().zip(&sizes) {
+                        *b = at;
+                        at += size;
+                    }
+                    bounds[BUCKETS] = at;
+                    let mut next = [0u32; BUCKETS];
+                    next.copy_from_slice(&bounds[..BUCKETS]);
+                    for &k in &scratch[..values.len()] {
+                        let b = bucket_of(k);
+                        // The next line of the bucket's run is asked for a line ahead of its first
+                        // write, which would otherwise wait for it.
+                        prefetch(out, next[b] as usize + 8);
+                        out[next[b] as usize] = k;
+                        next[b] += 1;
+                    }
                 }
-                let mut at = 0;
-                for (b, &size) in bounds.iter_mut().zip(&sizes) {
-                    *b = at;
-                    at += size;
-                }
-                bounds[BUCKETS] = at;
-                let mut next = [0u32; BUCKETS];
-                next.copy_from_slice(&bounds[..BUCKETS]);
-                for &k in &scratch[..values.len()] {
-                    let b = bucket_of(k);
-                    // The next line of the bucket's run is asked for a line ahead of its first
-                    // write, which would otherwise wait for it.
-                    prefetch(out, next[b] as usize + 8);
-                    out[next[b] as usize] = k;
-                    next[b] += 1;
-                }
-            }
+            });
             None::<()>
         };
         let parts = (
@@ -495,33 +512,34 @@ fn counts_in_rounds<T: Symbol>(
         // stays in cache from bucket to bucket.
         let (keys, bounds) = (&keys, &bounds[..segments]);
         let count = |first: usize, _count: usize, out: &mut [Vec<[u64; 2]>], _| {
-            let mut table = Table::with_slots(16);
-            let mut pieces = Vec::with_capacity(bounds.len());
-            for (i, pairs) in out.iter_mut().enumerate() {
-                let b = first + i;
-                let len: u32 = bounds.iter().map(|r| r[b + 1] - r[b]).sum();
-                table.reset(len as usize);
-                pieces.clear();
-                pieces.extend(
-                    keys.chunks(segment)
-                        .zip(bounds)
-                        .map(|(piece, r)| &piece[r[b] as usize..r[b + 1] as usize]),
-                );
-                // The pieces lie a segment apart, too far for the hardware prefetcher: each is
-                // asked for `PIECES_AHEAD` pieces before its turn (5-8% of the call).
-                for piece in pieces.iter().take(PIECES_AHEAD) {
-                    prefetch_all(piece);
-                }
-                for (j, piece) in pieces.iter().enumerate() {
-                    if let Some(ahead) = pieces.get(j + PIECES_AHEAD) {
-                        prefetch_all(ahead);
+            with_table(|table| {
+                let mut pieces = Vec::with_capacity(bounds.len());
+                for (i, pairs) in out.iter_mut().enumerate() {
+                    let b = first + i;
+                    let len: u32 = bounds.iter().map(|r| r[b + 1] - r[b]).sum();
+                    table.reset(len as usize);
+                    pieces.clear();
+                    pieces.extend(
+                        keys.chunks(segment)
+                            .zip(bounds)
+                            .map(|(piece, r)| &piece[r[b] as usize..r[b + 1] as usize]),
+                    );
+                    // The pieces lie a segment apart, too far for the hardware prefetcher: each is
+                    // asked for `PIECES_AHEAD` pieces before its turn (5-8% of the call).
+                    for piece in pieces.iter().take(PIECES_AHEAD) {
+                        prefetch_all(piece);
                     }
-                    for &k in piece.iter() {
-                        table.add(k, 1);
+                    for (j, piece) in pieces.iter().enumerate() {
+                        if let Some(ahead) = pieces.get(j + PIECES_AHEAD) {
+                            prefetch_all(ahead);
+                        }
+                        for &k in piece.iter() {
+                            table.add(k, 1);
+                        }
                     }
+                    table.append_to(pairs);
                 }
-                table.append_to(pairs);
-            }
+            });
             None::<()>
         };
         parallel::schedule(
@@ -534,15 +552,16 @@ fn counts_in_rounds<T: Symbol>(
     if x.len() > round_size {
         // A value seen in several rounds has a pair from each: merge them, rounds in order.
         let merge = |_first: usize, _count: usize, out: &mut [Vec<[u64; 2]>], _| {
-            let mut table = Table::with_slots(16);
-            for pairs in out.iter_mut() {
-                table.reset(pairs.len());
-                for &[k, c] in pairs.iter() {
-                    table.add(k, c);
+            with_table(|table| {
+                for pairs in out.iter_mut() {
+                    table.reset(pairs.len());
+                    for &[k, c] in pairs.iter() {
+                        table.add(k, c);
+                    }
+                    pairs.clear();
+                    table.append_to(pairs);
                 }
-                pairs.clear();
-                table.append_to(pairs);
-            }
+            });
             None::<()>
         };
         let distinct: usize = pairs.iter().map(Vec::len).sum();
