@@ -164,7 +164,7 @@ pub(super) struct ExtraLanes<W> {
 
 /// Sums one leaf of f64 entries. Entropy on the table levels first takes the log without its
 /// subnormal scaling, and sums the leaf again with it in the rare leaf that held a (scaled)
-/// subnormal entry: the same bits either way, and 1e8 entries took 12% less time.
+/// subnormal entry: the same bits either way, and 6-8% less time (1e8 float64, A/B).
 #[inline(always)]
 pub(super) fn leaf_f64<L: Level, const M: u8, const OMIT: bool>(
     scale: [f64; 2],
